@@ -1,0 +1,7 @@
+// Reads room, name and autojoin from the query string (/?room=standup&name=Ana&autojoin)
+// and hands them to the element. Set before the element upgrades, so autojoin sees them.
+const params = new URLSearchParams(location.search);
+const room = document.getElementById('room');
+if (params.get('room')) room.setAttribute('room', params.get('room'));
+if (params.get('name')) room.setAttribute('name', params.get('name'));
+if (params.has('autojoin')) room.setAttribute('autojoin', '');

@@ -1,0 +1,62 @@
+/**
+ * Talking to a stock PeerServer through PeerJS: where it is, and opening a Peer under an id.
+ */
+import { Peer, type PeerError, type PeerOptions } from 'peerjs';
+
+/** Where the PeerServer is, in the form PeerJS wants it. */
+export interface BrokerConfig {
+  host: string;
+  port: number;
+  path: string;
+  secure: boolean;
+  key: string;
+}
+
+/** How long to wait for the broker to accept an id before giving up. */
+export const BROKER_OPEN_TIMEOUT_MS = 10_000;
+
+/**
+ * Parses a PeerServer URL (`https://host:port/peerjs`, or ws/wss) into PeerJS options.
+ * Throws a TypeError for anything else.
+ */
+export function parseBrokerUrl(value: string, base?: string): BrokerConfig {
+  const url = new URL(value, base);
+  const secure = url.protocol === 'https:' || url.protocol === 'wss:';
+  if (!secure && url.protocol !== 'http:' && url.protocol !== 'ws:') throw new TypeError(`unsupported protocol ${url.protocol}`);
+  const port = url.port ? Number(url.port) : secure ? 443 : 80;
+  const path = url.pathname.endsWith('/') ? url.pathname : `${url.pathname}/`;
+  return { host: url.hostname, port, path, secure, key: 'peerjs' };
+}
+
+/** Result of trying to take an id on the broker. */
+export type OpenResult = { peer: Peer } | { taken: true };
+
+/**
+ * Opens a Peer under `id`. Resolves with the open peer, or `{ taken: true }` when the broker
+ * says another client holds the id (PeerJS `unavailable-id`). Rejects when the broker cannot be
+ * reached.
+ */
+export function openPeer(id: string, broker: BrokerConfig, config: RTCConfiguration): Promise<OpenResult> {
+  const options: PeerOptions = { ...broker, config, debug: 0 };
+  const peer = new Peer(id, options);
+  return new Promise<OpenResult>((resolve, reject) => {
+    const done = () => {
+      clearTimeout(timer);
+      peer.off('open', onOpen);
+      peer.off('error', onError);
+    };
+    const onOpen = () => {
+      done();
+      resolve({ peer });
+    };
+    const onError = (error: PeerError<string>) => {
+      done();
+      peer.destroy();
+      if (error.type === 'unavailable-id') resolve({ taken: true });
+      else reject(new Error(`${error.type}: ${error.message}`));
+    };
+    const timer = setTimeout(() => onError({ type: 'timeout', message: 'the broker did not answer' } as PeerError<string>), BROKER_OPEN_TIMEOUT_MS);
+    peer.on('open', onOpen);
+    peer.on('error', onError);
+  });
+}

@@ -1,0 +1,127 @@
+/**
+ * The data-channel protocol between two participants, and its validator.
+ * Nothing from a peer is used before `parseMessage` has checked its size, type and fields.
+ */
+import { isVideoRoomId } from './room-id.js';
+
+/** Largest message accepted from a peer, in UTF-16 code units. */
+export const MAX_MESSAGE_LENGTH = 64 * 1024;
+/** Longest display name kept; longer names are cut. */
+export const MAX_NAME_LENGTH = 64;
+/** Most roster entries accepted in one message. */
+export const MAX_ROSTER_ENTRIES = 64;
+
+/** A participant as gossiped between peers. */
+export interface RosterEntry {
+  id: string;
+  name: string;
+}
+
+/** A peer's media and identity state. */
+export interface PeerState {
+  name: string;
+  audioMuted: boolean;
+  videoMuted: boolean;
+  /** Whether the sender currently holds the room's rendezvous id. */
+  rendezvous: boolean;
+}
+
+export type PeerMessage =
+  | ({ t: 'hello'; id: string } & PeerState)
+  | ({ t: 'state' } & PeerState)
+  | { t: 'roster'; peers: RosterEntry[] }
+  | { t: 'sdp'; description: { type: 'offer' | 'answer'; sdp: string } }
+  | { t: 'ice'; candidate: RTCIceCandidateInit | null }
+  | { t: 'bye' }
+  | { t: 'full' };
+
+type Obj = Record<string, unknown>;
+
+function isObj(value: unknown): value is Obj {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Cleans a display name: text only, no control characters, trimmed and bounded. */
+export function cleanName(value: unknown): string {
+  if (typeof value !== 'string') return '';
+  // eslint-disable-next-line no-control-regex
+  return value.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '').trim().slice(0, MAX_NAME_LENGTH);
+}
+
+function parseState(obj: Obj): PeerState | null {
+  if (typeof obj.audioMuted !== 'boolean' || typeof obj.videoMuted !== 'boolean') return null;
+  return {
+    name: cleanName(obj.name),
+    audioMuted: obj.audioMuted,
+    videoMuted: obj.videoMuted,
+    rendezvous: obj.rendezvous === true,
+  };
+}
+
+function parseCandidate(value: unknown): RTCIceCandidateInit | null | undefined {
+  if (value === null) return null;
+  if (!isObj(value) || typeof value.candidate !== 'string' || value.candidate.length > 2048) return undefined;
+  const init: RTCIceCandidateInit = { candidate: value.candidate };
+  if (typeof value.sdpMid === 'string' && value.sdpMid.length <= 64) init.sdpMid = value.sdpMid;
+  else if (value.sdpMid !== null && value.sdpMid !== undefined) return undefined;
+  if (typeof value.sdpMLineIndex === 'number' && Number.isInteger(value.sdpMLineIndex) && value.sdpMLineIndex >= 0 && value.sdpMLineIndex < 1024)
+    init.sdpMLineIndex = value.sdpMLineIndex;
+  else if (value.sdpMLineIndex !== null && value.sdpMLineIndex !== undefined) return undefined;
+  if (typeof value.usernameFragment === 'string' && value.usernameFragment.length <= 256)
+    init.usernameFragment = value.usernameFragment;
+  return init;
+}
+
+/**
+ * Parses one raw data-channel message. Returns `null` for anything that is not a
+ * well-formed message of the protocol: wrong type, too large, bad JSON, missing or bad fields.
+ */
+export function parseMessage(raw: unknown): PeerMessage | null {
+  if (typeof raw !== 'string' || raw.length > MAX_MESSAGE_LENGTH) return null;
+  let data: unknown;
+  try {
+    data = JSON.parse(raw);
+  } catch {
+    return null;
+  }
+  if (!isObj(data) || typeof data.t !== 'string') return null;
+  switch (data.t) {
+    case 'hello': {
+      const state = parseState(data);
+      return state && isVideoRoomId(data.id) ? { t: 'hello', id: data.id, ...state } : null;
+    }
+    case 'state': {
+      const state = parseState(data);
+      return state ? { t: 'state', ...state } : null;
+    }
+    case 'roster': {
+      if (!Array.isArray(data.peers) || data.peers.length > MAX_ROSTER_ENTRIES) return null;
+      const peers: RosterEntry[] = [];
+      for (const entry of data.peers) {
+        if (!isObj(entry) || !isVideoRoomId(entry.id)) return null;
+        peers.push({ id: entry.id, name: cleanName(entry.name) });
+      }
+      return { t: 'roster', peers };
+    }
+    case 'sdp': {
+      const d = data.description;
+      if (!isObj(d) || (d.type !== 'offer' && d.type !== 'answer') || typeof d.sdp !== 'string') return null;
+      return { t: 'sdp', description: { type: d.type, sdp: d.sdp } };
+    }
+    case 'ice': {
+      const candidate = parseCandidate(data.candidate);
+      return candidate === undefined ? null : { t: 'ice', candidate };
+    }
+    case 'bye':
+      return { t: 'bye' };
+    case 'full':
+      return { t: 'full' };
+    default:
+      return null;
+  }
+}
+
+/** Serialises a message for the data channel. */
+export function encodeMessage(message: PeerMessage): string {
+  return JSON.stringify(message);
+}

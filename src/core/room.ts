@@ -1,0 +1,485 @@
+/**
+ * A room: the mesh of PeerLinks to every other participant, the rendezvous that lets
+ * newcomers find it on a stock PeerServer, and the gossip that completes the mesh.
+ *
+ * Joining: open our own random id and, at the same time, try to take the room's rendezvous id.
+ * Whoever holds the rendezvous id answers joiners with the roster; every member gossips its
+ * roster to each new link, and of each pair the smaller id dials, so simultaneous joiners
+ * converge to one full mesh. When the holder leaves, the members race to take the id again
+ * (the broker's ID-TAKEN picks one); a member that loses and sees no holder among its links
+ * dials the new holder, which merges any group that formed meanwhile.
+ */
+import type { DataConnection, Peer } from 'peerjs';
+import { TypedEventTarget } from './typed-event-target.js';
+import { PeerLink } from './peer-link.js';
+import type { PeerMessage, PeerState, RosterEntry } from './messages.js';
+import { newcomers, preferNewConnection, shouldDial } from './roster.js';
+import { randomParticipantId, rendezvousIds } from './room-id.js';
+import { openPeer, type BrokerConfig } from './broker.js';
+import { ERROR_CODES, type ErrorCode, type RoomState } from '../constants.js';
+
+/** A remote participant as the room sees it. */
+export interface Participant {
+  /** Random per-join participant id. */
+  readonly id: string;
+  /** Display name, as text. */
+  name: string;
+  /** Whether their microphone is muted. */
+  audioMuted: boolean;
+  /** Whether their camera is off. */
+  videoMuted: boolean;
+  /** Their camera and microphone tracks as they arrive. */
+  readonly stream: MediaStream;
+}
+
+/** What a room needs to join. */
+export interface RoomConfig {
+  room: string;
+  broker: BrokerConfig;
+  iceServers: RTCIceServer[];
+  maxParticipants: number;
+  name: string;
+  audioMuted: boolean;
+  videoMuted: boolean;
+  localStream: MediaStream | null;
+  /** How long joining may take before `join-timeout`. */
+  joinTimeoutMs?: number;
+}
+
+/** Events of a Room. */
+export interface RoomEvents {
+  state: { state: RoomState };
+  'peer-joined': { participant: Participant };
+  'peer-left': { participant: Participant; reason: 'left' | 'lost' };
+  'peer-updated': { participant: Participant };
+  'peer-track': { participant: Participant; track: MediaStreamTrack };
+  error: { code: ErrorCode; message: string };
+}
+
+/** Error with a public code, thrown by `join()`. */
+export class RoomError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const DIAL_TIMEOUT_MS = 10_000;
+const RENDEZVOUS_DIAL_TIMEOUT_MS = 7_000;
+/** A participant gossiped to us that should have dialed us but has not, gets dialed after this. */
+const DIAL_FALLBACK_MS = 4_000;
+const RENDEZVOUS_CHECK_MS = 5_000;
+const RENDEZVOUS_SETTLE_MS = 1_500;
+/** A peer sending this many invalid messages is dropped. */
+const MAX_INVALID_MESSAGES = 50;
+
+/** The mesh for one room and one join. Create a new Room for each join. */
+export class Room extends TypedEventTarget<RoomEvents> {
+  /** Our participant id for this join. */
+  readonly id = randomParticipantId();
+  private stateValue: RoomState = 'idle';
+  private peer: Peer | null = null;
+  private rendezvousPeer: Peer | null = null;
+  private rendezvousId = '';
+  private readonly links = new Map<string, PeerLink>();
+  private readonly pending = new Set<PeerLink>();
+  private readonly dialing = new Set<string>();
+  private readonly people = new Map<string, Participant>();
+  private readonly departed = new Set<string>();
+  private readonly timers = new Set<ReturnType<typeof setTimeout>>();
+  private rendezvousCheck: ReturnType<typeof setInterval> | null = null;
+  private claiming = false;
+  private local: PeerState;
+  private readonly onPageHide = () => this.leave();
+
+  constructor(private readonly config: RoomConfig) {
+    super();
+    this.local = { name: config.name, audioMuted: config.audioMuted, videoMuted: config.videoMuted, rendezvous: false };
+  }
+
+  /** Current state. */
+  get state(): RoomState {
+    return this.stateValue;
+  }
+
+  /** The remote participants, in join order. */
+  get participants(): Participant[] {
+    return [...this.people.values()];
+  }
+
+  /** Every RTCPeerConnection of the mesh, for statistics. */
+  get peerConnections(): RTCPeerConnection[] {
+    return [...this.links.values()].flatMap((link) => (link.pc ? [link.pc] : []));
+  }
+
+  /** Whether this participant holds the room's rendezvous id. */
+  get isRendezvous(): boolean {
+    return this.rendezvousPeer !== null;
+  }
+
+  /** Joins the room; resolves once in it, rejects with a RoomError. */
+  async join(): Promise<void> {
+    if (this.stateValue !== 'idle') throw new RoomError(ERROR_CODES.invalidRoom, 'a Room joins once');
+    this.setState('joining');
+    try {
+      [this.rendezvousId] = await rendezvousIds(this.config.room);
+      const deadline = Date.now() + (this.config.joinTimeoutMs ?? 30_000);
+      // Our own id and the rendezvous claim go to the broker at the same time.
+      const [own, claimed] = await Promise.all([this.openOwnPeer(), this.tryClaim()]);
+      if (!this.isJoining()) {
+        own.destroy();
+        return;
+      }
+      this.peer = own;
+      let joined = claimed;
+      while (!joined) {
+        if (!this.isJoining()) return;
+        if (Date.now() > deadline) throw new RoomError(ERROR_CODES.joinTimeout, 'the room did not answer in time');
+        joined = (await this.dialRendezvous()) || (await this.tryClaim());
+      }
+      if (!this.isJoining()) return;
+      this.rendezvousCheck = setInterval(() => void this.ensureRendezvous(), RENDEZVOUS_CHECK_MS);
+      globalThis.addEventListener?.('pagehide', this.onPageHide);
+      this.setState('joined');
+    } catch (error) {
+      const roomError =
+        error instanceof RoomError ? error : new RoomError(ERROR_CODES.brokerUnreachable, `the PeerServer could not be reached (${String(error)})`);
+      if (this.isJoining()) {
+        this.teardown();
+        this.setState('error');
+      }
+      throw roomError;
+    }
+  }
+
+  /** Leaves: says goodbye to every peer and releases every connection and timer. */
+  leave(): void {
+    if (this.stateValue === 'left' || this.stateValue === 'idle') return;
+    this.teardown();
+    this.setState('left');
+  }
+
+  /** Updates our name or mute state and tells every peer. */
+  updateLocal(changes: Partial<Omit<PeerState, 'rendezvous'>>): void {
+    this.local = { ...this.local, ...changes };
+    this.broadcast({ t: 'state', ...this.local });
+  }
+
+  /** Swaps our camera and microphone on every link without renegotiating. */
+  async setLocalStream(stream: MediaStream | null): Promise<void> {
+    this.config.localStream = stream;
+    await Promise.all([...this.links.values()].map((link) => link.setLocalStream(stream)));
+  }
+
+  /** Whether a join is still under way (a leave during it ends it). */
+  private isJoining(): boolean {
+    return this.stateValue === 'joining';
+  }
+
+  private setState(state: RoomState): void {
+    if (state === this.stateValue) return;
+    this.stateValue = state;
+    this.emit('state', { state });
+  }
+
+  private get rtcConfig(): RTCConfiguration {
+    return { iceServers: this.config.iceServers };
+  }
+
+  private async openOwnPeer(): Promise<Peer> {
+    const result = await openPeer(this.id, this.config.broker, this.rtcConfig);
+    // A random 128-bit id cannot be taken unless the broker is hostile; treat it as unreachable.
+    if (!('peer' in result)) throw new RoomError(ERROR_CODES.brokerUnreachable, 'the broker refused our id');
+    const peer = result.peer;
+    peer.on('connection', (conn) => this.accept(conn));
+    peer.on('disconnected', () => {
+      // Established calls are peer to peer and go on; the broker is only needed by newcomers.
+      if (!peer.destroyed) setTimeout(() => !peer.destroyed && peer.reconnect(), 1000);
+    });
+    peer.on('error', (error) => {
+      if (error.type === 'peer-unavailable') {
+        const id = /(vr-[0-9a-f]{32})/.exec(error.message)?.[1];
+        if (id) this.abandonDial(id);
+      }
+    });
+    return peer;
+  }
+
+  /** Tries to take the rendezvous id. Resolves true when we hold it. */
+  private async tryClaim(): Promise<boolean> {
+    if (this.rendezvousPeer) return true;
+    const result = await openPeer(this.rendezvousId, this.config.broker, this.rtcConfig);
+    if (!('peer' in result)) return false;
+    if (this.stateValue !== 'joining' && this.stateValue !== 'joined') {
+      result.peer.destroy();
+      return false;
+    }
+    const peer = result.peer;
+    this.rendezvousPeer = peer;
+    peer.on('connection', (conn) => this.accept(conn));
+    const lost = () => {
+      if (this.rendezvousPeer !== peer) return;
+      this.rendezvousPeer = null;
+      peer.destroy();
+      this.updateLocal({});
+    };
+    peer.on('disconnected', lost);
+    peer.on('close', lost);
+    this.local.rendezvous = true;
+    this.broadcast({ t: 'state', ...this.local });
+    return true;
+  }
+
+  /**
+   * Dials the rendezvous id. Resolves true once its holder said hello (we are in the room),
+   * false when nobody answered in time. Rejects with `room-full`.
+   */
+  private dialRendezvous(): Promise<boolean> {
+    const peer = this.peer;
+    if (!peer) return Promise.resolve(false);
+    const link = this.startLink(peer.connect(this.rendezvousId, { serialization: 'raw', reliable: true }), true);
+    return new Promise<boolean>((resolve, reject) => {
+      const finish = (value: boolean | RoomError) => {
+        clearTimeout(timer);
+        offHello();
+        offClose();
+        if (value instanceof RoomError) reject(value);
+        else resolve(value);
+      };
+      // Room.onMessage ran first: a hello it accepted has registered the link.
+      const offHello = link.on('message', (m) => m.t === 'hello' && finish(this.links.get(m.id) === link));
+      const offClose = link.on('close', () =>
+        finish(this.refused.has(link) ? new RoomError(ERROR_CODES.roomFull, 'the room is full') : false),
+      );
+      const timer = setTimeout(() => {
+        link.close();
+        finish(false);
+      }, RENDEZVOUS_DIAL_TIMEOUT_MS);
+    });
+  }
+
+  /** Makes sure the room has a rendezvous holder we are linked to; takes the id if it is free. */
+  private async ensureRendezvous(): Promise<void> {
+    if (this.stateValue !== 'joined' || this.claiming || this.rendezvousPeer) return;
+    if (this.linkedToRendezvous()) return;
+    this.claiming = true;
+    try {
+      // Someone else took it: give their announcement a moment before dialing them.
+      if (!(await this.tryClaim()) && (await this.settle(RENDEZVOUS_SETTLE_MS)) && !this.linkedToRendezvous())
+        await this.dialRendezvous();
+    } catch {
+      // A full room or a broker hiccup: the next check tries again.
+    } finally {
+      this.claiming = false;
+    }
+  }
+
+  private linkedToRendezvous(): boolean {
+    return [...this.remoteRendezvous].some((id) => this.links.get(id)?.open);
+  }
+
+  /** Waits `ms`; resolves whether we are still joined. */
+  private settle(ms: number): Promise<boolean> {
+    return new Promise((resolve) => this.later(ms, () => resolve(this.stateValue === 'joined')));
+  }
+
+  /** Participants that say they hold the rendezvous id. */
+  private readonly remoteRendezvous = new Set<string>();
+  /** Links the far side refused because the room is full. */
+  private readonly refused = new WeakSet<PeerLink>();
+  private tearingDown = false;
+
+  /** An incoming connection: from the broker-verified id `conn.peer`. */
+  private accept(conn: DataConnection): void {
+    if (this.stateValue !== 'joining' && this.stateValue !== 'joined') {
+      conn.close();
+      return;
+    }
+    if (this.departed.has(conn.peer)) {
+      conn.close();
+      return;
+    }
+    this.startLink(conn, false);
+  }
+
+  private dial(id: string): void {
+    const peer = this.peer;
+    if (!peer || this.tearingDown || this.dialing.has(id) || this.links.has(id) || this.departed.has(id)) return;
+    this.dialing.add(id);
+    const link = this.startLink(peer.connect(id, { serialization: 'raw', reliable: true }), true);
+    const timer = setTimeout(() => {
+      if (!link.remoteId) link.close();
+    }, DIAL_TIMEOUT_MS);
+    link.on('close', () => clearTimeout(timer));
+    link.on('message', (m) => m.t === 'hello' && clearTimeout(timer));
+  }
+
+  private abandonDial(id: string): void {
+    for (const link of this.pending) if (link.conn.peer === id) link.close();
+  }
+
+  private startLink(conn: DataConnection, outgoing: boolean): PeerLink {
+    const link = new PeerLink(conn, outgoing, this.config.localStream);
+    this.pending.add(link);
+    link.on('open', () => link.send({ t: 'hello', id: this.id, ...this.local }));
+    link.on('message', (message) => this.onMessage(link, message));
+    link.on('track', ({ track }) => {
+      const participant = link.remoteId ? this.people.get(link.remoteId) : undefined;
+      if (participant && this.links.get(participant.id) === link) {
+        participant.stream.addTrack(track);
+        this.emit('peer-track', { participant, track });
+      }
+    });
+    link.on('invalid', ({ count }) => count >= MAX_INVALID_MESSAGES && link.close());
+    link.on('close', ({ bye }) => this.onLinkClosed(link, bye));
+    return link;
+  }
+
+  private onMessage(link: PeerLink, message: PeerMessage): void {
+    switch (message.t) {
+      case 'hello':
+        this.onHello(link, message);
+        return;
+      case 'state': {
+        const participant = link.remoteId && this.links.get(link.remoteId) === link ? this.people.get(link.remoteId) : undefined;
+        if (!participant) return;
+        this.noteRendezvous(participant.id, message.rendezvous);
+        participant.name = message.name;
+        participant.audioMuted = message.audioMuted;
+        participant.videoMuted = message.videoMuted;
+        this.emit('peer-updated', { participant });
+        return;
+      }
+      case 'roster':
+        if (link.remoteId && this.links.get(link.remoteId) === link) this.onRoster(message.peers);
+        return;
+      case 'full':
+        this.refused.add(link);
+        link.close();
+        return;
+      default:
+    }
+  }
+
+  private noteRendezvous(id: string, holds: boolean): void {
+    if (holds) this.remoteRendezvous.add(id);
+    else this.remoteRendezvous.delete(id);
+  }
+
+  private onHello(link: PeerLink, hello: Extract<PeerMessage, { t: 'hello' }>): void {
+    if (link.remoteId) return;
+    const viaRendezvous = link.outgoing && link.conn.peer === this.rendezvousId;
+    // The broker vouches for conn.peer; only the holder of the rendezvous id may name itself.
+    if ((!viaRendezvous && hello.id !== link.conn.peer) || hello.id === this.id || this.departed.has(hello.id)) {
+      link.close();
+      return;
+    }
+    const existing = this.links.get(hello.id);
+    if (existing) {
+      const existingDialer = existing.outgoing ? this.id : hello.id;
+      const newDialer = link.outgoing ? this.id : hello.id;
+      if (!preferNewConnection(existingDialer, newDialer)) {
+        link.close();
+        return;
+      }
+    } else if (this.people.size + 1 >= this.config.maxParticipants) {
+      link.send({ t: 'full' });
+      link.close();
+      return;
+    }
+    link.remoteId = hello.id;
+    this.pending.delete(link);
+    this.dialing.delete(hello.id);
+    this.links.set(hello.id, link);
+    this.noteRendezvous(hello.id, hello.rendezvous);
+    if (existing) {
+      // Same participant, better connection: move over without a leave/join flicker.
+      const participant = this.people.get(hello.id);
+      existing.close();
+      // The new link's tracks arrive after its hello (the channel is ordered).
+      if (participant) for (const track of participant.stream.getTracks()) participant.stream.removeTrack(track);
+      return;
+    }
+    const participant: Participant = {
+      id: hello.id,
+      name: hello.name,
+      audioMuted: hello.audioMuted,
+      videoMuted: hello.videoMuted,
+      stream: new MediaStream(),
+    };
+    this.people.set(hello.id, participant);
+    this.emit('peer-joined', { participant });
+    this.gossip();
+  }
+
+  /** Sends the whole roster to every link, so each newcomer and each member learns of the others. */
+  private gossip(): void {
+    const peers: RosterEntry[] = this.participants.map((p) => ({ id: p.id, name: p.name }));
+    peers.push({ id: this.id, name: this.local.name });
+    this.broadcast({ t: 'roster', peers });
+  }
+
+  private onRoster(entries: RosterEntry[]): void {
+    const known = new Set([...this.links.keys(), ...this.dialing]);
+    for (const entry of newcomers(entries, this.id, known, this.departed)) {
+      if (shouldDial(this.id, entry.id)) this.dial(entry.id);
+      else this.later(DIAL_FALLBACK_MS, () => !this.links.has(entry.id) && this.dial(entry.id));
+    }
+  }
+
+  private onLinkClosed(link: PeerLink, bye: boolean): void {
+    this.pending.delete(link);
+    if (this.tearingDown) return;
+    const id = link.remoteId;
+    if (!id || this.links.get(id) !== link) {
+      if (!link.remoteId) this.dialing.delete(link.conn.peer);
+      return;
+    }
+    this.links.delete(id);
+    if (bye) this.departed.add(id);
+    const participant = this.people.get(id);
+    this.people.delete(id);
+    const wasRendezvous = this.remoteRendezvous.delete(id);
+    if (participant) {
+      for (const track of participant.stream.getTracks()) track.stop();
+      this.emit('peer-left', { participant, reason: bye ? 'left' : 'lost' });
+    }
+    // The holder went away: race the others for its id (jittered to spare the broker).
+    if (wasRendezvous && this.stateValue === 'joined') this.later(Math.random() * 300, () => void this.ensureRendezvous());
+  }
+
+  private broadcast(message: PeerMessage): void {
+    for (const link of this.links.values()) link.send(message);
+  }
+
+  private later(ms: number, fn: () => void): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      fn();
+    }, ms);
+    this.timers.add(timer);
+  }
+
+  private teardown(): void {
+    globalThis.removeEventListener?.('pagehide', this.onPageHide);
+    if (this.rendezvousCheck) clearInterval(this.rendezvousCheck);
+    this.rendezvousCheck = null;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    // Our own leave is not the peers' leave: no peer-left events, no rendezvous races.
+    this.tearingDown = true;
+    for (const link of [...this.links.values()]) link.leave();
+    for (const link of [...this.pending]) link.close();
+    for (const participant of this.people.values()) for (const track of participant.stream.getTracks()) track.stop();
+    this.links.clear();
+    this.pending.clear();
+    this.dialing.clear();
+    this.people.clear();
+    this.rendezvousPeer?.destroy();
+    this.rendezvousPeer = null;
+    this.peer?.destroy();
+    this.peer = null;
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * The public events of `<video-room>`, typed for `addEventListener`, and the one helper
+ * that dispatches them (bubbling and composed, so they cross the shadow root).
+ */
+import { EVENTS, type ErrorCode, type RoomState } from './constants.js';
+
+/** A participant as the public API shows it. */
+export interface ParticipantInfo {
+  /** Random per-join participant id. */
+  id: string;
+  /** Display name (text). */
+  name: string;
+  /** Whether their microphone is muted. */
+  audioMuted: boolean;
+  /** Whether their camera is off. */
+  videoMuted: boolean;
+}
+
+export interface VideoRoomEventMap {
+  [EVENTS.stateChange]: CustomEvent<{ state: RoomState; previous: RoomState }>;
+  [EVENTS.joined]: CustomEvent<{ room: string; id: string }>;
+  [EVENTS.left]: CustomEvent<{ room: string }>;
+  [EVENTS.peerJoined]: CustomEvent<{ participant: ParticipantInfo }>;
+  [EVENTS.peerLeft]: CustomEvent<{ participant: ParticipantInfo; reason: 'left' | 'lost' }>;
+  [EVENTS.muteChange]: CustomEvent<{ local: boolean } & ParticipantInfo>;
+  [EVENTS.error]: CustomEvent<{ code: ErrorCode; message: string }>;
+}
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- declaration merging
+  interface HTMLElementEventMap extends VideoRoomEventMap {}
+}
+
+/** Dispatches a public event from `target`. Returns false if a listener cancelled it. */
+export function fire<K extends keyof VideoRoomEventMap>(
+  target: EventTarget,
+  type: K,
+  detail: VideoRoomEventMap[K]['detail'],
+): boolean {
+  return target.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true, cancelable: false }));
+}

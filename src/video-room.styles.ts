@@ -1,0 +1,142 @@
+import { css } from 'lit';
+
+export const styles = css`
+  :host {
+    display: block;
+    position: relative;
+    box-sizing: border-box;
+    min-height: 240px;
+    color: var(--vr-color, #f4f4f5);
+    background: var(--vr-background, #18181b);
+    font-family: var(--vr-font-family, system-ui, sans-serif);
+    border-radius: var(--vr-radius, 12px);
+    overflow: hidden;
+  }
+  :host([hidden]) {
+    display: none;
+  }
+  *,
+  *::before,
+  *::after {
+    box-sizing: inherit;
+  }
+  .room {
+    display: flex;
+    flex-direction: column;
+    height: 100%;
+    min-height: inherit;
+    padding: var(--vr-gap, 8px);
+    gap: var(--vr-gap, 8px);
+  }
+  .prejoin {
+    display: grid;
+    gap: var(--vr-gap, 8px);
+    justify-items: center;
+    align-content: center;
+    flex: 1;
+    text-align: center;
+  }
+  .prejoin .tile {
+    width: min(100%, 360px);
+  }
+  .grid {
+    flex: 1;
+    display: grid;
+    gap: var(--vr-gap, 8px);
+    grid-template-columns: repeat(var(--vr-columns, 1), minmax(0, 1fr));
+    align-content: center;
+  }
+  .tile {
+    position: relative;
+    aspect-ratio: 4 / 3;
+    background: var(--vr-tile-background, #27272a);
+    border-radius: var(--vr-tile-radius, 8px);
+    overflow: hidden;
+  }
+  video {
+    width: 100%;
+    height: 100%;
+    object-fit: cover;
+    display: block;
+  }
+  .local video {
+    transform: scaleX(-1);
+  }
+  .avatar {
+    position: absolute;
+    inset: 0;
+    display: grid;
+    place-items: center;
+    font-size: 2.5em;
+    font-weight: 600;
+    background: var(--vr-tile-background, #27272a);
+  }
+  .label {
+    position: absolute;
+    left: 6px;
+    bottom: 6px;
+    max-width: calc(100% - 12px);
+    padding: 2px 8px;
+    border-radius: 999px;
+    background: rgb(0 0 0 / 0.55);
+    font-size: 0.85em;
+    white-space: nowrap;
+    overflow: hidden;
+    text-overflow: ellipsis;
+  }
+  .controls {
+    display: flex;
+    justify-content: center;
+    flex-wrap: wrap;
+    gap: var(--vr-gap, 8px);
+  }
+  button {
+    font: inherit;
+    color: inherit;
+    padding: 8px 16px;
+    border: 1px solid var(--vr-border-color, #52525b);
+    border-radius: var(--vr-button-radius, 999px);
+    background: var(--vr-button-background, #3f3f46);
+    cursor: pointer;
+  }
+  button:focus-visible,
+  input:focus-visible {
+    outline: 2px solid var(--vr-focus-color, #60a5fa);
+    outline-offset: 2px;
+  }
+  button[aria-pressed='true'] {
+    background: var(--vr-button-active-background, #b91c1c);
+  }
+  button.primary {
+    background: var(--vr-accent, #2563eb);
+    border-color: transparent;
+  }
+  button:disabled {
+    opacity: 0.6;
+    cursor: default;
+  }
+  input {
+    font: inherit;
+    padding: 8px;
+    border-radius: 6px;
+    border: 1px solid var(--vr-border-color, #52525b);
+    background: var(--vr-input-background, #09090b);
+    color: inherit;
+  }
+  .status {
+    text-align: center;
+    font-size: 0.9em;
+    min-height: 1.2em;
+  }
+  .message {
+    color: var(--vr-warning-color, #fbbf24);
+  }
+  .visually-hidden {
+    position: absolute;
+    width: 1px;
+    height: 1px;
+    overflow: hidden;
+    clip: rect(0 0 0 0);
+    white-space: nowrap;
+  }
+`;
