@@ -194,7 +194,6 @@ export class VideoRoomElement extends LitElement {
     const config = this.readConfig();
     if (!config) return;
     this.joinedRoom = config.room;
-    const media = this.mediaCtl.media;
     // Capture and the broker handshake run side by side; the tracks join the links when ready.
     const capture = this.captureForCall();
     const joining = this.roomCtl.join({
@@ -205,11 +204,7 @@ export class VideoRoomElement extends LitElement {
       name: this.displayName || this.name,
       audioMuted: this.audioMuted,
       videoMuted: this.videoMuted,
-      localStream: media.stream,
-    });
-    const room = this.roomCtl.room;
-    void capture.then((stream) => {
-      if (stream && room === this.roomCtl.room && room?.state !== 'left') void room?.setLocalStream(stream);
+      localMedia: capture,
     });
     try {
       await joining;

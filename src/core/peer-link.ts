@@ -32,9 +32,10 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
   private bye = false;
   private closed = false;
   private makingOffer = false;
+  private localStream: MediaStream | null = null;
   private ignoreOffer = false;
   private invalidCount = 0;
-  private readonly onConnOpen = () => this.handleOpen();
+  private readonly onConnOpen = () => void this.handleOpen();
   private readonly onConnData = (data: unknown) => this.handleData(data);
   private readonly onConnClose = () => this.close();
 
@@ -43,9 +44,11 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
     readonly conn: DataConnection,
     /** Whether this side dialed. The dialer offers media; the answerer is the polite peer. */
     readonly outgoing: boolean,
-    private localStream: MediaStream | null,
+    /** The local camera and microphone, once capture has settled (null: receive only). */
+    private readonly localMedia: Promise<MediaStream | null>,
   ) {
     super();
+    void localMedia.then((stream) => (this.localStream ??= stream));
     conn.on('open', this.onConnOpen);
     conn.on('data', this.onConnData);
     conn.on('close', this.onConnClose);
@@ -125,7 +128,7 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
     return result;
   }
 
-  private handleOpen(): void {
+  private async handleOpen(): Promise<void> {
     const pc = this.pc;
     if (!pc || this.closed) return;
     // From here on, signalling is ours and goes over the data channel. PeerJS's own handler
@@ -137,6 +140,9 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
     pc.addEventListener('connectionstatechange', this.onConnectionState);
     this.emit('open', undefined);
     if (this.outgoing) {
+      // Offer once capture has settled, so that one round trip carries media both ways.
+      await this.localMedia;
+      if (this.closed) return;
       // The dialer offers both camera transceivers; the answerer fills them in its answer,
       // so media flows after one round trip over the data channel.
       for (const kind of CAMERA_KINDS) {
@@ -187,6 +193,7 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
     try {
       await pc.setRemoteDescription(description);
       if (description.type === 'offer') {
+        await this.localMedia;
         this.fillOfferedTransceivers(pc);
         await pc.setLocalDescription();
         const answer = pc.localDescription;

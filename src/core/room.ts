@@ -41,7 +41,8 @@ export interface RoomConfig {
   name: string;
   audioMuted: boolean;
   videoMuted: boolean;
-  localStream: MediaStream | null;
+  /** The local camera and microphone; links offer media once it settles (null: receive only). */
+  localMedia: Promise<MediaStream | null>;
   /** How long joining may take before `join-timeout`. */
   joinTimeoutMs?: number;
 }
@@ -169,8 +170,8 @@ export class Room extends TypedEventTarget<RoomEvents> {
 
   /** Swaps our camera and microphone on every link without renegotiating. */
   async setLocalStream(stream: MediaStream | null): Promise<void> {
-    this.config.localStream = stream;
-    await Promise.all([...this.links.values()].map((link) => link.setLocalStream(stream)));
+    this.config.localMedia = Promise.resolve(stream);
+    await Promise.all([...this.links.values(), ...this.pending].map((link) => link.setLocalStream(stream)));
   }
 
   /** Whether a join is still under way (a leave during it ends it). */
@@ -321,7 +322,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
   }
 
   private startLink(conn: DataConnection, outgoing: boolean): PeerLink {
-    const link = new PeerLink(conn, outgoing, this.config.localStream);
+    const link = new PeerLink(conn, outgoing, this.config.localMedia);
     this.pending.add(link);
     link.on('open', () => link.send({ t: 'hello', id: this.id, ...this.local }));
     link.on('message', (message) => this.onMessage(link, message));
