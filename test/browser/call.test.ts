@@ -1,0 +1,105 @@
+import { expect } from '@open-wc/testing';
+import { executeServerCommand } from '@web/test-runner-commands';
+import { EVENTS } from '../../src/constants.js';
+import {
+  decodedFrames,
+  mountRooms,
+  nextEvent,
+  peerConnections,
+  tileFrames,
+  uniqueRoom,
+  waitFor,
+  waitForFullMeshMedia,
+} from './helpers.js';
+
+const isFirefox = navigator.userAgent.includes('Firefox');
+
+describe('calls between <video-room> elements over a real PeerServer', () => {
+  it('two participants decode each other’s video', async () => {
+    const [a, b] = await mountRooms(2, uniqueRoom('two'));
+    await Promise.all([a.join(), b.join()]);
+    expect(a.state).to.equal('joined');
+    expect(b.state).to.equal('joined');
+    await waitForFullMeshMedia([a, b]);
+    expect(a.participants.map((p) => p.name)).to.deep.equal(['P1']);
+    expect(b.participants.map((p) => p.name)).to.deep.equal(['P0']);
+    // One RTCPeerConnection per remote participant.
+    expect(peerConnections(a)).to.have.length(1);
+  });
+
+  it('four participants form a full mesh and each decodes every other’s video', async () => {
+    const elements = await mountRooms(4, uniqueRoom('four'));
+    for (const el of elements) await el.join();
+    await waitForFullMeshMedia(elements);
+    for (const el of elements) {
+      expect(el.participants).to.have.length(3);
+      expect(peerConnections(el)).to.have.length(3);
+    }
+  });
+
+  it('six simultaneous joins converge to one full mesh', async () => {
+    const elements = await mountRooms(6, uniqueRoom('six'));
+    // All six ask the broker in the same tick.
+    await Promise.all(elements.map((el) => el.join()));
+    const ids = await waitFor(
+      () => {
+        const sets = elements.map((el) => el.participants.map((p) => p.id));
+        return sets.every((s) => s.length === 5) ? sets : null;
+      },
+      () => `six full rosters; have ${elements.map((el) => el.participants.length)}`,
+    );
+    // One room, not two halves: everyone sees the same five others, and nobody sees themselves.
+    const everyone = new Set(ids.flat());
+    expect(everyone.size).to.equal(6);
+    for (const [i, el] of elements.entries()) {
+      const own = (el as unknown as { roomCtl: { room: { id: string } } }).roomCtl.room.id;
+      expect(ids[i]).not.to.include(own);
+    }
+    await waitForFullMeshMedia(elements, 1, 90_000);
+  });
+
+  it('a participant leaves and rejoins', async () => {
+    const [a, b] = await mountRooms(2, uniqueRoom('rejoin'));
+    await a.join();
+    await b.join();
+    await waitForFullMeshMedia([a, b]);
+
+    const left = nextEvent<{ reason: string; participant: { name: string } }>(a, EVENTS.peerLeft);
+    b.leave();
+    const detail = await left;
+    expect(detail.reason).to.equal('left');
+    expect(detail.participant.name).to.equal('P1');
+    expect(b.state).to.equal('left');
+    expect(b.localStream).to.equal(null);
+    expect(a.participants).to.have.length(0);
+    await a.updateComplete;
+    expect(tileFrames(a)).to.have.length(0);
+    expect(peerConnections(b)).to.have.length(0);
+
+    await b.join();
+    await waitForFullMeshMedia([a, b]);
+    expect((await decodedFrames(b)).length).to.equal(1);
+  });
+
+  it(`calls a participant in ${isFirefox ? 'Chromium' : 'Firefox'}`, async () => {
+    const room = uniqueRoom('cross');
+    const other = isFirefox ? 'chromium' : 'firefox';
+    const [a] = await mountRooms(1, room);
+    await a.join();
+    const handle = await executeServerCommand<string>('vr-participant', { action: 'join', browser: other, room, name: 'Other' });
+    try {
+      await waitForFullMeshMedia([a], 5, 60_000, 1);
+      expect(a.participants.map((p) => p.name)).to.deep.equal(['Other']);
+      const remote = await waitFor(
+        async () => {
+          const frames = await executeServerCommand<number[]>('vr-participant', { action: 'frames', handle });
+          return frames.length === 1 && frames[0] >= 5 ? frames : null;
+        },
+        `the ${other} page decoding our video`,
+      );
+      expect(remote[0]).to.be.at.least(5);
+    } finally {
+      await executeServerCommand('vr-participant', { action: 'close', handle });
+    }
+  });
+});

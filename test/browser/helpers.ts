@@ -1,0 +1,136 @@
+/**
+ * Helpers for browser tests: mounting rooms against the test PeerServer, waiting on
+ * conditions with a timeout, and reading decoded frames.
+ */
+import { fixture, html } from '@open-wc/testing';
+import '../../src/video-room.js';
+import type { VideoRoomElement } from '../../src/video-room.component.js';
+import type { RoomController } from '../../src/controllers/room-controller.js';
+
+declare global {
+  interface Window {
+    __VR_TEST__: { server: string; serverUrl: string };
+  }
+}
+
+/** The PeerServer started by web-test-runner.config.mjs. */
+export const SERVER = window.__VR_TEST__.server;
+
+/** A room name no other test uses. */
+export function uniqueRoom(prefix: string): string {
+  return `${prefix} ${crypto.randomUUID()}`;
+}
+
+/** Polls `check` until it returns a truthy value; fails with `message` after `timeout` ms. */
+export async function waitFor<T>(
+  check: () => T | Promise<T>,
+  message: string | (() => string),
+  timeout = 45_000,
+): Promise<T> {
+  const deadline = performance.now() + timeout;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (performance.now() > deadline) throw new Error(`timed out: ${typeof message === 'function' ? message() : message}`);
+    await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 50)));
+  }
+}
+
+/** Mounts `count` elements for `room` (not joined yet). */
+export async function mountRooms(count: number, room: string, maxParticipants = 8): Promise<VideoRoomElement[]> {
+  const container = await fixture<HTMLDivElement>(html`<div style="display:grid;grid-template-columns:repeat(3,320px)">
+    ${Array.from(
+      { length: count },
+      (_, i) =>
+        html`<video-room room=${room} server=${SERVER} name=${`P${i}`} max-participants=${maxParticipants}></video-room>`,
+    )}
+  </div>`);
+  const elements = [...container.querySelectorAll('video-room')];
+  await Promise.all(elements.map((el) => el.updateComplete));
+  return elements;
+}
+
+const frameCounters = new WeakMap<HTMLVideoElement, { frames: number }>();
+
+/**
+ * Frames a video element has presented: getVideoPlaybackQuality() where the browser counts
+ * them for MediaStream sources (Chromium), else requestVideoFrameCallback ticks counted from
+ * the first call (Firefox reports 0 from getVideoPlaybackQuality for MediaStream playback).
+ */
+export function presentedFrames(video: HTMLVideoElement): number {
+  let counter = frameCounters.get(video);
+  if (!counter) {
+    const created = { frames: 0 };
+    counter = created;
+    frameCounters.set(video, created);
+    const tick = () => {
+      created.frames++;
+      if (video.isConnected) video.requestVideoFrameCallback(tick);
+    };
+    video.requestVideoFrameCallback(tick);
+  }
+  return Math.max(video.getVideoPlaybackQuality().totalVideoFrames, counter.frames);
+}
+
+/** Frames each remote tile's video has presented, in tile order. */
+export function tileFrames(el: VideoRoomElement): number[] {
+  return [...el.shadowRoot!.querySelectorAll<HTMLVideoElement>('[part~="tile"]:not([part~="local"]) video')].map(presentedFrames);
+}
+
+/** The element's peer connections (test-only access to the core). */
+export function peerConnections(el: VideoRoomElement): RTCPeerConnection[] {
+  return (el as unknown as { roomCtl: RoomController }).roomCtl.room?.peerConnections ?? [];
+}
+
+/** framesDecoded of the inbound video of each peer connection (getStats inbound-rtp). */
+export async function decodedFrames(el: VideoRoomElement): Promise<number[]> {
+  return Promise.all(
+    peerConnections(el).map(async (pc) => {
+      let frames = 0;
+      (await pc.getStats()).forEach((report: { type: string; kind?: string; framesDecoded?: number }) => {
+        if (report.type === 'inbound-rtp' && report.kind === 'video') frames += report.framesDecoded ?? 0;
+      });
+      return frames;
+    }),
+  );
+}
+
+/**
+ * Waits until every element has a tile for each of the others and each of those decodes at
+ * least `min` frames (`others` remote participants each; default: the other elements), by getStats framesDecoded and by presented frames on the tile.
+ */
+export async function waitForFullMeshMedia(
+  elements: VideoRoomElement[],
+  min = 5,
+  timeout = 60_000,
+  others = elements.length - 1,
+): Promise<void> {
+  let last = '';
+  await waitFor(
+    async () => {
+      const stats = await Promise.all(elements.map(async (el) => ({ tiles: tileFrames(el), decoded: await decodedFrames(el) })));
+      last = JSON.stringify(stats);
+      return stats.every(
+        ({ tiles, decoded }) =>
+          tiles.length === others && decoded.length === others && tiles.every((f) => f >= min) && decoded.every((f) => f >= min),
+      );
+    },
+    () => `every participant decoding every other's video; last ${last}`,
+    timeout,
+  );
+}
+
+/** Resolves with the detail of the next `type` event on `target`. */
+export function nextEvent<T>(target: EventTarget, type: string, timeout = 30_000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${type}`)), timeout);
+    target.addEventListener(
+      type,
+      (event) => {
+        clearTimeout(timer);
+        resolve((event as CustomEvent<T>).detail);
+      },
+      { once: true },
+    );
+  });
+}

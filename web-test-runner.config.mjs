@@ -1,0 +1,50 @@
+// Real browsers (Debian's Chromium and Firefox ESR, fake camera and microphone) against a real
+// PeerServer: the same server `npm start` runs, started here on a free port.
+import { esbuildPlugin } from '@web/dev-server-esbuild';
+import { fromRollup } from '@web/dev-server-rollup';
+import rollupCommonjs from '@rollup/plugin-commonjs';
+import { chromeLauncher } from '@web/test-runner-chrome';
+import { puppeteerLauncher } from '@web/test-runner-puppeteer';
+import { startServer } from './server/app.mjs';
+import { participantsPlugin, CHROMIUM_ARGS, FIREFOX_PREFS } from './test/plugins/participants.mjs';
+
+const commonjs = fromRollup(rollupCommonjs);
+const server = await startServer({ port: 0, host: '127.0.0.1' });
+const only = process.env.VR_BROWSERS?.split(',');
+
+const browsers = [
+  chromeLauncher({
+    launchOptions: { executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS },
+  }),
+  puppeteerLauncher({
+    launchOptions: {
+      browser: 'firefox',
+      executablePath: '/usr/bin/firefox-esr',
+      headless: true,
+      extraPrefsFirefox: FIREFOX_PREFS,
+    },
+  }),
+].filter((launcher) => !only || only.some((name) => launcher.name.toLowerCase().includes(name)));
+
+export default {
+  files: ['test/**/*.test.ts'],
+  nodeResolve: { browser: true },
+  // Calls are heavy: one test file at a time keeps the frame rates honest on two cores.
+  concurrency: 1,
+  concurrentBrowsers: 1,
+  browserStartTimeout: 60_000,
+  testsStartTimeout: 60_000,
+  testsFinishTimeout: 600_000,
+  testFramework: { config: { timeout: 90_000 } },
+  browsers,
+  plugins: [
+    commonjs({ include: ['**/node_modules/sdp/**', '**/node_modules/webrtc-adapter/**'] }),
+    esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'tsconfig.json' }),
+    participantsPlugin({ serverUrl: server.url }),
+  ],
+  testRunnerHtml: (testFramework) => `<!doctype html>
+    <html lang="en"><body>
+      <script>window.__VR_TEST__ = ${JSON.stringify({ server: `${server.url}/peerjs`, serverUrl: server.url })};</script>
+      <script type="module" src="${testFramework}"></script>
+    </body></html>`,
+};
