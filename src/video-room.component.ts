@@ -173,17 +173,21 @@ export class VideoRoomElement extends LitElement {
     else void this.startPreview();
   }
 
+  // Applied before rendering, so the media and room events they cause join this update.
   override willUpdate(changed: PropertyValues<this>): void {
-    if (changed.has('name') && !this.displayName) this.displayName = this.name;
-  }
-
-  override updated(changed: PropertyValues<this>): void {
+    if (changed.has('name')) {
+      this.displayName = this.name;
+      if (changed.get('name') !== undefined) this.roomCtl.room?.updateLocal({ name: this.name });
+    }
     if (changed.has('audioMuted') || changed.has('videoMuted')) {
       const media = this.mediaCtl.media;
       if (media.audioMuted !== this.audioMuted) media.setAudioMuted(this.audioMuted);
       if (media.videoMuted !== this.videoMuted) media.setVideoMuted(this.videoMuted);
       this.roomCtl.room?.updateLocal({ audioMuted: this.audioMuted, videoMuted: this.videoMuted });
     }
+  }
+
+  override updated(): void {
     this.playRemoteAudio();
   }
 

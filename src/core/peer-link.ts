@@ -31,6 +31,7 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
   /** Whether the remote said goodbye. */
   private bye = false;
   private closed = false;
+  private closing: ReturnType<typeof setTimeout> | undefined;
   private makingOffer = false;
   private localStream: MediaStream | null = null;
   private ignoreOffer = false;
@@ -76,16 +77,22 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
     }
   }
 
-  /** Says goodbye and closes the link. */
-  leave(): void {
-    this.send({ t: 'bye' });
-    this.close();
+  /**
+   * Sends a last message (`bye` or `full`) and closes once the peer has closed in answer, or
+   * after `graceMs`. Closing at once would lose the message: PeerJS closes the whole
+   * RTCPeerConnection, not just the channel.
+   */
+  leave(message: PeerMessage = { t: 'bye' }, graceMs = 1000): void {
+    if (this.closed) return;
+    this.send(message);
+    this.closing = setTimeout(() => this.close(), graceMs);
   }
 
   /** Closes the link (idempotent) and reports it once. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    clearTimeout(this.closing);
     const pc = this.pc;
     pc?.removeEventListener('negotiationneeded', this.onNegotiationNeeded);
     pc?.removeEventListener('icecandidate', this.onIceCandidate);

@@ -197,7 +197,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
     peer.on('connection', (conn) => this.accept(conn));
     peer.on('disconnected', () => {
       // Established calls are peer to peer and go on; the broker is only needed by newcomers.
-      if (!peer.destroyed) setTimeout(() => !peer.destroyed && peer.reconnect(), 1000);
+      if (!this.tearingDown) setTimeout(() => !this.tearingDown && !peer.destroyed && peer.reconnect(), 1000);
     });
     peer.on('error', (error) => {
       if (error.type === 'peer-unavailable') {
@@ -324,7 +324,9 @@ export class Room extends TypedEventTarget<RoomEvents> {
   private startLink(conn: DataConnection, outgoing: boolean): PeerLink {
     const link = new PeerLink(conn, outgoing, this.config.localMedia);
     this.pending.add(link);
-    link.on('open', () => link.send({ t: 'hello', id: this.id, ...this.local }));
+    // The dialer introduces itself; the answerer answers with its own hello only once it has
+    // accepted the dialer (or with `full`), so a hello always means "you are in".
+    if (outgoing) link.on('open', () => link.send(this.hello()));
     link.on('message', (message) => this.onMessage(link, message));
     link.on('track', ({ track }) => {
       const participant = link.remoteId ? this.people.get(link.remoteId) : undefined;
@@ -386,11 +388,11 @@ export class Room extends TypedEventTarget<RoomEvents> {
         return;
       }
     } else if (this.people.size + 1 >= this.config.maxParticipants) {
-      link.send({ t: 'full' });
-      link.close();
+      link.leave({ t: 'full' });
       return;
     }
     link.remoteId = hello.id;
+    if (!link.outgoing) link.send(this.hello());
     this.pending.delete(link);
     this.dialing.delete(hello.id);
     this.links.set(hello.id, link);
@@ -413,6 +415,10 @@ export class Room extends TypedEventTarget<RoomEvents> {
     this.people.set(hello.id, participant);
     this.emit('peer-joined', { participant });
     this.gossip();
+  }
+
+  private hello(): PeerMessage {
+    return { t: 'hello', id: this.id, ...this.local };
   }
 
   /** Sends the whole roster to every link, so each newcomer and each member learns of the others. */
@@ -471,16 +477,22 @@ export class Room extends TypedEventTarget<RoomEvents> {
     this.timers.clear();
     // Our own leave is not the peers' leave: no peer-left events, no rendezvous races.
     this.tearingDown = true;
-    for (const link of [...this.links.values()]) link.leave();
+    const peers = [this.peer, this.rendezvousPeer].filter((p): p is Peer => p !== null);
+    this.peer = null;
+    this.rendezvousPeer = null;
+    // Off the broker at once (the rendezvous id is free for the others to take); the links
+    // stay up until the goodbyes are through, since destroying a Peer closes its connections.
+    for (const peer of peers) peer.disconnect();
+    const goodbyes = [...this.links.values()].map((link) => new Promise((resolve) => {
+      link.on('close', resolve);
+      link.leave();
+    }));
     for (const link of [...this.pending]) link.close();
+    void Promise.all(goodbyes).then(() => peers.forEach((peer) => peer.destroy()));
     for (const participant of this.people.values()) for (const track of participant.stream.getTracks()) track.stop();
     this.links.clear();
     this.pending.clear();
     this.dialing.clear();
     this.people.clear();
-    this.rendezvousPeer?.destroy();
-    this.rendezvousPeer = null;
-    this.peer?.destroy();
-    this.peer = null;
   }
 }

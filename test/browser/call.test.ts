@@ -86,13 +86,13 @@ describe('calls between <video-room> elements over a real PeerServer', () => {
     const other = isFirefox ? 'chromium' : 'firefox';
     const [a] = await mountRooms(1, room);
     await a.join();
-    const handle = await executeServerCommand<string>('vr-participant', { action: 'join', browser: other, room, name: 'Other' });
+    const handle = await executeServerCommand<string, object>('vr-participant', { action: 'join', browser: other, room, name: 'Other' });
     try {
       await waitForFullMeshMedia([a], 5, 60_000, 1);
       expect(a.participants.map((p) => p.name)).to.deep.equal(['Other']);
       const remote = await waitFor(
         async () => {
-          const frames = await executeServerCommand<number[]>('vr-participant', { action: 'frames', handle });
+          const frames = await executeServerCommand<number[], object>('vr-participant', { action: 'frames', handle });
           return frames.length === 1 && frames[0] >= 5 ? frames : null;
         },
         `the ${other} page decoding our video`,

@@ -26,11 +26,11 @@ export async function waitFor<T>(
   check: () => T | Promise<T>,
   message: string | (() => string),
   timeout = 45_000,
-): Promise<T> {
+): Promise<NonNullable<T>> {
   const deadline = performance.now() + timeout;
   for (;;) {
     const value = await check();
-    if (value) return value;
+    if (value) return value as NonNullable<T>;
     if (performance.now() > deadline) throw new Error(`timed out: ${typeof message === 'function' ? message() : message}`);
     await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 50)));
   }

@@ -32,7 +32,14 @@ export function participantsPlugin({ serverUrl }) {
   async function browserFor(kind) {
     if (!browsers.has(kind)) {
       const browser =
-        kind === 'firefox'
+        kind === 'chromium-no-autoplay'
+          ? // A real autoplay block: sound needs a click on the page first.
+            await puppeteer.launch({
+              executablePath: '/usr/bin/chromium',
+              headless: true,
+              args: [...CHROMIUM_ARGS, '--autoplay-policy=document-user-activation-required'],
+            })
+          : kind === 'firefox'
           ? await puppeteer.launch({
               browser: 'firefox',
               executablePath: '/usr/bin/firefox-esr',
@@ -80,6 +87,30 @@ export function participantsPlugin({ serverUrl }) {
         const el = document.querySelector('video-room');
         return { state: el.state, participants: el.participants.map((p) => p.name) };
       });
+    },
+    async soundBlocked({ handle }) {
+      return pages.get(handle).evaluate(() =>
+        [...document.querySelector('video-room').shadowRoot.querySelectorAll('button')].some((b) =>
+          /enable sound/i.test(b.textContent),
+        ),
+      );
+    },
+    /** Clicks the sound button as a person would; resolves whether every remote audio plays. */
+    async enableSound({ handle }) {
+      const page = pages.get(handle);
+      const target = await page.evaluateHandle(() =>
+        [...document.querySelector('video-room').shadowRoot.querySelectorAll('button')].find((b) =>
+          /enable sound/i.test(b.textContent),
+        ),
+      );
+      await target.asElement().click();
+      return page.waitForFunction(
+        () => {
+          const audios = [...document.querySelector('video-room').shadowRoot.querySelectorAll('audio')];
+          return audios.length > 0 && audios.every((a) => !a.paused);
+        },
+        { timeout: 10_000 },
+      ).then(() => true, () => false);
     },
     async close({ handle }) {
       await pages.get(handle)?.close();

@@ -1,5 +1,5 @@
 import { expect } from '@open-wc/testing';
-import { MAX_MESSAGE_LENGTH, MAX_NAME_LENGTH, cleanName, encodeMessage, parseMessage } from '../../src/core/messages.js';
+import { type PeerMessage, MAX_MESSAGE_LENGTH, MAX_NAME_LENGTH, cleanName, encodeMessage, parseMessage } from '../../src/core/messages.js';
 
 const ID = `vr-${'a'.repeat(32)}`;
 const state = { name: 'Ana', audioMuted: false, videoMuted: true, rendezvous: false };
@@ -15,7 +15,7 @@ describe('data-channel message parsing', () => {
       { t: 'ice', candidate: null },
       { t: 'bye' },
       { t: 'full' },
-    ] as const;
+    ] satisfies PeerMessage[];
     for (const message of messages) expect(parseMessage(encodeMessage(message))).to.deep.equal(message);
   });
 
