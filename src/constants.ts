@@ -30,39 +30,41 @@ export const ATTRIBUTES = {
 export const STATES = ['idle', 'joining', 'joined', 'left', 'error'] as const;
 export type RoomState = (typeof STATES)[number];
 
-/**
- * Error codes carried by `vr-error` (`detail.code`). Each is documented in the README.
- */
-export const ERROR_CODES = {
-  /** `room` is missing or empty when joining. */
-  invalidRoom: 'invalid-room',
-  /** `ice-servers` is not a JSON array of RTCIceServer objects. */
-  invalidIceServers: 'invalid-ice-servers',
-  /** `max-participants` is not a whole number of at least 2. */
-  invalidMaxParticipants: 'invalid-max-participants',
-  /** `server` is not an http(s) or ws(s) URL. */
-  invalidServer: 'invalid-server',
-  /** The PeerServer could not be reached or refused the connection. */
-  brokerUnreachable: 'broker-unreachable',
-  /** The room already holds `max-participants` people. */
-  roomFull: 'room-full',
-  /** Joining did not complete in time (the room's rendezvous never answered). */
-  joinTimeout: 'join-timeout',
-  /** The browser has no WebRTC support. */
-  webrtcUnsupported: 'webrtc-unsupported',
-  /** Camera or microphone permission was denied. */
-  mediaPermissionDenied: 'media-permission-denied',
-  /** No camera or microphone was found. */
-  mediaNotFound: 'media-not-found',
-  /** The camera or microphone is in use by another program. */
-  mediaInUse: 'media-in-use',
-  /** The device cannot satisfy the requested constraints. */
-  mediaConstraints: 'media-constraints',
-  /** Any other failure to capture media. */
-  mediaFailed: 'media-failed',
-  /** A connection to one participant failed; the rest of the call goes on. */
-  peerConnectionFailed: 'peer-connection-failed',
+/** What each `vr-error` code means: the README's table is generated from this map. */
+export const ERROR_CODE_DOCS = {
+  'invalid-room': '`room` is missing or empty when joining.',
+  'invalid-ice-servers': '`ice-servers` is not a JSON array of RTCIceServer objects (stun:/turn: URLs).',
+  'invalid-max-participants': '`max-participants` is not a whole number from 2 to 64.',
+  'invalid-server': '`server` is not an http(s) or ws(s) URL.',
+  'broker-unreachable': 'The PeerServer could not be reached or refused the connection.',
+  'room-full': 'The room already holds `max-participants` people; the others are unaffected.',
+  'join-timeout': 'Joining did not complete in time (the room never answered).',
+  'webrtc-unsupported': 'The browser has no WebRTC support.',
+  'media-permission-denied': 'Camera and microphone permission was denied; the call goes on receive-only.',
+  'media-not-found': 'No camera or microphone was found; the call goes on receive-only.',
+  'media-in-use': 'The camera or microphone is in use by another program; the call goes on receive-only.',
+  'media-constraints': 'The device cannot satisfy the requested constraints.',
+  'media-failed': 'Any other failure to capture media; the call goes on receive-only.',
+  'peer-connection-failed': 'The connection to one participant failed; the rest of the call goes on.',
 } as const;
+
+/** Error codes carried by `vr-error` (`detail.code`), by name. */
+export const ERROR_CODES = {
+  invalidRoom: 'invalid-room',
+  invalidIceServers: 'invalid-ice-servers',
+  invalidMaxParticipants: 'invalid-max-participants',
+  invalidServer: 'invalid-server',
+  brokerUnreachable: 'broker-unreachable',
+  roomFull: 'room-full',
+  joinTimeout: 'join-timeout',
+  webrtcUnsupported: 'webrtc-unsupported',
+  mediaPermissionDenied: 'media-permission-denied',
+  mediaNotFound: 'media-not-found',
+  mediaInUse: 'media-in-use',
+  mediaConstraints: 'media-constraints',
+  mediaFailed: 'media-failed',
+  peerConnectionFailed: 'peer-connection-failed',
+} as const satisfies Record<string, keyof typeof ERROR_CODE_DOCS>;
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
 
 /** Default for `max-participants`. */

@@ -1,7 +1,7 @@
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
 import { styles } from './video-room.styles.js';
-import { ATTRIBUTES, DEFAULT_MAX_PARTICIPANTS, ERROR_CODES, EVENTS, type ErrorCode, type RoomState } from './constants.js';
+import { DEFAULT_MAX_PARTICIPANTS, ERROR_CODES, EVENTS, type ErrorCode, type RoomState } from './constants.js';
 import { fire, type ParticipantInfo } from './events.js';
 import { MediaController } from './controllers/media-controller.js';
 import { RoomController } from './controllers/room-controller.js';
@@ -47,7 +47,7 @@ function initials(name: string): string {
  * @fires vr-left - This participant left the room; `detail: { room }`.
  * @fires vr-peer-joined - Someone joined; `detail: { participant }`.
  * @fires vr-peer-left - Someone left (`reason: 'left'`) or was lost (`'lost'`); `detail: { participant, reason }`.
- * @fires vr-mute-change - A microphone or camera was muted or unmuted; `detail: { local, id, audioMuted, videoMuted }`.
+ * @fires vr-mute-change - A microphone or camera was muted or unmuted, here (`local: true`) or by a peer; `detail: { local, id, name, audioMuted, videoMuted }`.
  * @fires vr-error - Something failed; `detail: { code, message }` with a code from the README's list.
  *
  * @csspart room - The outer container.
@@ -72,18 +72,20 @@ function initials(name: string): string {
 export class VideoRoomElement extends LitElement {
   static override styles = styles;
 
+  // Attribute names are literals so the manifest analyzer can read them; a test checks that
+  // they are exactly the ATTRIBUTES map.
   static override properties = {
-    room: { type: String, attribute: ATTRIBUTES.room },
-    server: { type: String, attribute: ATTRIBUTES.server },
-    name: { type: String, attribute: ATTRIBUTES.name },
-    iceServers: { type: String, attribute: ATTRIBUTES.iceServers },
-    autojoin: { type: Boolean, attribute: ATTRIBUTES.autojoin },
-    audioMuted: { type: Boolean, attribute: ATTRIBUTES.audioMuted, reflect: true },
-    videoMuted: { type: Boolean, attribute: ATTRIBUTES.videoMuted, reflect: true },
-    maxParticipants: { type: Number, attribute: ATTRIBUTES.maxParticipants },
-    displayName: { state: true },
-    message: { state: true },
-    soundBlocked: { state: true },
+    room: { type: String, attribute: 'room' },
+    server: { type: String, attribute: 'server' },
+    name: { type: String, attribute: 'name' },
+    iceServers: { type: String, attribute: 'ice-servers' },
+    autojoin: { type: Boolean, attribute: 'autojoin' },
+    audioMuted: { type: Boolean, attribute: 'audio-muted', reflect: true },
+    videoMuted: { type: Boolean, attribute: 'video-muted', reflect: true },
+    maxParticipants: { type: Number, attribute: 'max-participants' },
+    displayName: { state: true, attribute: false },
+    message: { state: true, attribute: false },
+    soundBlocked: { state: true, attribute: false },
   };
 
   /** Name of the room to join; everyone with the same room name meets. */

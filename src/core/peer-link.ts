@@ -18,8 +18,8 @@ export interface PeerLinkEvents {
   track: { track: MediaStreamTrack };
   /** A message failed validation. */
   invalid: { count: number };
-  /** The link is gone. `bye` tells whether the peer said goodbye first. */
-  close: { bye: boolean };
+  /** The link is gone. `bye`: the peer said goodbye first; `failed`: the connection failed. */
+  close: { bye: boolean; failed: boolean };
 }
 
 const CAMERA_KINDS = ['audio', 'video'] as const;
@@ -31,6 +31,7 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
   /** Whether the remote said goodbye. */
   private bye = false;
   private closed = false;
+  private failed = false;
   private closing: ReturnType<typeof setTimeout> | undefined;
   private makingOffer = false;
   private localStream: MediaStream | null = null;
@@ -103,7 +104,7 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
     this.conn.off('close', this.onConnClose);
     this.conn.off('error', this.onConnClose);
     this.conn.close();
-    this.emit('close', { bye: this.bye });
+    this.emit('close', { bye: this.bye, failed: this.failed });
   }
 
   /** Replaces the local camera and microphone tracks on this link without renegotiating. */
@@ -163,7 +164,9 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
   }
 
   private readonly onConnectionState = () => {
-    if (this.pc?.connectionState === 'failed') this.close();
+    if (this.pc?.connectionState !== 'failed') return;
+    this.failed = true;
+    this.close();
   };
 
   private readonly onTrack = (event: RTCTrackEvent) => {

@@ -336,7 +336,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
       }
     });
     link.on('invalid', ({ count }) => count >= MAX_INVALID_MESSAGES && link.close());
-    link.on('close', ({ bye }) => this.onLinkClosed(link, bye));
+    link.on('close', ({ bye, failed }) => this.onLinkClosed(link, bye, failed));
     return link;
   }
 
@@ -436,7 +436,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
     }
   }
 
-  private onLinkClosed(link: PeerLink, bye: boolean): void {
+  private onLinkClosed(link: PeerLink, bye: boolean, failed: boolean): void {
     this.pending.delete(link);
     if (this.tearingDown) return;
     const id = link.remoteId;
@@ -451,6 +451,8 @@ export class Room extends TypedEventTarget<RoomEvents> {
     const wasRendezvous = this.remoteRendezvous.delete(id);
     if (participant) {
       for (const track of participant.stream.getTracks()) track.stop();
+      if (failed)
+        this.emit('error', { code: ERROR_CODES.peerConnectionFailed, message: `The connection to ${participant.name || 'a participant'} failed.` });
       this.emit('peer-left', { participant, reason: bye ? 'left' : 'lost' });
     }
     // The holder went away: race the others for its id (jittered to spare the broker).

@@ -1,0 +1,7 @@
+// Generates custom-elements.json from the JSDoc in src/ (the README's API section comes from it).
+export default {
+  globs: ['src/**/*.ts'],
+  outdir: '.',
+  litelement: true,
+  dev: false,
+};

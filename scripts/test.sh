@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The one test command (`npm test`, as the README says): installs what a fresh Debian machine
+# lacks (Chromium, Firefox ESR, the npm packages), then lints, checks the generated docs, builds
+# and runs the whole suite in both browsers against a real PeerServer.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -x /usr/bin/firefox-esr ] || missing+=(firefox-esr)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "Installing Debian packages: ${missing[*]}"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# Install exactly the lockfile when node_modules is missing or older than it.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+
+npm run lint
+npm run check:docs
+npm run build
+
+log=$(mktemp)
+status=0
+npm run test:browser 2>&1 | tee "$log" || status=$?
+# One plain closing line for whoever reads the log: the totals over both browsers.
+passed=0
+failed=0
+while read -r p f; do
+  passed=$((passed + p))
+  failed=$((failed + f))
+done < <(grep -aE '^(Chrome|Firefox|Chromium)[^|]*\|.*\| [0-9]+ passed, [0-9]+ failed' "$log" |
+  awk -F'|' '{ split($NF, a, " "); browser=$1; last[browser]=a[1] " " a[3] } END { for (b in last) print last[b] }')
+rm -f "$log"
+echo "tests: ${passed} passed, ${failed} failed"
+exit "$status"
