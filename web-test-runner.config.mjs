@@ -7,6 +7,7 @@ import { chromeLauncher } from '@web/test-runner-chrome';
 import { puppeteerLauncher } from '@web/test-runner-puppeteer';
 import { startServer } from './server/app.mjs';
 import { participantsPlugin, CHROMIUM_ARGS, FIREFOX_PREFS } from './test/plugins/participants.mjs';
+import { brokerLogPlugin } from './test/plugins/broker-log.mjs';
 
 const commonjs = fromRollup(rollupCommonjs);
 const server = await startServer({ port: 0, host: '127.0.0.1' });
@@ -41,6 +42,7 @@ export default {
     commonjs({ include: ['**/node_modules/sdp/**', '**/node_modules/webrtc-adapter/**'] }),
     esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'tsconfig.json' }),
     participantsPlugin({ serverUrl: server.url }),
+    brokerLogPlugin(server.peerServer),
   ],
   testRunnerHtml: (testFramework) => `<!doctype html>
     <html lang="en"><body>

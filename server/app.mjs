@@ -8,7 +8,8 @@ import { ExpressPeerServer } from 'peer';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /**
- * Starts the server. Resolves with `{ url, port, close }`.
+ * Starts the server. Resolves with `{ url, port, close, peerServer }` (the PeerServer app emits
+ * `connection`, `message` and `disconnect`).
  * @param {{ port?: number, host?: string, peerOptions?: object }} [options]
  */
 export async function startServer({ port = 8080, host = undefined, peerOptions = {} } = {}) {
@@ -33,6 +34,7 @@ export async function startServer({ port = 8080, host = undefined, peerOptions =
   });
   const actualPort = /** @type {import('node:net').AddressInfo} */ (server.address()).port;
   return {
+    peerServer,
     port: actualPort,
     url: `http://${host ?? 'localhost'}:${actualPort}`,
     close: () =>

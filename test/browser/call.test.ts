@@ -1,6 +1,7 @@
 import { expect } from '@open-wc/testing';
 import { executeServerCommand } from '@web/test-runner-commands';
 import { EVENTS } from '../../src/constants.js';
+import { rendezvousIds } from '../../src/core/room-id.js';
 import {
   decodedFrames,
   mountRooms,
@@ -14,6 +15,11 @@ import {
 
 const isFirefox = navigator.userAgent.includes('Firefox');
 
+interface BrokerLog {
+  connected: string[];
+  relayed: { type: string; src: string; dst: string; media?: string[] }[];
+}
+
 describe('calls between <video-room> elements over a real PeerServer', () => {
   it('two participants decode each other’s video', async () => {
     const [a, b] = await mountRooms(2, uniqueRoom('two'));
@@ -25,6 +31,31 @@ describe('calls between <video-room> elements over a real PeerServer', () => {
     expect(b.participants.map((p) => p.name)).to.deep.equal(['P0']);
     // One RTCPeerConnection per remote participant.
     expect(peerConnections(a)).to.have.length(1);
+  });
+
+  it('the broker carries only the data-channel handshake and never sees the room name', async () => {
+    const room = uniqueRoom('broker-blind');
+    const [a, b] = await mountRooms(2, room);
+    const ids = await Promise.all(
+      [a, b].map(async (el) => {
+        const joined = nextEvent<{ id: string }>(el, EVENTS.joined);
+        await el.join();
+        return (await joined).id;
+      }),
+    );
+    await waitForFullMeshMedia([a, b]);
+    const [rendezvous] = await rendezvousIds(room);
+    const log = await executeServerCommand<BrokerLog, object>('vr-broker-log', { ids: [...ids, rendezvous] });
+    // Our two ids and the room's rendezvous id are all the broker knew us by: no room name.
+    expect([...new Set(log.connected)].sort()).to.deep.equal([...ids, rendezvous].sort());
+    for (const id of log.connected) expect(id).not.to.contain('broker-blind');
+    // One offer and one answer for the pair, carrying only the data channel: the audio and
+    // video m-lines were negotiated over that channel, out of the broker's sight.
+    const sdps = log.relayed.filter((m) => m.type === 'OFFER' || m.type === 'ANSWER');
+    expect(sdps.map((m) => m.type).sort()).to.deep.equal(['ANSWER', 'OFFER']);
+    for (const m of sdps) expect(m.media).to.deep.equal(['application']);
+    const pc = peerConnections(a)[0];
+    expect([...pc.localDescription!.sdp.matchAll(/^m=(\w+)/gm)].map((m) => m[1])).to.deep.equal(['application', 'audio', 'video']);
   });
 
   it('four participants form a full mesh and each decodes every other’s video', async () => {

@@ -33,11 +33,17 @@ export function participantsPlugin({ serverUrl }) {
     if (!browsers.has(kind)) {
       const browser =
         kind === 'chromium-no-autoplay'
-          ? // A real autoplay block: sound needs a click on the page first.
+          ? // A real autoplay block: sound needs a click on the page first. Chromium lets a page
+            // that is capturing play sound, so this one is refused the camera and joins
+            // receive-only; otherwise the outcome would race the capture.
             await puppeteer.launch({
               executablePath: '/usr/bin/chromium',
               headless: true,
-              args: [...CHROMIUM_ARGS, '--autoplay-policy=document-user-activation-required'],
+              args: [
+                ...CHROMIUM_ARGS.filter((arg) => arg !== '--use-fake-ui-for-media-stream'),
+                '--deny-permission-prompts',
+                '--autoplay-policy=document-user-activation-required',
+              ],
             })
           : kind === 'firefox'
           ? await puppeteer.launch({
@@ -55,6 +61,11 @@ export function participantsPlugin({ serverUrl }) {
   const actions = {
     async join({ browser = 'chromium', room, name = 'Remote' }) {
       const page = await (await browserFor(browser)).newPage();
+      // Record the element's vr-error codes from the start.
+      await page.evaluateOnNewDocument(() => {
+        window.__vrErrors = [];
+        addEventListener('vr-error', (event) => window.__vrErrors.push(event.detail.code));
+      });
       const handle = `p${next++}`;
       pages.set(handle, page);
       const query = new URLSearchParams({ room, name });
@@ -111,6 +122,9 @@ export function participantsPlugin({ serverUrl }) {
         },
         { timeout: 10_000 },
       ).then(() => true, () => false);
+    },
+    async errors({ handle }) {
+      return pages.get(handle).evaluate(() => window.__vrErrors ?? []);
     },
     async close({ handle }) {
       await pages.get(handle)?.close();
