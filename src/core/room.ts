@@ -67,8 +67,10 @@ export class RoomError extends Error {
   }
 }
 
-const DIAL_TIMEOUT_MS = 10_000;
-const RENDEZVOUS_DIAL_TIMEOUT_MS = 7_000;
+// Generous: a busy machine can take seconds over a handshake, and a peer that is gone is
+// reported sooner by the broker's EXPIRE (PeerJS peer-unavailable, after 5 s).
+const DIAL_TIMEOUT_MS = 15_000;
+const RENDEZVOUS_DIAL_TIMEOUT_MS = 15_000;
 /** A participant gossiped to us that should have dialed us but has not, gets dialed after this. */
 const DIAL_FALLBACK_MS = 4_000;
 const RENDEZVOUS_CHECK_MS = 5_000;
@@ -89,6 +91,8 @@ export class Room extends TypedEventTarget<RoomEvents> {
   private readonly dialing = new Set<string>();
   private readonly people = new Map<string, Participant>();
   private readonly departed = new Set<string>();
+  /** Ids whose last dial failed, and when they may be dialed again (doubling each time). */
+  private readonly dialBackoff = new Map<string, { failures: number; until: number }>();
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
   private rendezvousCheck: ReturnType<typeof setInterval> | null = null;
   private claiming = false;
@@ -141,7 +145,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
         joined = (await this.dialRendezvous()) || (await this.tryClaim());
       }
       if (!this.isJoining()) return;
-      this.rendezvousCheck = setInterval(() => void this.ensureRendezvous(), RENDEZVOUS_CHECK_MS);
+      this.rendezvousCheck = setInterval(() => this.tick(), RENDEZVOUS_CHECK_MS);
       globalThis.addEventListener?.('pagehide', this.onPageHide);
       this.setState('joined');
     } catch (error) {
@@ -223,8 +227,11 @@ export class Room extends TypedEventTarget<RoomEvents> {
     const lost = () => {
       if (this.rendezvousPeer !== peer) return;
       this.rendezvousPeer = null;
-      peer.destroy();
-      this.updateLocal({});
+      // Not destroyed: that would close the links that joiners made through it.
+      this.retiredPeers.push(peer);
+      // Tell the others, so that one of them takes the id again.
+      this.local.rendezvous = false;
+      this.broadcast({ t: 'state', ...this.local });
     };
     peer.on('disconnected', lost);
     peer.on('close', lost);
@@ -261,6 +268,15 @@ export class Room extends TypedEventTarget<RoomEvents> {
     });
   }
 
+  /**
+   * Every few seconds: make sure the room has a rendezvous holder, and send our roster again so
+   * that a dial lost to a timeout or a crossed connection is tried again (anti-entropy).
+   */
+  private tick(): void {
+    void this.ensureRendezvous();
+    if (this.people.size > 0) this.gossip();
+  }
+
   /** Makes sure the room has a rendezvous holder we are linked to; takes the id if it is free. */
   private async ensureRendezvous(): Promise<void> {
     if (this.stateValue !== 'joined' || this.claiming || this.rendezvousPeer) return;
@@ -291,6 +307,8 @@ export class Room extends TypedEventTarget<RoomEvents> {
   /** Links the far side refused because the room is full. */
   private readonly refused = new WeakSet<PeerLink>();
   private tearingDown = false;
+  /** Rendezvous peers that lost the broker but still carry links; destroyed on leave. */
+  private readonly retiredPeers: Peer[] = [];
 
   /** An incoming connection: from the broker-verified id `conn.peer`. */
   private accept(conn: DataConnection): void {
@@ -308,6 +326,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
   private dial(id: string): void {
     const peer = this.peer;
     if (!peer || this.tearingDown || this.dialing.has(id) || this.links.has(id) || this.departed.has(id)) return;
+    if ((this.dialBackoff.get(id)?.until ?? 0) > Date.now()) return;
     this.dialing.add(id);
     const link = this.startLink(peer.connect(id, { serialization: 'raw', reliable: true }), true);
     const timer = setTimeout(() => {
@@ -315,6 +334,12 @@ export class Room extends TypedEventTarget<RoomEvents> {
     }, DIAL_TIMEOUT_MS);
     link.on('close', () => clearTimeout(timer));
     link.on('message', (m) => m.t === 'hello' && clearTimeout(timer));
+  }
+
+  private noteDialFailed(id: string): void {
+    if (!this.dialing.delete(id)) return;
+    const failures = (this.dialBackoff.get(id)?.failures ?? 0) + 1;
+    this.dialBackoff.set(id, { failures, until: Date.now() + Math.min(60_000, 2_000 * 2 ** (failures - 1)) });
   }
 
   private abandonDial(id: string): void {
@@ -395,6 +420,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
     if (!link.outgoing) link.send(this.hello());
     this.pending.delete(link);
     this.dialing.delete(hello.id);
+    this.dialBackoff.delete(hello.id);
     this.links.set(hello.id, link);
     this.noteRendezvous(hello.id, hello.rendezvous);
     if (existing) {
@@ -441,7 +467,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
     if (this.tearingDown) return;
     const id = link.remoteId;
     if (!id || this.links.get(id) !== link) {
-      if (!link.remoteId) this.dialing.delete(link.conn.peer);
+      if (!link.remoteId && link.outgoing) this.noteDialFailed(link.conn.peer);
       return;
     }
     this.links.delete(id);
@@ -479,7 +505,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
     this.timers.clear();
     // Our own leave is not the peers' leave: no peer-left events, no rendezvous races.
     this.tearingDown = true;
-    const peers = [this.peer, this.rendezvousPeer].filter((p): p is Peer => p !== null);
+    const peers = [this.peer, this.rendezvousPeer, ...this.retiredPeers].filter((p): p is Peer => p !== null);
     this.peer = null;
     this.rendezvousPeer = null;
     // Off the broker at once (the rendezvous id is free for the others to take); the links

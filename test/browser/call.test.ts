@@ -68,7 +68,8 @@ describe('calls between <video-room> elements over a real PeerServer', () => {
     }
   });
 
-  it('six simultaneous joins converge to one full mesh', async () => {
+  it('six simultaneous joins converge to one full mesh', async function () {
+    this.timeout(180_000);
     const elements = await mountRooms(6, uniqueRoom('six'));
     // All six ask the broker in the same tick.
     await Promise.all(elements.map((el) => el.join()));
@@ -78,6 +79,7 @@ describe('calls between <video-room> elements over a real PeerServer', () => {
         return sets.every((s) => s.length === 5) ? sets : null;
       },
       () => `six full rosters; have ${elements.map((el) => el.participants.length)}`,
+      60_000,
     );
     // One room, not two halves: everyone sees the same five others, and nobody sees themselves.
     const everyone = new Set(ids.flat());

@@ -141,6 +141,30 @@ describe('<video-room> element', () => {
     expect((window as unknown as { __pwned?: number }).__pwned).to.equal(undefined);
   });
 
+  it('makes Lit print no dev-mode warnings through a whole call', async () => {
+    const warnings: string[] = [];
+    const original = console.warn;
+    console.warn = (...args: unknown[]) => {
+      warnings.push(args.map(String).join(' '));
+      original.apply(console, args);
+    };
+    try {
+      const [a, b] = await mountRooms(2, uniqueRoom('warnings'));
+      await a.join();
+      await b.join();
+      await waitForFullMeshMedia([a, b]);
+      a.toggleAudio();
+      a.toggleVideo();
+      await waitFor(() => b.participants[0]?.videoMuted, 'b sees a’s camera off');
+      a.leave();
+      await waitFor(() => b.participants.length === 0, 'b sees a leave');
+      await Promise.all([a.updateComplete, b.updateComplete]);
+    } finally {
+      console.warn = original;
+    }
+    expect(warnings.filter((w) => w.includes('lit.dev'))).to.deep.equal([]);
+  });
+
   it('joins by itself with autojoin and skips the pre-join panel', async () => {
     const room = uniqueRoom('autojoin');
     const el = await fixture<VideoRoomElement>(html`<video-room room=${room} server=${SERVER} autojoin></video-room>`);
