@@ -47,10 +47,12 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
     /** Whether this side dialed. The dialer offers media; the answerer is the polite peer. */
     readonly outgoing: boolean,
     /** The local camera and microphone, once capture has settled (null: receive only). */
-    private readonly localMedia: Promise<MediaStream | null>,
+    localMedia: Promise<MediaStream | null>,
   ) {
     super();
-    void localMedia.then((stream) => (this.localStream ??= stream));
+    void localMedia.then((stream) => {
+      if (!this.localStream) void this.setLocalStream(stream);
+    });
     conn.on('open', this.onConnOpen);
     conn.on('data', this.onConnData);
     conn.on('close', this.onConnClose);
@@ -107,19 +109,20 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
     this.emit('close', { bye: this.bye, failed: this.failed });
   }
 
-  /** Replaces the local camera and microphone tracks on this link without renegotiating. */
+  /**
+   * Puts the local camera and microphone tracks on this link. The camera transceivers are
+   * negotiated sendrecv from the start, so this is a replaceTrack: no renegotiation.
+   */
   async setLocalStream(stream: MediaStream | null): Promise<void> {
     this.localStream = stream;
     const pc = this.pc;
-    if (!pc) return;
+    if (!pc || this.closed) return;
     await Promise.all(
       this.cameraTransceivers(pc).map(({ kind, transceiver }) => {
         const track = this.localTrack(kind);
-        // A slot negotiated receive-only (no device yet) must be renegotiated to send.
-        if (track && transceiver.direction === 'recvonly') transceiver.direction = 'sendrecv';
-        return transceiver.sender.replaceTrack(track);
+        return transceiver.sender.track === track ? undefined : transceiver.sender.replaceTrack(track);
       }),
-    );
+    ).catch(() => undefined);
   }
 
   private localTrack(kind: 'audio' | 'video'): MediaStreamTrack | null {
@@ -148,18 +151,10 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
     pc.addEventListener('connectionstatechange', this.onConnectionState);
     this.emit('open', undefined);
     if (this.outgoing) {
-      // Offer once capture has settled, so that one round trip carries media both ways.
-      await this.localMedia;
-      if (this.closed) return;
-      // The dialer offers both camera transceivers; the answerer fills them in its answer,
-      // so media flows after one round trip over the data channel.
-      for (const kind of CAMERA_KINDS) {
-        const track = this.localTrack(kind);
-        pc.addTransceiver(track ?? kind, {
-          direction: track ? 'sendrecv' : 'recvonly',
-          streams: track && this.localStream ? [this.localStream] : [],
-        });
-      }
+      // The dialer offers both camera transceivers (sendrecv) at once, even while the camera is
+      // still starting; the answerer accepts them sendrecv in the same round trip. When capture
+      // settles, each side only calls replaceTrack, so the first frames wait for no signalling.
+      for (const kind of CAMERA_KINDS) pc.addTransceiver(this.localTrack(kind) ?? kind, { direction: 'sendrecv' });
     }
   }
 
@@ -203,8 +198,7 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
     try {
       await pc.setRemoteDescription(description);
       if (description.type === 'offer') {
-        await this.localMedia;
-        this.fillOfferedTransceivers(pc);
+        this.acceptOfferedTransceivers(pc);
         await pc.setLocalDescription();
         const answer = pc.localDescription;
         if (answer) this.send({ t: 'sdp', description: { type: 'answer', sdp: answer.sdp } });
@@ -214,14 +208,12 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
     }
   }
 
-  /** Answers offered camera transceivers with our own tracks (sendrecv) in the same round trip. */
-  private fillOfferedTransceivers(pc: RTCPeerConnection): void {
+  /** Accepts offered camera transceivers as sendrecv, with our tracks if capture has settled. */
+  private acceptOfferedTransceivers(pc: RTCPeerConnection): void {
     for (const { kind, transceiver } of this.cameraTransceivers(pc)) {
-      if (transceiver.sender.track) continue;
-      const track = this.localTrack(kind);
-      if (!track) continue;
-      void transceiver.sender.replaceTrack(track);
       transceiver.direction = 'sendrecv';
+      const track = this.localTrack(kind);
+      if (track && !transceiver.sender.track) void transceiver.sender.replaceTrack(track);
     }
   }
 
