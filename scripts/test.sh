@@ -16,9 +16,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-# Install exactly the lockfile when node_modules is missing or older than it.
+# Install from the lockfile when node_modules is missing or older than it. `npm install`, not
+# `npm ci`: npm 11 leaves other platforms' optional packages (rollup's native builds) out of a
+# lockfile it writes, and `npm ci` then refuses that lockfile as out of sync.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund
+  npm install --no-audit --no-fund
 fi
 
 npm run lint

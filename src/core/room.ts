@@ -96,6 +96,13 @@ export class Room extends TypedEventTarget<RoomEvents> {
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
   private rendezvousCheck: ReturnType<typeof setInterval> | null = null;
   private claiming = false;
+  private tearingDown = false;
+  /** Participants that say they hold the rendezvous id. */
+  private readonly remoteRendezvous = new Set<string>();
+  /** Links the far side refused because the room is full. */
+  private readonly refused = new WeakSet<PeerLink>();
+  /** Rendezvous peers that lost the broker but still carry links; destroyed on leave. */
+  private readonly retiredPeers: Peer[] = [];
   private local: PeerState;
   private readonly onPageHide = () => this.leave();
 
@@ -132,13 +139,15 @@ export class Room extends TypedEventTarget<RoomEvents> {
       [this.rendezvousId] = await rendezvousIds(this.config.room);
       const deadline = Date.now() + (this.config.joinTimeoutMs ?? 30_000);
       // Our own id and the rendezvous claim go to the broker at the same time.
-      const [own, claimed] = await Promise.all([this.openOwnPeer(), this.tryClaim()]);
+      const [own, claim] = await Promise.allSettled([this.openOwnPeer(), this.tryClaim()]);
+      if (own.status === 'rejected') throw own.reason;
       if (!this.isJoining()) {
-        own.destroy();
+        own.value.destroy();
         return;
       }
-      this.peer = own;
-      let joined = claimed;
+      this.peer = own.value;
+      if (claim.status === 'rejected') throw claim.reason;
+      let joined = claim.value;
       while (!joined) {
         if (!this.isJoining()) return;
         if (Date.now() > deadline) throw new RoomError(ERROR_CODES.joinTimeout, 'the room did not answer in time');
@@ -170,12 +179,6 @@ export class Room extends TypedEventTarget<RoomEvents> {
   updateLocal(changes: Partial<Omit<PeerState, 'rendezvous'>>): void {
     this.local = { ...this.local, ...changes };
     this.broadcast({ t: 'state', ...this.local });
-  }
-
-  /** Swaps our camera and microphone on every link without renegotiating. */
-  async setLocalStream(stream: MediaStream | null): Promise<void> {
-    this.config.localMedia = Promise.resolve(stream);
-    await Promise.all([...this.links.values(), ...this.pending].map((link) => link.setLocalStream(stream)));
   }
 
   /** Whether a join is still under way (a leave during it ends it). */
@@ -301,14 +304,6 @@ export class Room extends TypedEventTarget<RoomEvents> {
   private settle(ms: number): Promise<boolean> {
     return new Promise((resolve) => this.later(ms, () => resolve(this.stateValue === 'joined')));
   }
-
-  /** Participants that say they hold the rendezvous id. */
-  private readonly remoteRendezvous = new Set<string>();
-  /** Links the far side refused because the room is full. */
-  private readonly refused = new WeakSet<PeerLink>();
-  private tearingDown = false;
-  /** Rendezvous peers that lost the broker but still carry links; destroyed on leave. */
-  private readonly retiredPeers: Peer[] = [];
 
   /** An incoming connection: from the broker-verified id `conn.peer`. */
   private accept(conn: DataConnection): void {

@@ -84,10 +84,10 @@ describe('calls between <video-room> elements over a real PeerServer', () => {
     // One room, not two halves: everyone sees the same five others, and nobody sees themselves.
     const everyone = new Set(ids.flat());
     expect(everyone.size).to.equal(6);
-    for (const [i, el] of elements.entries()) {
-      const own = (el as unknown as { roomCtl: { room: { id: string } } }).roomCtl.room.id;
-      expect(ids[i]).not.to.include(own);
-    }
+    const rooms = elements.map((el) => (el as unknown as { roomCtl: { room: { id: string; isRendezvous: boolean } } }).roomCtl.room);
+    for (const [i, room] of rooms.entries()) expect(ids[i]).not.to.include(room.id);
+    // Exactly one of them holds the room's rendezvous id.
+    expect(rooms.filter((room) => room.isRendezvous)).to.have.length(1);
     await waitForFullMeshMedia(elements, 1, 90_000);
   });
 
