@@ -57,6 +57,8 @@ function initials(name: string): string {
  * @csspart video - The video element inside each tile.
  * @csspart name - The name label on each tile.
  * @csspart controls - The control bar.
+ * @csspart mute-button - The microphone toggle (`aria-pressed="true"` while muted).
+ * @csspart camera-button - The camera toggle (`aria-pressed="true"` while the camera is off).
  * @csspart status - The status line (a polite live region).
  *
  * @cssprop --vr-background - Background of the element. Default `#18181b`.
@@ -380,11 +382,12 @@ export class VideoRoomElement extends LitElement {
   }
 
   private renderMuteButtons() {
-    return html`<button type="button" aria-pressed=${this.audioMuted ? 'true' : 'false'} @click=${() => this.toggleAudio()}>
-        ${this.audioMuted ? 'Unmute' : 'Mute'}
+    // Toggle buttons keep their name; aria-pressed carries the state (pressed = muted / off).
+    return html`<button type="button" part="mute-button" aria-pressed=${this.audioMuted ? 'true' : 'false'} @click=${() => this.toggleAudio()}>
+        Mute
       </button>
-      <button type="button" aria-pressed=${this.videoMuted ? 'true' : 'false'} @click=${() => this.toggleVideo()}>
-        ${this.videoMuted ? 'Start camera' : 'Stop camera'}
+      <button type="button" part="camera-button" aria-pressed=${this.videoMuted ? 'true' : 'false'} @click=${() => this.toggleVideo()}>
+        Camera off
       </button>`;
   }
 
