@@ -174,7 +174,7 @@ export class VideoRoomElement extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     if (this.autojoin) void this.join();
-    else void this.startPreview();
+    else void this.captureForCall();
   }
 
   // Applied before rendering, so the media and room events they cause join this update.
@@ -291,15 +291,7 @@ export class VideoRoomElement extends LitElement {
     return { room, broker, iceServers, maxParticipants };
   }
 
-  private async startPreview(): Promise<void> {
-    try {
-      await this.mediaCtl.acquire();
-    } catch (error) {
-      if (error instanceof MediaError) this.fail(error.code, error.message);
-    }
-  }
-
-  /** Captures media for a call; a failure is reported and the call goes on receive-only. */
+  /** Captures media for the preview or a call; a failure is reported and the call goes on receive-only. */
   private async captureForCall(): Promise<MediaStream | null> {
     if (this.mediaCtl.media.stream) return this.mediaCtl.media.stream;
     try {

@@ -3,12 +3,10 @@
  * element is connected and releases every track when it disconnects.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import { LocalMedia, MediaError } from '../core/local-media.js';
+import { LocalMedia } from '../core/local-media.js';
 
 export class MediaController implements ReactiveController {
   readonly media = new LocalMedia();
-  /** The last capture error, shown to the person. */
-  error: MediaError | null = null;
   private unsubscribe: (() => void)[] = [];
 
   constructor(private readonly host: ReactiveControllerHost) {
@@ -28,16 +26,8 @@ export class MediaController implements ReactiveController {
     this.media.release();
   }
 
-  /** Captures media; on failure keeps the error and resolves null (the call can go on receive-only). */
-  async acquire(): Promise<MediaStream | null> {
-    try {
-      const stream = await this.media.acquire();
-      this.error = null;
-      return stream;
-    } catch (error) {
-      this.error = error instanceof MediaError ? error : null;
-      this.host.requestUpdate();
-      throw error;
-    }
+  /** Captures media (rejects with a MediaError; the element reports it and goes on receive-only). */
+  acquire(): Promise<MediaStream | null> {
+    return this.media.acquire();
   }
 }

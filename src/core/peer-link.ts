@@ -35,9 +35,8 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
   private closing: ReturnType<typeof setTimeout> | undefined;
   private makingOffer = false;
   private localStream: MediaStream | null = null;
-  private ignoreOffer = false;
   private invalidCount = 0;
-  private readonly onConnOpen = () => void this.handleOpen();
+  private readonly onConnOpen = () => this.handleOpen();
   private readonly onConnData = (data: unknown) => this.handleData(data);
   private readonly onConnClose = () => this.close();
 
@@ -139,7 +138,7 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
     return result;
   }
 
-  private async handleOpen(): Promise<void> {
+  private handleOpen(): void {
     const pc = this.pc;
     if (!pc || this.closed) return;
     // From here on, signalling is ours and goes over the data channel. PeerJS's own handler
@@ -193,8 +192,8 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
     if (!pc) return;
     const polite = !this.outgoing;
     const offerCollision = description.type === 'offer' && (this.makingOffer || pc.signalingState !== 'stable');
-    this.ignoreOffer = !polite && offerCollision;
-    if (this.ignoreOffer) return;
+    // The impolite side ignores a colliding offer; the polite side rolls back and answers it.
+    if (!polite && offerCollision) return;
     try {
       await pc.setRemoteDescription(description);
       if (description.type === 'offer') {
