@@ -3,6 +3,7 @@ import { executeServerCommand } from '@web/test-runner-commands';
 import { EVENTS } from '../../src/constants.js';
 import { rendezvousIds } from '../../src/core/room-id.js';
 import {
+  audioSamples,
   decodedFrames,
   mountRooms,
   nextEvent,
@@ -31,6 +32,14 @@ describe('calls between <video-room> elements over a real PeerServer', () => {
     expect(b.participants.map((p) => p.name)).to.deep.equal(['P0']);
     // One RTCPeerConnection per remote participant.
     expect(peerConnections(a)).to.have.length(1);
+    // Remote audio arrives and plays (or, where autoplay is refused, the sound button shows).
+    await waitFor(async () => (await audioSamples(b))[0] > 4800, 'b receiving a’s audio');
+    await a.updateComplete;
+    const audio = a.shadowRoot!.querySelector<HTMLAudioElement>('audio')!;
+    const soundButton = () => [...a.shadowRoot!.querySelectorAll('button')].some((button) => /enable sound/i.test(button.textContent ?? ''));
+    await waitFor(() => !audio.paused || soundButton(), 'remote audio playing or the sound button shown');
+    expect(audio.srcObject).to.be.instanceOf(MediaStream);
+    expect((audio.srcObject as MediaStream).getAudioTracks()).to.have.length(1);
   });
 
   it('the broker carries only the data-channel handshake and never sees the room name', async () => {

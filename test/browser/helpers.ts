@@ -95,6 +95,19 @@ export async function decodedFrames(el: VideoRoomElement): Promise<number[]> {
   );
 }
 
+/** Audio samples received from each peer (getStats inbound-rtp audio `totalSamplesReceived`). */
+export async function audioSamples(el: VideoRoomElement): Promise<number[]> {
+  return Promise.all(
+    peerConnections(el).map(async (pc) => {
+      let samples = 0;
+      (await pc.getStats()).forEach((report: { type: string; kind?: string; totalSamplesReceived?: number }) => {
+        if (report.type === 'inbound-rtp' && report.kind === 'audio') samples += report.totalSamplesReceived ?? 0;
+      });
+      return samples;
+    }),
+  );
+}
+
 /**
  * Waits until every element has a tile for each of the others and each of those decodes at
  * least `min` frames (`others` remote participants each; default: the other elements), by getStats framesDecoded and by presented frames on the tile.
