@@ -25,8 +25,8 @@ fi
 
 npm run lint
 npm run check:docs
-npm run build
 
+# test:browser builds first (pretest:browser): pages in the other browser load the CDN bundle.
 log=$(mktemp)
 status=0
 npm run test:browser 2>&1 | tee "$log" || status=$?

@@ -104,11 +104,19 @@ export class Room extends TypedEventTarget<RoomEvents> {
   /** Rendezvous peers that lost the broker but still carry links; destroyed on leave. */
   private readonly retiredPeers: Peer[] = [];
   private local: PeerState;
+  /** Which local tracks exist; assumed until capture settles. */
+  private captured = { audio: true, video: true };
   private readonly onPageHide = () => this.leave();
 
   constructor(private readonly config: RoomConfig) {
     super();
     this.local = { name: config.name, audioMuted: config.audioMuted, videoMuted: config.videoMuted, rendezvous: false };
+    // Without a camera or microphone (refused, missing, busy) we join receive-only, and the
+    // others are told that track is off so they show the name instead of a black tile.
+    void config.localMedia.then((stream) => {
+      this.captured = { audio: !!stream?.getAudioTracks().length, video: !!stream?.getVideoTracks().length };
+      this.announce();
+    });
   }
 
   /** Current state. */
@@ -178,7 +186,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
   /** Updates our name or mute state and tells every peer. */
   updateLocal(changes: Partial<Omit<PeerState, 'rendezvous'>>): void {
     this.local = { ...this.local, ...changes };
-    this.broadcast({ t: 'state', ...this.local });
+    this.announce();
   }
 
   /** Whether a join is still under way (a leave during it ends it). */
@@ -234,12 +242,12 @@ export class Room extends TypedEventTarget<RoomEvents> {
       this.retiredPeers.push(peer);
       // Tell the others, so that one of them takes the id again.
       this.local.rendezvous = false;
-      this.broadcast({ t: 'state', ...this.local });
+      this.announce();
     };
     peer.on('disconnected', lost);
     peer.on('close', lost);
     this.local.rendezvous = true;
-    this.broadcast({ t: 'state', ...this.local });
+    this.announce();
     return true;
   }
 
@@ -438,8 +446,22 @@ export class Room extends TypedEventTarget<RoomEvents> {
     this.gossip();
   }
 
+  /** Our state as the others should see it: a track we could not capture counts as off. */
+  private wireState(): PeerState {
+    return {
+      ...this.local,
+      audioMuted: this.local.audioMuted || !this.captured.audio,
+      videoMuted: this.local.videoMuted || !this.captured.video,
+    };
+  }
+
+  /** Tells every peer our current state. */
+  private announce(): void {
+    this.broadcast({ t: 'state', ...this.wireState() });
+  }
+
   private hello(): PeerMessage {
-    return { t: 'hello', id: this.id, ...this.local };
+    return { t: 'hello', id: this.id, ...this.wireState() };
   }
 
   /** Sends the whole roster to every link, so each newcomer and each member learns of the others. */

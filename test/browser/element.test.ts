@@ -208,6 +208,13 @@ describe('<video-room> element', () => {
       expect(await executeServerCommand<string[], object>('vr-participant', { action: 'errors', handle })).to.deep.equal([
         'media-permission-denied',
       ]);
+      // We see its name on an avatar tile, not a black video.
+      await waitFor(() => a.participants[0]?.videoMuted && a.participants[0]?.audioMuted, 'the receive-only peer shown as off');
+      await a.updateComplete;
+      const tile = a.shadowRoot!.querySelector('[part~="tile"]:not([part~="local"])')!;
+      expect(tile.querySelector('video')!.hidden).to.equal(true);
+      expect(tile.querySelector('.avatar')!.textContent).to.equal('B');
+      expect(tile.getAttribute('aria-label')).to.equal('Blocked');
       await waitFor(
         async () => (await executeServerCommand<number[], object>('vr-participant', { action: 'frames', handle }))[0] >= 5,
         'the receive-only page decoding our video',
