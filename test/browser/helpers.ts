@@ -82,30 +82,27 @@ export function peerConnections(el: VideoRoomElement): RTCPeerConnection[] {
   return (el as unknown as { roomCtl: RoomController }).roomCtl.room?.peerConnections ?? [];
 }
 
-/** framesDecoded of the inbound video of each peer connection (getStats inbound-rtp). */
-export async function decodedFrames(el: VideoRoomElement): Promise<number[]> {
+/** Sums one inbound-rtp counter of `kind` per peer connection (getStats). */
+async function inbound(el: VideoRoomElement, kind: 'audio' | 'video', counter: 'framesDecoded' | 'totalSamplesReceived'): Promise<number[]> {
   return Promise.all(
     peerConnections(el).map(async (pc) => {
-      let frames = 0;
-      (await pc.getStats()).forEach((report: { type: string; kind?: string; framesDecoded?: number }) => {
-        if (report.type === 'inbound-rtp' && report.kind === 'video') frames += report.framesDecoded ?? 0;
+      let total = 0;
+      (await pc.getStats()).forEach((report: { type: string; kind?: string } & Partial<Record<typeof counter, number>>) => {
+        if (report.type === 'inbound-rtp' && report.kind === kind) total += report[counter] ?? 0;
       });
-      return frames;
+      return total;
     }),
   );
 }
 
+/** framesDecoded of the inbound video of each peer connection (getStats inbound-rtp). */
+export function decodedFrames(el: VideoRoomElement): Promise<number[]> {
+  return inbound(el, 'video', 'framesDecoded');
+}
+
 /** Audio samples received from each peer (getStats inbound-rtp audio `totalSamplesReceived`). */
-export async function audioSamples(el: VideoRoomElement): Promise<number[]> {
-  return Promise.all(
-    peerConnections(el).map(async (pc) => {
-      let samples = 0;
-      (await pc.getStats()).forEach((report: { type: string; kind?: string; totalSamplesReceived?: number }) => {
-        if (report.type === 'inbound-rtp' && report.kind === 'audio') samples += report.totalSamplesReceived ?? 0;
-      });
-      return samples;
-    }),
-  );
+export function audioSamples(el: VideoRoomElement): Promise<number[]> {
+  return inbound(el, 'audio', 'totalSamplesReceived');
 }
 
 /**
