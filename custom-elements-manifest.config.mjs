@@ -4,4 +4,6 @@ export default {
   outdir: '.',
   litelement: true,
   dev: false,
+  // package.json's customElements field is ours to keep (the analyzer would point it at outdir).
+  packagejson: false,
 };

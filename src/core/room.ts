@@ -455,9 +455,14 @@ export class Room extends TypedEventTarget<RoomEvents> {
     };
   }
 
-  /** Tells every peer our current state. */
+  /**
+   * Tells every peer our current state, including peers we dialed that have not answered yet:
+   * their hello from us may have gone out before this change.
+   */
   private announce(): void {
-    this.broadcast({ t: 'state', ...this.wireState() });
+    const message: PeerMessage = { t: 'state', ...this.wireState() };
+    this.broadcast(message);
+    for (const link of this.pending) if (link.outgoing) link.send(message);
   }
 
   private hello(): PeerMessage {
