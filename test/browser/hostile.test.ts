@@ -1,0 +1,82 @@
+import { expect } from '@open-wc/testing';
+import { Peer, type DataConnection } from 'peerjs';
+import { EVENTS } from '../../src/constants.js';
+import { parseBrokerUrl } from '../../src/core/broker.js';
+import { randomParticipantId } from '../../src/core/room-id.js';
+import { SERVER, mountRooms, nextEvent, tileFrames, uniqueRoom, waitFor, waitForFullMeshMedia } from './helpers.js';
+
+/** A random value of a random JSON-ish shape, sometimes huge, sometimes hostile text. */
+function garbage(i: number): string {
+  const pick = i % 8;
+  const text = (n: number) => Array.from({ length: n }, () => String.fromCharCode(Math.floor(Math.random() * 0xffff))).join('');
+  switch (pick) {
+    case 0:
+      return text(Math.floor(Math.random() * 200));
+    case 1:
+      return JSON.stringify({ t: 'hello', id: '<img src=x onerror=alert(1)>', name: '<script>x</script>', audioMuted: 1 });
+    case 2:
+      return JSON.stringify({ t: 'roster', peers: Array.from({ length: 100 }, () => ({ id: randomParticipantId(), name: '<b>x</b>' })) });
+    case 3:
+      return JSON.stringify({ t: 'sdp', description: { type: 'offer', sdp: text(50) } });
+    case 4:
+      return JSON.stringify({ t: 'ice', candidate: { candidate: text(20), sdpMLineIndex: -5 } });
+    case 5:
+      return `{"t":"state","name":"${'A'.repeat(70_000)}"}`;
+    case 6:
+      return JSON.stringify([1, 2, { t: 'bye' }]);
+    default:
+      return JSON.stringify({ t: 'state', name: '<img src=x onerror="window.__pwned=1">', audioMuted: 'yes', videoMuted: null });
+  }
+}
+
+describe('hostile input over the data channel', () => {
+  it('survives thousands of malformed messages from a peer, keeps the call, and drops that peer', async () => {
+    const [a, b] = await mountRooms(2, uniqueRoom('fuzz'));
+    const joined = nextEvent<{ id: string }>(a, EVENTS.joined);
+    await a.join();
+    const aId = (await joined).id;
+    await b.join();
+    await waitForFullMeshMedia([a, b]);
+
+    const errors: string[] = [];
+    const onError = (event: ErrorEvent | PromiseRejectionEvent) =>
+      errors.push(String('reason' in event ? event.reason : event.message));
+    window.addEventListener('error', onError);
+    window.addEventListener('unhandledrejection', onError);
+
+    const broker = parseBrokerUrl(SERVER);
+    const attacker = new Peer(randomParticipantId(), { ...broker, config: { iceServers: [] }, debug: 0 });
+    try {
+      await new Promise((resolve, reject) => {
+        attacker.once('open', resolve);
+        attacker.once('error', reject);
+      });
+      const conn: DataConnection = attacker.connect(aId, { serialization: 'raw', reliable: true });
+      await new Promise((resolve) => conn.once('open', () => resolve(undefined)));
+      const closed = new Promise((resolve) => conn.once('close', () => resolve(true)));
+      let sent = 0;
+      for (let i = 0; i < 5000 && conn.open; i++) {
+        void conn.send(garbage(i));
+        sent++;
+      }
+      // The element drops a peer that keeps sending garbage.
+      expect(await closed).to.equal(true);
+      expect(sent).to.be.greaterThan(0);
+    } finally {
+      attacker.destroy();
+      window.removeEventListener('error', onError);
+      window.removeEventListener('unhandledrejection', onError);
+    }
+
+    expect(errors).to.deep.equal([]);
+    expect(a.state).to.equal('joined');
+    expect(a.participants.map((p) => p.name)).to.deep.equal(['P1']);
+    await a.updateComplete;
+    expect(a.shadowRoot!.querySelector('img, script, b')).to.equal(null);
+    expect((window as unknown as { __pwned?: number }).__pwned).to.equal(undefined);
+    // The call itself goes on: frames still decode on both sides.
+    const before = tileFrames(a)[0];
+    await waitFor(() => tileFrames(a)[0] > before + 5, 'a still presenting b’s video');
+    await waitForFullMeshMedia([a, b], 5);
+  });
+});
