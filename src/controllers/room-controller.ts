@@ -25,8 +25,6 @@ export class RoomController implements ReactiveController {
     return this.room?.state ?? 'idle';
   }
 
-  hostConnected(): void {}
-
   hostDisconnected(): void {
     this.leave();
   }

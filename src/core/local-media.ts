@@ -30,10 +30,9 @@ export function classifyMediaError(error: unknown): MediaError {
     case 'SecurityError':
       return new MediaError(ERROR_CODES.mediaPermissionDenied, 'Camera and microphone access was denied.');
     case 'NotFoundError':
+      return new MediaError(ERROR_CODES.mediaNotFound, 'No camera or microphone was found.');
     case 'OverconstrainedError':
-      return name === 'NotFoundError'
-        ? new MediaError(ERROR_CODES.mediaNotFound, 'No camera or microphone was found.')
-        : new MediaError(ERROR_CODES.mediaConstraints, 'The camera cannot provide the requested quality.');
+      return new MediaError(ERROR_CODES.mediaConstraints, 'The camera cannot provide the requested quality.');
     case 'NotReadableError':
     case 'AbortError':
       return new MediaError(ERROR_CODES.mediaInUse, 'The camera or microphone is in use by another program.');
@@ -103,7 +102,7 @@ export class LocalMedia extends TypedEventTarget<LocalMediaEvents> {
     }
   }
 
-  /** Mutes or unmutes the microphone (`force` sets it). Returns the new muted state. */
+  /** Mutes or unmutes the microphone. */
   setAudioMuted(muted: boolean): void {
     this.audioMuted = muted;
     this.applyMute();

@@ -141,7 +141,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
 
   /** Joins the room; resolves once in it, rejects with a RoomError. */
   async join(): Promise<void> {
-    if (this.stateValue !== 'idle') throw new RoomError(ERROR_CODES.invalidRoom, 'a Room joins once');
+    if (this.stateValue !== 'idle') throw new Error('a Room joins once; create a new one');
     this.setState('joining');
     try {
       [this.rendezvousId] = await rendezvousIds(this.config.room);
