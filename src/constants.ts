@@ -11,6 +11,10 @@ export const EVENTS = {
   peerJoined: 'vr-peer-joined',
   peerLeft: 'vr-peer-left',
   muteChange: 'vr-mute-change',
+  deviceChange: 'vr-device-change',
+  screenShareStart: 'vr-screen-share-start',
+  screenShareStop: 'vr-screen-share-stop',
+  activeSpeaker: 'vr-active-speaker',
   error: 'vr-error',
 } as const;
 
@@ -24,6 +28,9 @@ export const ATTRIBUTES = {
   audioMuted: 'audio-muted',
   videoMuted: 'video-muted',
   maxParticipants: 'max-participants',
+  videoQuality: 'video-quality',
+  facingMode: 'facing-mode',
+  maxUpstreamKbps: 'max-upstream-kbps',
 } as const;
 
 /** The connection states a room goes through. */
@@ -36,6 +43,10 @@ export const ERROR_CODE_DOCS = {
   'invalid-ice-servers': '`ice-servers` is not a JSON array of RTCIceServer objects (stun:/turn: URLs).',
   'invalid-max-participants': '`max-participants` is not a whole number from 2 to 64.',
   'invalid-server': '`server` is not an http(s) or ws(s) URL.',
+  'invalid-video-quality': '`video-quality` is not `low`, `medium` or `high`; `medium` is used.',
+  'invalid-facing-mode': '`facing-mode` is not `user` or `environment`; it is ignored.',
+  'invalid-max-upstream-kbps': '`max-upstream-kbps` is not a whole number from 200 to 100000; the default (2500) is used.',
+  'invalid-device': '`setDevice()` was given an unknown kind or a device that is not there; the current device stays.',
   'broker-unreachable': 'The PeerServer could not be reached or refused the connection.',
   'room-full': 'The room already holds `max-participants` people; the others are unaffected.',
   'join-timeout': 'Joining did not complete in time (the room never answered).',
@@ -45,6 +56,11 @@ export const ERROR_CODE_DOCS = {
   'media-in-use': 'The camera or microphone is in use by another program; the call goes on receive-only.',
   'media-constraints': 'The device cannot satisfy the requested constraints.',
   'media-failed': 'Any other failure to capture media; the call goes on receive-only.',
+  'device-lost': 'The camera or microphone in use went away and no other could take over; the call goes on without it.',
+  'speaker-unsupported': 'This browser cannot choose the speaker (no `setSinkId`); sound plays on the default one.',
+  'screen-share-denied': 'Screen sharing was cancelled or not allowed.',
+  'screen-share-unsupported': 'This browser cannot share a screen.',
+  'screen-share-failed': 'Any other failure to share the screen.',
   'peer-connection-failed': 'The connection to one participant failed; the rest of the call goes on.',
 } as const;
 
@@ -54,6 +70,10 @@ export const ERROR_CODES = {
   invalidIceServers: 'invalid-ice-servers',
   invalidMaxParticipants: 'invalid-max-participants',
   invalidServer: 'invalid-server',
+  invalidVideoQuality: 'invalid-video-quality',
+  invalidFacingMode: 'invalid-facing-mode',
+  invalidMaxUpstreamKbps: 'invalid-max-upstream-kbps',
+  invalidDevice: 'invalid-device',
   brokerUnreachable: 'broker-unreachable',
   roomFull: 'room-full',
   joinTimeout: 'join-timeout',
@@ -63,6 +83,11 @@ export const ERROR_CODES = {
   mediaInUse: 'media-in-use',
   mediaConstraints: 'media-constraints',
   mediaFailed: 'media-failed',
+  deviceLost: 'device-lost',
+  speakerUnsupported: 'speaker-unsupported',
+  screenShareDenied: 'screen-share-denied',
+  screenShareUnsupported: 'screen-share-unsupported',
+  screenShareFailed: 'screen-share-failed',
   peerConnectionFailed: 'peer-connection-failed',
 } as const satisfies Record<string, keyof typeof ERROR_CODE_DOCS>;
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];

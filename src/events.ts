@@ -3,6 +3,7 @@
  * that dispatches them (bubbling and composed, so they cross the shadow root).
  */
 import { EVENTS, type ErrorCode, type RoomState } from './constants.js';
+import type { DeviceKind } from './core/devices.js';
 
 /** A participant as the public API shows it. */
 export interface ParticipantInfo {
@@ -14,6 +15,15 @@ export interface ParticipantInfo {
   audioMuted: boolean;
   /** Whether their camera is off. */
   videoMuted: boolean;
+  /** Whether they are sharing a screen. */
+  screenSharing: boolean;
+}
+
+/** Who an event is about: this participant (`local: true`) or a peer. */
+export interface Who {
+  local: boolean;
+  id: string;
+  name: string;
 }
 
 export interface VideoRoomEventMap {
@@ -23,6 +33,10 @@ export interface VideoRoomEventMap {
   [EVENTS.peerJoined]: CustomEvent<{ participant: ParticipantInfo }>;
   [EVENTS.peerLeft]: CustomEvent<{ participant: ParticipantInfo; reason: 'left' | 'lost' }>;
   [EVENTS.muteChange]: CustomEvent<{ local: boolean } & ParticipantInfo>;
+  [EVENTS.deviceChange]: CustomEvent<{ kind: DeviceKind; deviceId: string; label: string; reason: 'selected' | 'fallback' }>;
+  [EVENTS.screenShareStart]: CustomEvent<Who>;
+  [EVENTS.screenShareStop]: CustomEvent<Who>;
+  [EVENTS.activeSpeaker]: CustomEvent<Who>;
   [EVENTS.error]: CustomEvent<{ code: ErrorCode; message: string }>;
 }
 

@@ -3,12 +3,18 @@ import { repeat } from 'lit/directives/repeat.js';
 import { styles } from './video-room.styles.js';
 import { DEFAULT_MAX_PARTICIPANTS, ERROR_CODES, EVENTS, type ErrorCode, type RoomState } from './constants.js';
 import { fire, type ParticipantInfo } from './events.js';
-import { MediaController } from './controllers/media-controller.js';
+import { MediaController, canChooseSpeaker } from './controllers/media-controller.js';
 import { RoomController } from './controllers/room-controller.js';
+import { SpeakerController } from './controllers/speaker-controller.js';
 import { MediaError } from './core/local-media.js';
 import { RoomError, type Participant } from './core/room.js';
 import { parseBrokerUrl, type BrokerConfig } from './core/broker.js';
 import { parseIceServers, parseMaxParticipants } from './core/config.js';
+import { parseFacingMode, parseVideoQuality, DEFAULT_VIDEO_QUALITY, type VideoQuality, type FacingMode } from './core/quality.js';
+import { parseMaxUpstreamKbps, DEFAULT_MAX_UPSTREAM_KBPS } from './core/bandwidth.js';
+import { canShareScreen } from './core/screen-share.js';
+import { isDeviceKind, type DeviceInfo, type DeviceKind } from './core/devices.js';
+import { renderDevicePanel } from './ui/device-panel.js';
 
 /** The PeerServer that served this script: same origin, path `/peerjs`. */
 const DEFAULT_SERVER = new URL('/peerjs', import.meta.url).href;
@@ -22,8 +28,11 @@ const STATUS_TEXT: Record<RoomState, string> = {
 };
 
 function publicInfo(p: Participant): ParticipantInfo {
-  return { id: p.id, name: p.name, audioMuted: p.audioMuted, videoMuted: p.videoMuted };
+  return { id: p.id, name: p.name, audioMuted: p.audioMuted, videoMuted: p.videoMuted, screenSharing: p.screenSharing };
 }
+
+/** Where the speaker choice goes: every remote audio element. */
+type SinkAudio = HTMLAudioElement & { sinkId: string; setSinkId(id: string): Promise<void> };
 
 function initials(name: string): string {
   return (
@@ -47,18 +56,28 @@ function initials(name: string): string {
  * @fires vr-left - This participant left the room; `detail: { room }`.
  * @fires vr-peer-joined - Someone joined; `detail: { participant }`.
  * @fires vr-peer-left - Someone left (`reason: 'left'`) or was lost (`'lost'`); `detail: { participant, reason }`.
- * @fires vr-mute-change - A microphone or camera was muted or unmuted, here (`local: true`) or by a peer; `detail: { local, id, name, audioMuted, videoMuted }`.
+ * @fires vr-mute-change - A microphone or camera was muted or unmuted, here (`local: true`) or by a peer; `detail: { local, id, name, audioMuted, videoMuted, screenSharing }`.
+ * @fires vr-device-change - The camera, microphone or speaker changed, chosen (`reason: 'selected'`) or because the one in use went away (`'fallback'`); `detail: { kind, deviceId, label, reason }`.
+ * @fires vr-screen-share-start - A screen share started, here (`local: true`) or by a peer; `detail: { local, id, name }`.
+ * @fires vr-screen-share-stop - A screen share ended (by its button, the browser's own control, or the sharer leaving); `detail: { local, id, name }`.
+ * @fires vr-active-speaker - Someone else became the active speaker (debounced); `detail: { local, id, name }`.
  * @fires vr-error - Something failed; `detail: { code, message }` with a code from the README's list.
  *
  * @csspart room - The outer container.
- * @csspart prejoin - The pre-join panel (preview, name field, Join button).
- * @csspart grid - The grid of tiles during a call.
- * @csspart tile - Each participant's tile; the local one is `tile local`.
+ * @csspart prejoin - The pre-join panel (preview, name field, devices, Join button).
+ * @csspart grid - The grid of tiles during a call (also `spotlight` while a screen is shared).
+ * @csspart tile - Each tile; also `local` for this participant, `screen` for a shared screen, `speaking` for the active speaker.
  * @csspart video - The video element inside each tile.
  * @csspart name - The name label on each tile.
  * @csspart controls - The control bar.
  * @csspart mute-button - The microphone toggle (`aria-pressed="true"` while muted).
  * @csspart camera-button - The camera toggle (`aria-pressed="true"` while the camera is off).
+ * @csspart switch-camera-button - Switches to the next camera (shown where there is more than one).
+ * @csspart screen-button - Starts and stops sharing the screen (`aria-pressed="true"` while sharing).
+ * @csspart settings-button - Opens the device settings during a call.
+ * @csspart settings - The device settings panel.
+ * @csspart devices - The camera, microphone and speaker choosers with the level meter.
+ * @csspart level - The microphone level meter.
  * @csspart status - The status line (a polite live region).
  *
  * @cssprop --vr-background - Background of the element. Default `#18181b`.
@@ -70,6 +89,7 @@ function initials(name: string): string {
  * @cssprop --vr-tile-radius - Corner radius of tiles. Default `8px`.
  * @cssprop --vr-accent - Background of the Join button. Default `#2563eb`.
  * @cssprop --vr-focus-color - Focus ring colour. Default `#60a5fa`.
+ * @cssprop --vr-speaking-color - Outline of the active speaker's tile. Default `#22c55e`.
  */
 export class VideoRoomElement extends LitElement {
   static override styles = styles;
@@ -85,9 +105,13 @@ export class VideoRoomElement extends LitElement {
     audioMuted: { type: Boolean, attribute: 'audio-muted', reflect: true },
     videoMuted: { type: Boolean, attribute: 'video-muted', reflect: true },
     maxParticipants: { type: Number, attribute: 'max-participants' },
+    videoQuality: { type: String, attribute: 'video-quality' },
+    facingMode: { type: String, attribute: 'facing-mode' },
+    maxUpstreamKbps: { type: String, attribute: 'max-upstream-kbps' },
     displayName: { state: true, attribute: false },
     message: { state: true, attribute: false },
     soundBlocked: { state: true, attribute: false },
+    settingsOpen: { state: true, attribute: false },
   };
 
   /** Name of the room to join; everyone with the same room name meets. */
@@ -106,16 +130,31 @@ export class VideoRoomElement extends LitElement {
   declare videoMuted: boolean;
   /** Most people in the room, this participant included (default 8, at least 2). */
   declare maxParticipants: number;
+  /** Camera quality: `low` (320×180, 15 fps), `medium` (640×360, 24 fps, the default) or `high` (1280×720, 30 fps). */
+  declare videoQuality: string | null;
+  /** Which camera to prefer on phones: `user` (front) or `environment` (back). */
+  declare facingMode: string | null;
+  /** Most this participant sends in all, in kbit/s (default 2500); each peer's copy gets a share. */
+  declare maxUpstreamKbps: string | number | null;
 
   private declare displayName: string;
   private declare message: string;
   private declare soundBlocked: boolean;
+  private declare settingsOpen: boolean;
 
-  private readonly mediaCtl = new MediaController(this);
+  private readonly mediaCtl: MediaController;
   private readonly roomCtl: RoomController;
+  private readonly speakerCtl: SpeakerController;
   /** Streams handed to remote tiles, renewed when tracks arrive so the video element reloads. */
   private readonly tileStreams = new Map<string, MediaStream>();
+  /** The stream of the local tile, renewed when a device switch swaps a track. */
+  private localTileStream: MediaStream | null = null;
+  /** The stream of our own screen tile while sharing. */
+  private localScreenStream: MediaStream | null = null;
   private joinedRoom = '';
+  private quality: VideoQuality = DEFAULT_VIDEO_QUALITY;
+  private upstreamKbps = DEFAULT_MAX_UPSTREAM_KBPS;
+  private levelTimer: ReturnType<typeof setInterval> | null = null;
 
   constructor() {
     super();
@@ -127,15 +166,45 @@ export class VideoRoomElement extends LitElement {
     this.audioMuted = false;
     this.videoMuted = false;
     this.maxParticipants = DEFAULT_MAX_PARTICIPANTS;
+    this.videoQuality = null;
+    this.facingMode = null;
+    this.maxUpstreamKbps = null;
     this.displayName = '';
     this.message = '';
     this.soundBlocked = false;
+    this.settingsOpen = false;
     let previous: RoomState = 'idle';
+    this.mediaCtl = new MediaController(this, {
+      'media:stream': ({ stream }) => {
+        this.localTileStream = stream ? new MediaStream(stream.getTracks()) : null;
+        this.roomCtl.room?.updateLocalMedia(stream);
+      },
+      'media:device': ({ kind, deviceId, label, reason }) => {
+        if (reason === 'fallback') this.message = `${kind === 'videoinput' ? 'Camera' : 'Microphone'} disconnected; now using ${label || 'the default one'}.`;
+        fire(this, EVENTS.deviceChange, { kind, deviceId, label, reason });
+      },
+      'media:error': ({ error }) =>
+        this.fail(ERROR_CODES.deviceLost, `${error.message} The device in use went away and no other could take over.`),
+      'screen:start': ({ track }) => {
+        this.localScreenStream = new MediaStream([track]);
+        this.roomCtl.room?.setScreenTrack(track);
+        fire(this, EVENTS.screenShareStart, this.localWho());
+      },
+      'screen:stop': () => {
+        this.localScreenStream = null;
+        this.roomCtl.room?.setScreenTrack(null);
+        fire(this, EVENTS.screenShareStop, this.localWho());
+      },
+    });
     this.roomCtl = new RoomController(this, {
       state: ({ state }) => {
         fire(this, EVENTS.stateChange, { state, previous });
         previous = state;
-        if (state === 'joined') fire(this, EVENTS.joined, { room: this.joinedRoom, id: this.roomCtl.room?.id ?? '' });
+        if (state === 'joined') {
+          this.speakerCtl.start();
+          fire(this, EVENTS.joined, { room: this.joinedRoom, id: this.roomCtl.room?.id ?? '' });
+        }
+        if (state === 'left' || state === 'error') this.speakerCtl.stop();
         if (state === 'left') fire(this, EVENTS.left, { room: this.joinedRoom });
       },
       'peer-joined': ({ participant }) => {
@@ -144,16 +213,38 @@ export class VideoRoomElement extends LitElement {
       },
       'peer-left': ({ participant, reason }) => {
         this.tileStreams.delete(participant.id);
+        this.tileStreams.delete(`${participant.id}:screen`);
         fire(this, EVENTS.peerLeft, { participant: publicInfo(participant), reason });
       },
-      'peer-track': ({ participant }) => {
-        this.tileStreams.set(participant.id, new MediaStream(participant.stream.getTracks()));
+      'peer-track': ({ participant, screen }) => {
+        if (screen) this.tileStreams.set(`${participant.id}:screen`, new MediaStream(participant.screenStream.getTracks()));
+        else this.tileStreams.set(participant.id, new MediaStream(participant.stream.getTracks()));
       },
       'peer-updated': ({ participant }) => {
         fire(this, EVENTS.muteChange, { local: false, ...publicInfo(participant) });
       },
+      'peer-screen': ({ participant, sharing }) => {
+        const who = { local: false, id: participant.id, name: participant.name };
+        fire(this, sharing ? EVENTS.screenShareStart : EVENTS.screenShareStop, who);
+      },
       error: ({ code, message }) => this.fail(code, message),
     });
+    this.speakerCtl = new SpeakerController(
+      this,
+      () => {
+        const room = this.roomCtl.room;
+        const levels = room?.audioLevels() ?? new Map<string, number>();
+        if (room) levels.set(room.id, this.audioMuted ? 0 : this.mediaCtl.meter.level);
+        return levels;
+      },
+      (id) => {
+        const room = this.roomCtl.room;
+        if (!id || !room) return;
+        const local = id === room.id;
+        const name = local ? this.displayName : (room.participants.find((p) => p.id === id)?.name ?? '');
+        fire(this, EVENTS.activeSpeaker, { local, id, name });
+      },
+    );
   }
 
   /** The room state: `idle`, `joining`, `joined`, `left` or `error`. */
@@ -171,10 +262,26 @@ export class VideoRoomElement extends LitElement {
     return this.mediaCtl.media.stream;
   }
 
+  /** Whether this participant is sharing a screen. */
+  get screenSharing(): boolean {
+    return this.mediaCtl.screen.track !== null;
+  }
+
+  /** The id of the active speaker (this participant's own id included), or null. */
+  get activeSpeaker(): string | null {
+    return this.speakerCtl.speaker;
+  }
+
   override connectedCallback(): void {
     super.connectedCallback();
+    this.applyCapturePreferences();
     if (this.autojoin) void this.join();
     else void this.captureForCall();
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.stopLevelMeter();
   }
 
   // Applied before rendering, so the media and room events they cause join this update.
@@ -189,10 +296,29 @@ export class VideoRoomElement extends LitElement {
       if (media.videoMuted !== this.videoMuted) media.setVideoMuted(this.videoMuted);
       this.roomCtl.room?.updateLocal({ audioMuted: this.audioMuted, videoMuted: this.videoMuted });
     }
+    // After the first update, a new quality, facing mode or budget applies to the running call.
+    if (!this.hasUpdated) return;
+    if (changed.has('videoQuality')) {
+      this.quality = this.readQuality();
+      void this.mediaCtl.media.setQuality(this.quality);
+      this.roomCtl.room?.setUpstream({ quality: this.quality });
+    }
+    if (changed.has('maxUpstreamKbps')) {
+      this.upstreamKbps = this.readUpstream();
+      this.roomCtl.room?.setUpstream({ maxUpstreamKbps: this.upstreamKbps });
+    }
+    if (changed.has('facingMode')) {
+      this.applyCapturePreferences();
+      if (this.mediaCtl.media.stream?.getVideoTracks().length) void this.mediaCtl.media.restartVideo().catch((e: unknown) => this.reportMedia(e));
+    }
   }
 
   override updated(): void {
     this.playRemoteAudio();
+    this.applySink();
+    const wantsMeter = this.state !== 'joined' || this.settingsOpen;
+    if (wantsMeter) this.startLevelMeter();
+    else this.stopLevelMeter();
   }
 
   /** Joins the room. Resolves once joined; failures fire `vr-error` instead of rejecting. */
@@ -213,7 +339,11 @@ export class VideoRoomElement extends LitElement {
       audioMuted: this.audioMuted,
       videoMuted: this.videoMuted,
       localMedia: capture,
+      videoQuality: this.quality,
+      maxUpstreamKbps: this.upstreamKbps,
     });
+    // A screen shared before joining goes to everyone.
+    if (this.mediaCtl.screen.track) this.roomCtl.room?.setScreenTrack(this.mediaCtl.screen.track);
     try {
       await joining;
     } catch (error) {
@@ -222,13 +352,15 @@ export class VideoRoomElement extends LitElement {
     }
   }
 
-  /** Leaves the room and stops the camera and microphone. */
+  /** Leaves the room and stops the camera, microphone and any screen share. */
   leave(): void {
     if (this.state !== 'joining' && this.state !== 'joined') return;
+    this.mediaCtl.screen.stop();
     this.roomCtl.leave();
     this.tileStreams.clear();
     this.mediaCtl.media.release();
     this.soundBlocked = false;
+    this.settingsOpen = false;
   }
 
   /** Mutes or unmutes the microphone; `force` sets the muted state. Returns the new state. */
@@ -245,19 +377,145 @@ export class VideoRoomElement extends LitElement {
     return this.videoMuted;
   }
 
+  /** Lists cameras, microphones and (where the browser can choose one) speakers; `selected` marks those in use. */
+  getDevices(): Promise<DeviceInfo[]> {
+    return this.mediaCtl.refreshDevices();
+  }
+
+  /**
+   * Switches the camera (`videoinput`), microphone (`audioinput`) or speaker (`audiooutput`),
+   * during a call too, and remembers the choice for this site. Resolves whether it worked; a
+   * failure fires `vr-error` and keeps the current device.
+   */
+  async setDevice(kind: DeviceKind, deviceId: string): Promise<boolean> {
+    if (!isDeviceKind(kind) || typeof deviceId !== 'string' || !deviceId) {
+      this.fail(ERROR_CODES.invalidDevice, `setDevice needs a kind (audioinput, videoinput or audiooutput) and a device id.`);
+      return false;
+    }
+    const devices = await this.mediaCtl.refreshDevices();
+    if (!devices.some((d) => d.kind === kind && d.deviceId === deviceId)) {
+      this.fail(ERROR_CODES.invalidDevice, `There is no ${kindName(kind)} with that id.`);
+      return false;
+    }
+    if (kind === 'audiooutput') return this.setSpeaker(deviceId);
+    try {
+      await this.mediaCtl.media.setDevice(kind, deviceId);
+      return true;
+    } catch (error) {
+      this.reportMedia(error);
+      return false;
+    }
+  }
+
+  /** Switches to the next camera in the browser's list. Resolves whether it worked. */
+  async switchCamera(): Promise<boolean> {
+    const cameras = (await this.mediaCtl.refreshDevices()).filter((d) => d.kind === 'videoinput');
+    if (cameras.length < 2) return false;
+    const current = cameras.findIndex((d) => d.selected);
+    const next = cameras[(current + 1) % cameras.length];
+    return next ? this.setDevice('videoinput', next.deviceId) : false;
+  }
+
+  /**
+   * Shares a screen, window or tab with everyone, as a tile of its own beside the camera.
+   * Resolves whether sharing started; a refusal fires `vr-error`.
+   */
+  async shareScreen(): Promise<boolean> {
+    try {
+      await this.mediaCtl.screen.start();
+      return true;
+    } catch (error) {
+      this.reportMedia(error);
+      return false;
+    }
+  }
+
+  /** Stops sharing the screen. */
+  stopScreenShare(): void {
+    this.mediaCtl.screen.stop();
+  }
+
+  private async setSpeaker(deviceId: string): Promise<boolean> {
+    if (!canChooseSpeaker) {
+      this.fail(ERROR_CODES.speakerUnsupported, 'This browser cannot choose the speaker.');
+      return false;
+    }
+    this.mediaCtl.sinkId = deviceId;
+    this.mediaCtl.preferences.set('audiooutput', deviceId);
+    await this.applySink();
+    const device = this.mediaCtl.devices.find((d) => d.kind === 'audiooutput' && d.deviceId === deviceId);
+    void this.mediaCtl.refreshDevices();
+    fire(this, EVENTS.deviceChange, { kind: 'audiooutput', deviceId, label: device?.label ?? '', reason: 'selected' });
+    return true;
+  }
+
+  /** Points every remote audio element at the chosen speaker. */
+  private async applySink(): Promise<void> {
+    if (!canChooseSpeaker) return;
+    const sink = this.mediaCtl.sinkId;
+    const audios = [...this.renderRoot.querySelectorAll('audio')] as SinkAudio[];
+    await Promise.all(audios.filter((a) => a.sinkId !== sink).map((a) => a.setSinkId(sink).catch(() => undefined)));
+  }
+
+  private localWho() {
+    return { local: true, id: this.roomCtl.room?.id ?? '', name: this.displayName };
+  }
+
   private fireLocalMute(): void {
     fire(this, EVENTS.muteChange, {
-      local: true,
-      id: this.roomCtl.room?.id ?? '',
-      name: this.displayName,
+      ...this.localWho(),
       audioMuted: this.audioMuted,
       videoMuted: this.videoMuted,
+      screenSharing: this.screenSharing,
     });
   }
 
   private fail(code: ErrorCode, message: string): void {
     this.message = message;
     fire(this, EVENTS.error, { code, message });
+  }
+
+  private reportMedia(error: unknown): void {
+    if (error instanceof MediaError) this.fail(error.code, error.message);
+    else this.fail(ERROR_CODES.mediaFailed, String(error));
+  }
+
+  private readQuality(): VideoQuality {
+    const quality = parseVideoQuality(this.videoQuality);
+    if (quality) return quality;
+    this.fail(ERROR_CODES.invalidVideoQuality, 'video-quality must be low, medium or high; using medium.');
+    return DEFAULT_VIDEO_QUALITY;
+  }
+
+  private readFacingMode(): FacingMode | undefined {
+    const mode = parseFacingMode(this.facingMode);
+    if (mode !== null) return mode;
+    this.fail(ERROR_CODES.invalidFacingMode, 'facing-mode must be user or environment; ignoring it.');
+    return undefined;
+  }
+
+  private readUpstream(): number {
+    const kbps = parseMaxUpstreamKbps(this.maxUpstreamKbps);
+    if (kbps) return kbps;
+    this.fail(ERROR_CODES.invalidMaxUpstreamKbps, `max-upstream-kbps must be a whole number from 200 to 100000; using ${DEFAULT_MAX_UPSTREAM_KBPS}.`);
+    return DEFAULT_MAX_UPSTREAM_KBPS;
+  }
+
+  /** What the next capture asks for: attributes first, then the devices remembered for this site. */
+  private applyCapturePreferences(): void {
+    if (!this.hasUpdated) {
+      this.quality = this.readQuality();
+      this.upstreamKbps = this.readUpstream();
+    }
+    const facingMode = this.readFacingMode();
+    const remembered = this.mediaCtl.preferences.all();
+    this.mediaCtl.media.preferences = {
+      quality: this.quality,
+      facingMode,
+      audioDeviceId: remembered.audioinput,
+      // A facing mode set by the page wins over a camera remembered from an earlier visit.
+      videoDeviceId: facingMode ? undefined : remembered.videoinput,
+    };
   }
 
   /** Validates the attributes for a join; fires `vr-error` and returns null when one is bad. */
@@ -297,9 +555,25 @@ export class VideoRoomElement extends LitElement {
     try {
       return await this.mediaCtl.acquire();
     } catch (error) {
-      if (error instanceof MediaError) this.fail(error.code, error.message);
+      this.reportMedia(error);
       return null;
+    } finally {
+      void this.mediaCtl.refreshDevices();
     }
+  }
+
+  /** Redraws the level meter ten times a second while it is on screen. */
+  private startLevelMeter(): void {
+    if (this.levelTimer) return;
+    this.levelTimer = setInterval(() => {
+      const meter = this.renderRoot.querySelector<HTMLMeterElement>('meter[part="level"]');
+      if (meter) meter.value = this.audioMuted ? 0 : this.mediaCtl.meter.level;
+    }, 100);
+  }
+
+  private stopLevelMeter(): void {
+    if (this.levelTimer) clearInterval(this.levelTimer);
+    this.levelTimer = null;
   }
 
   private playRemoteAudio(): void {
@@ -328,8 +602,13 @@ export class VideoRoomElement extends LitElement {
     void this.join();
   }
 
+  private onDeviceSelect(kind: DeviceKind, deviceId: string): void {
+    void this.setDevice(kind, deviceId);
+  }
+
   private renderTile(options: {
     local: boolean;
+    screen?: boolean;
     id: string;
     name: string;
     stream: MediaStream | null;
@@ -337,29 +616,38 @@ export class VideoRoomElement extends LitElement {
     videoMuted: boolean;
   }) {
     const showVideo = !!options.stream && options.stream.getVideoTracks().length > 0 && !options.videoMuted;
-    const label = options.local ? `${options.name || 'You'} (you)` : options.name || 'Guest';
+    const who = options.local ? `${options.name || 'You'} (you)` : options.name || 'Guest';
+    const label = options.screen ? `${who} · screen` : who;
+    const speaking = !options.screen && this.state === 'joined' && this.speakerCtl.speaker === options.id;
+    const parts = ['tile', options.local ? 'local' : '', options.screen ? 'screen' : '', speaking ? 'speaking' : ''].filter(Boolean).join(' ');
     return html`<div
-      class="tile ${options.local ? 'local' : 'remote'}"
-      part=${options.local ? 'tile local' : 'tile'}
+      class="tile ${options.local ? 'local' : 'remote'} ${options.screen ? 'screen' : ''} ${speaking ? 'speaking' : ''}"
+      part=${parts}
       data-id=${options.id}
       role="group"
       aria-label=${label}
     >
       <video part="video" autoplay playsinline muted .muted=${true} .srcObject=${options.stream} ?hidden=${!showVideo}></video>
       ${showVideo ? nothing : html`<div class="avatar" aria-hidden="true">${initials(options.name)}</div>`}
-      <span class="label" part="name">${label}${options.audioMuted ? ' · muted' : ''}</span>
+      <span class="label" part="name">${label}${!options.screen && options.audioMuted ? ' · muted' : ''}</span>
     </div>`;
   }
 
+  private renderDevices() {
+    return renderDevicePanel({
+      devices: this.mediaCtl.devices,
+      onSelect: (kind, deviceId) => this.onDeviceSelect(kind, deviceId),
+    });
+  }
+
   private renderPrejoin() {
-    const media = this.mediaCtl.media;
     const busy = this.state === 'joining';
     return html`<form class="prejoin" part="prejoin" @submit=${this.onJoinSubmit}>
       ${this.renderTile({
         local: true,
         id: 'local',
         name: this.displayName,
-        stream: media.stream,
+        stream: this.localTileStream,
         audioMuted: this.audioMuted,
         videoMuted: this.videoMuted,
       })}
@@ -367,6 +655,7 @@ export class VideoRoomElement extends LitElement {
         <span>Your name</span>
         <input name="name" autocomplete="name" maxlength="64" .value=${this.displayName} @input=${this.onNameInput} />
       </label>
+      ${this.renderDevices()}
       <div class="controls" part="controls">${this.renderMuteButtons()}
         <button class="primary" type="submit" ?disabled=${busy}>${this.state === 'left' ? 'Rejoin' : 'Join'}</button>
       </div>
@@ -375,24 +664,57 @@ export class VideoRoomElement extends LitElement {
 
   private renderMuteButtons() {
     // Toggle buttons keep their name; aria-pressed carries the state (pressed = muted / off).
+    const cameras = this.mediaCtl.devices.filter((d) => d.kind === 'videoinput').length;
     return html`<button type="button" part="mute-button" aria-pressed=${this.audioMuted ? 'true' : 'false'} @click=${() => this.toggleAudio()}>
         Mute
       </button>
       <button type="button" part="camera-button" aria-pressed=${this.videoMuted ? 'true' : 'false'} @click=${() => this.toggleVideo()}>
         Camera off
-      </button>`;
+      </button>
+      ${cameras > 1
+        ? html`<button type="button" part="switch-camera-button" @click=${() => void this.switchCamera()}>Switch camera</button>`
+        : nothing}`;
+  }
+
+  private renderSettings() {
+    return html`<section class="settings" part="settings" role="dialog" aria-label="Settings">
+      ${this.renderTile({
+        local: true,
+        id: 'settings-preview',
+        name: this.displayName,
+        stream: this.localTileStream,
+        audioMuted: this.audioMuted,
+        videoMuted: this.videoMuted,
+      })}
+      ${this.renderDevices()}
+      <button type="button" @click=${() => (this.settingsOpen = false)}>Close</button>
+    </section>`;
   }
 
   private renderCall() {
-    const participants = this.roomCtl.room?.participants ?? [];
+    const room = this.roomCtl.room;
+    const participants = room?.participants ?? [];
+    const localId = room?.id ?? 'local';
+    const screens = [
+      ...(this.localScreenStream ? [{ local: true, id: `${localId}:screen`, name: this.displayName, stream: this.localScreenStream }] : []),
+      ...participants
+        .filter((p) => p.screenSharing)
+        .map((p) => ({ local: false, id: `${p.id}:screen`, name: p.name, stream: this.tileStreams.get(`${p.id}:screen`) ?? null })),
+    ];
     const count = participants.length + 1;
     const columns = Math.ceil(Math.sqrt(count));
-    return html`<div class="grid" part="grid" style="--vr-columns: ${columns}">
+    const sharing = this.screenSharing;
+    return html`<div class="grid ${screens.length ? 'spotlight' : ''}" part=${screens.length ? 'grid spotlight' : 'grid'} style="--vr-columns: ${columns}">
+        ${repeat(
+          screens,
+          (s) => s.id,
+          (s) => this.renderTile({ ...s, screen: true, audioMuted: false, videoMuted: false }),
+        )}
         ${this.renderTile({
           local: true,
-          id: this.roomCtl.room?.id ?? 'local',
+          id: localId,
           name: this.displayName,
-          stream: this.mediaCtl.media.stream,
+          stream: this.localTileStream,
           audioMuted: this.audioMuted,
           videoMuted: this.videoMuted,
         })}
@@ -415,11 +737,25 @@ export class VideoRoomElement extends LitElement {
         (p) => p.id,
         (p) => html`<audio class="visually-hidden" data-id=${p.id} .srcObject=${this.tileStreams.get(p.id) ?? null}></audio>`,
       )}
+      ${this.settingsOpen ? this.renderSettings() : nothing}
       <div class="controls" part="controls">
         ${this.soundBlocked
           ? html`<button type="button" class="primary" @click=${this.enableSound}>Click to enable sound</button>`
           : nothing}
         ${this.renderMuteButtons()}
+        ${canShareScreen()
+          ? html`<button
+              type="button"
+              part="screen-button"
+              aria-pressed=${sharing ? 'true' : 'false'}
+              @click=${() => (sharing ? this.stopScreenShare() : void this.shareScreen())}
+            >
+              Share screen
+            </button>`
+          : nothing}
+        <button type="button" part="settings-button" aria-expanded=${this.settingsOpen ? 'true' : 'false'} @click=${() => (this.settingsOpen = !this.settingsOpen)}>
+          Settings
+        </button>
         <button type="button" @click=${() => this.leave()}>Leave</button>
       </div>`;
   }
@@ -436,4 +772,8 @@ export class VideoRoomElement extends LitElement {
       </div>
     </div>`;
   }
+}
+
+function kindName(kind: DeviceKind): string {
+  return kind === 'videoinput' ? 'camera' : kind === 'audioinput' ? 'microphone' : 'speaker';
 }

@@ -84,6 +84,58 @@ export const styles = css`
     overflow: hidden;
     text-overflow: ellipsis;
   }
+  .grid.spotlight .tile.screen {
+    grid-column: 1 / -1;
+    aspect-ratio: 16 / 9;
+  }
+  .tile.screen video {
+    object-fit: contain;
+    transform: none;
+  }
+  .tile.speaking {
+    outline: 3px solid var(--vr-speaking-color, #22c55e);
+    outline-offset: -3px;
+  }
+  .settings {
+    position: absolute;
+    inset: var(--vr-gap, 8px);
+    z-index: 1;
+    display: grid;
+    gap: var(--vr-gap, 8px);
+    justify-items: center;
+    align-content: center;
+    padding: var(--vr-gap, 8px);
+    border-radius: var(--vr-tile-radius, 8px);
+    background: var(--vr-panel-background, rgb(24 24 27 / 0.96));
+    overflow: auto;
+  }
+  .settings .tile {
+    width: min(100%, 320px);
+  }
+  .devices {
+    display: grid;
+    gap: 4px var(--vr-gap, 8px);
+    grid-template-columns: auto minmax(0, 16em);
+    align-items: center;
+  }
+  .devices label {
+    display: contents;
+  }
+  .devices span {
+    text-align: end;
+  }
+  select,
+  meter {
+    font: inherit;
+    width: 100%;
+  }
+  select {
+    padding: 6px;
+    border-radius: 6px;
+    border: 1px solid var(--vr-border-color, #52525b);
+    background: var(--vr-input-background, #09090b);
+    color: inherit;
+  }
   .controls {
     display: flex;
     justify-content: center;
@@ -100,6 +152,7 @@ export const styles = css`
     cursor: pointer;
   }
   button:focus-visible,
+  select:focus-visible,
   input:focus-visible {
     outline: 2px solid var(--vr-focus-color, #60a5fa);
     outline-offset: 2px;

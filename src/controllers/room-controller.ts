@@ -45,6 +45,7 @@ export class RoomController implements ReactiveController {
       subscribe('peer-left'),
       subscribe('peer-updated'),
       subscribe('peer-track'),
+      subscribe('peer-screen'),
       subscribe('error'),
     ];
     return room.join();

@@ -3,14 +3,37 @@
  */
 import { TypedEventTarget } from './typed-event-target.js';
 import { ERROR_CODES, type ErrorCode } from '../constants.js';
+import { audioConstraints, videoConstraints, DEFAULT_VIDEO_QUALITY, type FacingMode, type VideoQuality } from './quality.js';
+
+/** The capture devices. */
+export type InputKind = 'audioinput' | 'videoinput';
+
+/** What to capture: quality, facing mode and the remembered devices (used if still there). */
+export interface CapturePreferences {
+  quality: VideoQuality;
+  facingMode?: FacingMode | undefined;
+  audioDeviceId?: string | undefined;
+  videoDeviceId?: string | undefined;
+}
 
 /** Events of LocalMedia. */
 export interface LocalMediaEvents {
-  /** The stream changed (acquired, replaced or released). */
+  /** The stream changed (acquired, a track swapped, or released). */
   stream: { stream: MediaStream | null };
   /** Mute state changed. */
   mute: { audioMuted: boolean; videoMuted: boolean };
+  /**
+   * A capture device changed: chosen by the person (`selected`), or taken over because the one
+   * in use went away (`fallback`).
+   */
+  device: { kind: InputKind; deviceId: string; label: string; reason: 'selected' | 'fallback' };
+  /** The devices the browser lists changed (plugged in or out). */
+  devices: undefined;
+  /** A device went away and no other could take over. */
+  error: { error: MediaError };
 }
+
+const KIND_OF: Record<InputKind, 'audio' | 'video'> = { audioinput: 'audio', videoinput: 'video' };
 
 /** A media error with a public code. */
 export class MediaError extends Error {
@@ -48,6 +71,16 @@ export class LocalMedia extends TypedEventTarget<LocalMediaEvents> {
   private generation = 0;
   audioMuted = false;
   videoMuted = false;
+  /** What the next capture asks for. */
+  preferences: CapturePreferences = { quality: DEFAULT_VIDEO_QUALITY };
+  private watching = false;
+  /** Serialises device switches and fallbacks: two at once would leak a capture. */
+  private switching: Promise<unknown> = Promise.resolve();
+  private readonly onDeviceChange = () => {
+    this.emit('devices', undefined);
+    void this.checkDevices();
+  };
+  private readonly onTrackEnded = () => void this.checkDevices();
 
   /** The live capture stream, or null. */
   get stream(): MediaStream | null {
@@ -72,6 +105,7 @@ export class LocalMedia extends TypedEventTarget<LocalMediaEvents> {
         }
         this.streamValue = stream;
         this.applyMute();
+        this.watch(stream);
         this.emit('stream', { stream });
         return stream;
       },
@@ -86,12 +120,16 @@ export class LocalMedia extends TypedEventTarget<LocalMediaEvents> {
 
   private async capture(): Promise<MediaStream> {
     if (!navigator.mediaDevices?.getUserMedia) throw new DOMException('getUserMedia is not available', 'NotSupportedError');
+    const p = this.preferences;
+    const audio = audioConstraints(p.audioDeviceId ? { ideal: p.audioDeviceId } : undefined);
+    const video = videoConstraints({ ...p, deviceId: p.videoDeviceId ? { ideal: p.videoDeviceId } : undefined });
     try {
-      return await navigator.mediaDevices.getUserMedia({ audio: true, video: true });
+      return await navigator.mediaDevices.getUserMedia({ audio, video });
     } catch (error) {
       // Permission refusals apply to both kinds; anything else may be one missing device.
       if ((error as DOMException).name === 'NotAllowedError') throw error;
-      for (const constraints of [{ audio: true }, { video: true }]) {
+      // Constraints are all `ideal`, but a browser may still refuse them: plain capture next.
+      for (const constraints of [{ audio: true, video: true }, { audio: true }, { video: true }]) {
         try {
           return await navigator.mediaDevices.getUserMedia(constraints);
         } catch {
@@ -121,12 +159,129 @@ export class LocalMedia extends TypedEventTarget<LocalMediaEvents> {
     for (const track of this.streamValue?.getVideoTracks() ?? []) track.enabled = !this.videoMuted;
   }
 
+  /** The id of the device in use for a kind, or undefined. */
+  deviceId(kind: InputKind): string | undefined {
+    return this.track(kind)?.getSettings().deviceId;
+  }
+
+  private track(kind: InputKind): MediaStreamTrack | undefined {
+    const streamKind = KIND_OF[kind];
+    return this.streamValue?.getTracks().find((t) => t.kind === streamKind);
+  }
+
+  /**
+   * Switches to another camera or microphone. The new track takes the old one's place in the
+   * same stream, so the links swap it with replaceTrack. Rejects with a MediaError (the old
+   * device stays in use). Without a stream yet, this captures one.
+   */
+  setDevice(kind: InputKind, deviceId: string): Promise<MediaStreamTrack> {
+    const run = this.switching.then(() => this.swap(kind, { exact: deviceId }, 'selected'));
+    this.switching = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Captures the camera again with the current preferences (a new facing mode). */
+  restartVideo(): Promise<MediaStreamTrack> {
+    const run = this.switching.then(() => this.swap('videoinput', undefined, 'selected'));
+    this.switching = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Changes the camera quality in place, without a new capture. */
+  async setQuality(quality: VideoQuality): Promise<void> {
+    this.preferences = { ...this.preferences, quality };
+    const track = this.track('videoinput');
+    // No device or facing mode given, so this changes only size and frame rate.
+    await track?.applyConstraints(videoConstraints({ quality })).catch(() => undefined);
+  }
+
+  private async swap(kind: InputKind, deviceId: { exact: string } | undefined, reason: 'selected' | 'fallback'): Promise<MediaStreamTrack> {
+    if (!navigator.mediaDevices?.getUserMedia) throw classifyMediaError(new DOMException('no getUserMedia', 'NotSupportedError'));
+    const old = this.track(kind);
+    const constraints =
+      kind === 'audioinput'
+        ? { audio: audioConstraints(deviceId) }
+        : { video: videoConstraints({ ...this.preferences, deviceId }) };
+    const generation = this.generation;
+    let stream: MediaStream;
+    try {
+      stream = await navigator.mediaDevices.getUserMedia(constraints);
+    } catch (error) {
+      // Some systems open one camera at a time: free the old one and try once more.
+      if (!old || (error as DOMException).name !== 'NotReadableError') throw classifyMediaError(error);
+      old.stop();
+      try {
+        stream = await navigator.mediaDevices.getUserMedia(constraints);
+      } catch (again) {
+        throw classifyMediaError(again);
+      }
+    }
+    const track = stream.getTracks()[0];
+    if (!track) throw classifyMediaError(new DOMException('no track', 'NotFoundError'));
+    if (generation !== this.generation) {
+      track.stop();
+      throw new MediaError(ERROR_CODES.mediaFailed, 'The camera and microphone were released meanwhile.');
+    }
+    if (!this.streamValue) this.streamValue = new MediaStream();
+    if (old) {
+      old.removeEventListener('ended', this.onTrackEnded);
+      old.stop();
+      this.streamValue.removeTrack(old);
+    }
+    this.streamValue.addTrack(track);
+    this.applyMute();
+    this.watch(this.streamValue);
+    this.emit('stream', { stream: this.streamValue });
+    this.emit('device', { kind, deviceId: track.getSettings().deviceId ?? '', label: track.label, reason });
+    return track;
+  }
+
+  /** Listens for unplugged devices: `devicechange`, and `ended` on our tracks. */
+  private watch(stream: MediaStream): void {
+    for (const track of stream.getTracks()) track.addEventListener('ended', this.onTrackEnded);
+    if (this.watching) return;
+    this.watching = true;
+    navigator.mediaDevices?.addEventListener?.('devicechange', this.onDeviceChange);
+  }
+
+  /** When a device in use is gone, takes the default one of its kind and says so. */
+  private async checkDevices(): Promise<void> {
+    if (!this.streamValue) return;
+    const listed = await navigator.mediaDevices.enumerateDevices().catch(() => []);
+    for (const kind of ['audioinput', 'videoinput'] as const) {
+      const track = this.track(kind);
+      if (!track) continue;
+      const id = track.getSettings().deviceId;
+      const present = listed.some((d) => d.kind === kind && d.deviceId === id);
+      if (track.readyState === 'live' && (present || !id)) continue;
+      const run = this.switching.then(() => {
+        // Another switch may have dealt with it meanwhile.
+        if (this.track(kind) !== track) return;
+        return this.swap(kind, undefined, 'fallback').catch((error: unknown) => {
+          if (this.track(kind) === track) {
+            track.stop();
+            this.streamValue?.removeTrack(track);
+            this.emit('stream', { stream: this.streamValue });
+          }
+          this.emit('error', { error: error instanceof MediaError ? error : classifyMediaError(error) });
+        });
+      });
+      this.switching = run;
+      await run;
+    }
+  }
+
   /** Stops every track and forgets the stream. */
   release(): void {
     this.generation++;
     this.pendingAcquire = null;
+    if (this.watching) navigator.mediaDevices?.removeEventListener?.('devicechange', this.onDeviceChange);
+    this.watching = false;
     if (!this.streamValue) return;
-    for (const track of this.streamValue.getTracks()) track.stop();
+    for (const track of this.streamValue.getTracks()) {
+      track.removeEventListener('ended', this.onTrackEnded);
+      track.stop();
+    }
     this.streamValue = null;
     this.emit('stream', { stream: null });
   }

@@ -22,6 +22,8 @@ export interface PeerState {
   name: string;
   audioMuted: boolean;
   videoMuted: boolean;
+  /** Whether the sender is sharing a screen. */
+  screenSharing: boolean;
   /** Whether the sender currently holds the room's rendezvous id. */
   rendezvous: boolean;
 }
@@ -54,6 +56,7 @@ function parseState(obj: Obj): PeerState | null {
     name: cleanName(obj.name),
     audioMuted: obj.audioMuted,
     videoMuted: obj.videoMuted,
+    screenSharing: obj.screenSharing === true,
     rendezvous: obj.rendezvous === true,
   };
 }

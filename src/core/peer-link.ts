@@ -7,6 +7,8 @@
 import type { DataConnection } from 'peerjs';
 import { TypedEventTarget } from './typed-event-target.js';
 import { encodeMessage, parseMessage, type PeerMessage } from './messages.js';
+import { cameraMids } from './sdp.js';
+import type { SenderCaps, UpstreamCaps } from './bandwidth.js';
 
 /** Events of a PeerLink. */
 export interface PeerLinkEvents {
@@ -14,8 +16,8 @@ export interface PeerLinkEvents {
   open: undefined;
   /** A valid, non-signalling message arrived. */
   message: PeerMessage;
-  /** A remote media track arrived. */
-  track: { track: MediaStreamTrack };
+  /** A remote media track arrived: camera or microphone, or (`screen`) a shared screen. */
+  track: { track: MediaStreamTrack; screen: boolean };
   /** A message failed validation. */
   invalid: { count: number };
   /** The link is gone. `bye`: the peer said goodbye first; `failed`: the connection failed. */
@@ -35,6 +37,13 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
   private closing: ReturnType<typeof setTimeout> | undefined;
   private makingOffer = false;
   private localStream: MediaStream | null = null;
+  /** The screen we share on this link, if any. */
+  private screenTrack: MediaStreamTrack | null = null;
+  /** Our screen transceiver, kept (inactive) after a share so the next one reuses its m-line. */
+  private screenTransceiver: RTCRtpTransceiver | null = null;
+  private caps: UpstreamCaps | null = null;
+  /** setParameters calls on one sender must not overlap; they queue here. */
+  private capsQueue: Promise<void> = Promise.resolve();
   private invalidCount = 0;
   private readonly onConnOpen = () => this.handleOpen();
   private readonly onConnData = (data: unknown) => this.handleData(data);
@@ -100,6 +109,7 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
     pc?.removeEventListener('icecandidate', this.onIceCandidate);
     pc?.removeEventListener('track', this.onTrack);
     pc?.removeEventListener('connectionstatechange', this.onConnectionState);
+    pc?.removeEventListener('signalingstatechange', this.onSignalingState);
     this.conn.off('open', this.onConnOpen);
     this.conn.off('data', this.onConnData);
     this.conn.off('close', this.onConnClose);
@@ -110,7 +120,8 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
 
   /**
    * Puts the local camera and microphone tracks on this link. The camera transceivers are
-   * negotiated sendrecv from the start, so this is a replaceTrack: no renegotiation.
+   * negotiated sendrecv from the start, so this is a replaceTrack: no renegotiation. A device
+   * switch calls it again with the same stream holding the new track.
    */
   async setLocalStream(stream: MediaStream | null): Promise<void> {
     this.localStream = stream;
@@ -124,18 +135,88 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
     ).catch(() => undefined);
   }
 
+  /**
+   * Shares a screen on this link (null stops sharing). The screen goes on a transceiver of its
+   * own, sendonly, so the camera keeps going; the change is negotiated over the data channel.
+   */
+  setScreenTrack(track: MediaStreamTrack | null): void {
+    this.screenTrack = track;
+    this.applyScreen();
+  }
+
+  /** Sets the bitrate and resolution caps of the camera and screen senders. */
+  setSendCaps(caps: UpstreamCaps): void {
+    this.caps = caps;
+    this.applyCaps();
+  }
+
+  /** The current level (0..1) of the remote microphone, from the RTP audio level header. */
+  get audioLevel(): number {
+    const pc = this.pc;
+    const receiver = pc && this.cameraTransceivers(pc).find((c) => c.kind === 'audio')?.transceiver.receiver;
+    const sources = receiver?.getSynchronizationSources?.() ?? [];
+    return sources.reduce((max, s) => Math.max(max, s.audioLevel ?? 0), 0);
+  }
+
   private localTrack(kind: 'audio' | 'video'): MediaStreamTrack | null {
     return this.localStream?.getTracks().find((t) => t.kind === kind) ?? null;
   }
 
-  /** The first audio and first video transceiver carry the camera and microphone. */
+  /**
+   * The camera and microphone transceivers: the first audio and video m-lines once negotiated
+   * (a screen transceiver we added before the first offer arrived comes first in
+   * getTransceivers(), but not in the SDP); before that, the dialer's first of each kind.
+   */
   private cameraTransceivers(pc: RTCPeerConnection) {
+    const mids = cameraMids(pc.remoteDescription?.sdp ?? pc.localDescription?.sdp);
+    const live = pc.getTransceivers().filter((t) => t.direction !== 'stopped');
     const result: { kind: 'audio' | 'video'; transceiver: RTCRtpTransceiver }[] = [];
     for (const kind of CAMERA_KINDS) {
-      const transceiver = pc.getTransceivers().find((t) => t.receiver.track.kind === kind && t.direction !== 'stopped');
+      const mid = mids[kind];
+      const transceiver =
+        mid !== undefined
+          ? live.find((t) => t.mid === mid)
+          : live.find((t) => t.receiver.track.kind === kind && t !== this.screenTransceiver);
       if (transceiver) result.push({ kind, transceiver });
     }
     return result;
+  }
+
+  /** Whether the camera m-lines are settled, so a screen transceiver cannot be mistaken for one. */
+  private cameraReady(pc: RTCPeerConnection): boolean {
+    return this.outgoing || pc.remoteDescription !== null;
+  }
+
+  private applyScreen(): void {
+    const pc = this.pc;
+    if (!pc || this.closed || !this.conn.open || !this.cameraReady(pc)) return;
+    const track = this.screenTrack;
+    const transceiver = this.screenTransceiver;
+    if (track) {
+      if (!transceiver) {
+        const encodings = this.caps?.screen ? [{ ...this.caps.screen }] : undefined;
+        this.screenTransceiver = pc.addTransceiver(track, { direction: 'sendonly', ...(encodings ? { sendEncodings: encodings } : {}) });
+        return;
+      }
+      if (transceiver.direction !== 'sendonly') transceiver.direction = 'sendonly';
+      if (transceiver.sender.track !== track) void transceiver.sender.replaceTrack(track).catch(() => undefined);
+      this.applyCaps();
+    } else if (transceiver && transceiver.direction !== 'inactive') {
+      void transceiver.sender.replaceTrack(null).catch(() => undefined);
+      transceiver.direction = 'inactive';
+    }
+  }
+
+  private applyCaps(): void {
+    const pc = this.pc;
+    const caps = this.caps;
+    if (!pc || !caps || this.closed) return;
+    const camera = this.cameraTransceivers(pc).find((c) => c.kind === 'video')?.transceiver.sender;
+    const screen = this.screenTrack ? this.screenTransceiver?.sender : undefined;
+    this.capsQueue = this.capsQueue.then(async () => {
+      if (camera) await setCaps(camera, caps.camera);
+      if (screen && caps.screen) await setCaps(screen, caps.screen);
+    });
   }
 
   private handleOpen(): void {
@@ -148,14 +229,23 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
     pc.addEventListener('negotiationneeded', this.onNegotiationNeeded);
     pc.addEventListener('track', this.onTrack);
     pc.addEventListener('connectionstatechange', this.onConnectionState);
+    pc.addEventListener('signalingstatechange', this.onSignalingState);
     this.emit('open', undefined);
     if (this.outgoing) {
       // The dialer offers both camera transceivers (sendrecv) at once, even while the camera is
       // still starting; the answerer accepts them sendrecv in the same round trip. When capture
       // settles, each side only calls replaceTrack, so the first frames wait for no signalling.
       for (const kind of CAMERA_KINDS) pc.addTransceiver(this.localTrack(kind) ?? kind, { direction: 'sendrecv' });
+      this.applyScreen();
     }
   }
+
+  /** Once a negotiation completes, senders have encodings to cap, and an answerer may share. */
+  private readonly onSignalingState = () => {
+    if (this.pc?.signalingState !== 'stable') return;
+    this.applyScreen();
+    this.applyCaps();
+  };
 
   private readonly onConnectionState = () => {
     if (this.pc?.connectionState !== 'failed') return;
@@ -164,7 +254,9 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
   };
 
   private readonly onTrack = (event: RTCTrackEvent) => {
-    this.emit('track', { track: event.track });
+    const pc = this.pc;
+    const camera = pc ? this.cameraTransceivers(pc).some((c) => c.transceiver === event.transceiver) : true;
+    this.emit('track', { track: event.track, screen: !camera && event.track.kind === 'video' });
   };
 
   private readonly onIceCandidate = (event: RTCPeerConnectionIceEvent) => {
@@ -248,5 +340,20 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
       default:
         this.emit('message', message);
     }
+  }
+}
+
+/** Applies caps to a sender's single encoding; a sender not yet negotiated is skipped (retried when stable). */
+async function setCaps(sender: RTCRtpSender, caps: SenderCaps): Promise<void> {
+  const params = sender.getParameters();
+  const encoding = params.encodings?.[0];
+  if (!encoding) return;
+  if (encoding.maxBitrate === caps.maxBitrate && encoding.scaleResolutionDownBy === caps.scaleResolutionDownBy) return;
+  encoding.maxBitrate = caps.maxBitrate;
+  encoding.scaleResolutionDownBy = caps.scaleResolutionDownBy;
+  try {
+    await sender.setParameters(params);
+  } catch {
+    // A sender that closed or renegotiated meanwhile: the next stable state applies the caps again.
   }
 }

@@ -16,6 +16,8 @@ import type { PeerMessage, PeerState, RosterEntry } from './messages.js';
 import { newcomers, preferNewConnection, shouldDial } from './roster.js';
 import { randomParticipantId, rendezvousIds } from './room-id.js';
 import { openPeer, type BrokerConfig } from './broker.js';
+import { allocateUpstream, DEFAULT_MAX_UPSTREAM_KBPS, type UpstreamCaps } from './bandwidth.js';
+import { DEFAULT_VIDEO_QUALITY, type VideoQuality } from './quality.js';
 import { ERROR_CODES, type ErrorCode, type RoomState } from '../constants.js';
 
 /** A remote participant as the room sees it. */
@@ -28,8 +30,12 @@ export interface Participant {
   audioMuted: boolean;
   /** Whether their camera is off. */
   videoMuted: boolean;
+  /** Whether they are sharing a screen. */
+  screenSharing: boolean;
   /** Their camera and microphone tracks as they arrive. */
   readonly stream: MediaStream;
+  /** Their shared screen's track, once one arrived (kept, muted, between shares). */
+  readonly screenStream: MediaStream;
 }
 
 /** What a room needs to join. */
@@ -45,6 +51,10 @@ export interface RoomConfig {
   localMedia: Promise<MediaStream | null>;
   /** How long joining may take before `join-timeout`. */
   joinTimeoutMs?: number;
+  /** The most this participant may send, in kbit/s, over all copies (default 2500). */
+  maxUpstreamKbps?: number;
+  /** The camera quality, which sets the bitrate one copy may use at most. */
+  videoQuality?: VideoQuality;
 }
 
 /** Events of a Room. */
@@ -53,7 +63,9 @@ export interface RoomEvents {
   'peer-joined': { participant: Participant };
   'peer-left': { participant: Participant; reason: 'left' | 'lost' };
   'peer-updated': { participant: Participant };
-  'peer-track': { participant: Participant; track: MediaStreamTrack };
+  'peer-track': { participant: Participant; track: MediaStreamTrack; screen: boolean };
+  /** A participant started or stopped sharing a screen. */
+  'peer-screen': { participant: Participant; sharing: boolean };
   error: { code: ErrorCode; message: string };
 }
 
@@ -107,10 +119,24 @@ export class Room extends TypedEventTarget<RoomEvents> {
   /** Which local tracks exist; assumed until capture settles. */
   private captured = { audio: true, video: true };
   private readonly onPageHide = () => this.leave();
+  private screenTrack: MediaStreamTrack | null = null;
+  private upstream: { maxUpstreamKbps: number; quality: VideoQuality };
+  private caps: UpstreamCaps;
 
   constructor(private readonly config: RoomConfig) {
     super();
-    this.local = { name: config.name, audioMuted: config.audioMuted, videoMuted: config.videoMuted, rendezvous: false };
+    this.local = {
+      name: config.name,
+      audioMuted: config.audioMuted,
+      videoMuted: config.videoMuted,
+      screenSharing: false,
+      rendezvous: false,
+    };
+    this.upstream = {
+      maxUpstreamKbps: config.maxUpstreamKbps ?? DEFAULT_MAX_UPSTREAM_KBPS,
+      quality: config.videoQuality ?? DEFAULT_VIDEO_QUALITY,
+    };
+    this.caps = this.allocate();
     // Without a camera or microphone (refused, missing, busy) we join receive-only, and the
     // others are told that track is off so they show the name instead of a black tile.
     void config.localMedia.then((stream) => {
@@ -184,9 +210,57 @@ export class Room extends TypedEventTarget<RoomEvents> {
   }
 
   /** Updates our name or mute state and tells every peer. */
-  updateLocal(changes: Partial<Omit<PeerState, 'rendezvous'>>): void {
+  updateLocal(changes: Partial<Omit<PeerState, 'rendezvous' | 'screenSharing'>>): void {
     this.local = { ...this.local, ...changes };
     this.announce();
+  }
+
+  /**
+   * The local camera and microphone changed (a device switch, or a track that was missing):
+   * every link swaps its tracks with replaceTrack, and the peers learn which tracks exist.
+   */
+  updateLocalMedia(stream: MediaStream | null): void {
+    this.captured = { audio: !!stream?.getAudioTracks().length, video: !!stream?.getVideoTracks().length };
+    for (const link of [...this.links.values(), ...this.pending]) void link.setLocalStream(stream);
+    this.announce();
+  }
+
+  /** Shares a screen with everyone (null stops); newcomers get it as they join. */
+  setScreenTrack(track: MediaStreamTrack | null): void {
+    if (track === this.screenTrack) return;
+    this.screenTrack = track;
+    this.local.screenSharing = track !== null;
+    this.updateCaps();
+    for (const link of [...this.links.values(), ...this.pending]) link.setScreenTrack(track);
+    this.announce();
+  }
+
+  /** Changes the upstream budget or the camera quality; the caps follow at once. */
+  setUpstream(changes: Partial<{ maxUpstreamKbps: number; quality: VideoQuality }>): void {
+    this.upstream = { ...this.upstream, ...changes };
+    this.updateCaps();
+  }
+
+  /** The caps every camera (and screen) sender has now. */
+  get sendCaps(): UpstreamCaps {
+    return this.caps;
+  }
+
+  /** The current microphone level (0..1) of each remote participant. */
+  audioLevels(): Map<string, number> {
+    const levels = new Map<string, number>();
+    for (const [id, link] of this.links) levels.set(id, this.people.get(id)?.audioMuted ? 0 : link.audioLevel);
+    return levels;
+  }
+
+  private allocate(): UpstreamCaps {
+    return allocateUpstream({ ...this.upstream, peers: this.links.size, sharingScreen: this.screenTrack !== null });
+  }
+
+  /** Splits the upstream budget over the current links; called whenever their number changes. */
+  private updateCaps(): void {
+    this.caps = this.allocate();
+    for (const link of [...this.links.values(), ...this.pending]) link.setSendCaps(this.caps);
   }
 
   /** Whether a join is still under way (a leave during it ends it). */
@@ -352,15 +426,19 @@ export class Room extends TypedEventTarget<RoomEvents> {
   private startLink(conn: DataConnection, outgoing: boolean): PeerLink {
     const link = new PeerLink(conn, outgoing, this.config.localMedia);
     this.pending.add(link);
+    link.setSendCaps(this.caps);
+    if (this.screenTrack) link.setScreenTrack(this.screenTrack);
     // The dialer introduces itself; the answerer answers with its own hello only once it has
     // accepted the dialer (or with `full`), so a hello always means "you are in".
     if (outgoing) link.on('open', () => link.send(this.hello()));
     link.on('message', (message) => this.onMessage(link, message));
-    link.on('track', ({ track }) => {
+    link.on('track', ({ track, screen }) => {
       const participant = link.remoteId ? this.people.get(link.remoteId) : undefined;
       if (participant && this.links.get(participant.id) === link) {
-        participant.stream.addTrack(track);
-        this.emit('peer-track', { participant, track });
+        const stream = screen ? participant.screenStream : participant.stream;
+        // A screen share that starts again on the same transceiver brings back the same track.
+        if (!stream.getTracks().includes(track)) stream.addTrack(track);
+        this.emit('peer-track', { participant, track, screen });
       }
     });
     link.on('invalid', ({ count }) => count >= MAX_INVALID_MESSAGES && link.close());
@@ -381,6 +459,10 @@ export class Room extends TypedEventTarget<RoomEvents> {
         participant.audioMuted = message.audioMuted;
         participant.videoMuted = message.videoMuted;
         this.emit('peer-updated', { participant });
+        if (participant.screenSharing !== message.screenSharing) {
+          participant.screenSharing = message.screenSharing;
+          this.emit('peer-screen', { participant, sharing: message.screenSharing });
+        }
         return;
       }
       case 'roster':
@@ -431,7 +513,10 @@ export class Room extends TypedEventTarget<RoomEvents> {
       const participant = this.people.get(hello.id);
       existing.close();
       // The new link's tracks arrive after its hello (the channel is ordered).
-      if (participant) for (const track of participant.stream.getTracks()) participant.stream.removeTrack(track);
+      if (participant)
+        for (const stream of [participant.stream, participant.screenStream])
+          for (const track of stream.getTracks()) stream.removeTrack(track);
+      this.updateCaps();
       return;
     }
     const participant: Participant = {
@@ -439,10 +524,14 @@ export class Room extends TypedEventTarget<RoomEvents> {
       name: hello.name,
       audioMuted: hello.audioMuted,
       videoMuted: hello.videoMuted,
+      screenSharing: hello.screenSharing,
       stream: new MediaStream(),
+      screenStream: new MediaStream(),
     };
     this.people.set(hello.id, participant);
+    this.updateCaps();
     this.emit('peer-joined', { participant });
+    if (participant.screenSharing) this.emit('peer-screen', { participant, sharing: true });
     this.gossip();
   }
 
@@ -497,8 +586,10 @@ export class Room extends TypedEventTarget<RoomEvents> {
     const participant = this.people.get(id);
     this.people.delete(id);
     const wasRendezvous = this.remoteRendezvous.delete(id);
+    this.updateCaps();
     if (participant) {
-      for (const track of participant.stream.getTracks()) track.stop();
+      for (const track of [...participant.stream.getTracks(), ...participant.screenStream.getTracks()]) track.stop();
+      if (participant.screenSharing) this.emit('peer-screen', { participant, sharing: false });
       if (failed)
         this.emit('error', { code: ERROR_CODES.peerConnectionFailed, message: `The connection to ${participant.name || 'a participant'} failed.` });
       this.emit('peer-left', { participant, reason: bye ? 'left' : 'lost' });
@@ -539,7 +630,8 @@ export class Room extends TypedEventTarget<RoomEvents> {
     }));
     for (const link of [...this.pending]) link.close();
     void Promise.all(goodbyes).then(() => peers.forEach((peer) => peer.destroy()));
-    for (const participant of this.people.values()) for (const track of participant.stream.getTracks()) track.stop();
+    for (const participant of this.people.values())
+      for (const track of [...participant.stream.getTracks(), ...participant.screenStream.getTracks()]) track.stop();
     this.links.clear();
     this.pending.clear();
     this.dialing.clear();

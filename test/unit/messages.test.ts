@@ -2,7 +2,7 @@ import { expect } from '@open-wc/testing';
 import { type PeerMessage, MAX_MESSAGE_LENGTH, MAX_NAME_LENGTH, cleanName, encodeMessage, parseMessage } from '../../src/core/messages.js';
 
 const ID = `vr-${'a'.repeat(32)}`;
-const state = { name: 'Ana', audioMuted: false, videoMuted: true, rendezvous: false };
+const state = { name: 'Ana', audioMuted: false, videoMuted: true, screenSharing: true, rendezvous: false };
 
 describe('data-channel message parsing', () => {
   it('round-trips every message type', () => {
