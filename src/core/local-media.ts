@@ -3,7 +3,7 @@
  */
 import { TypedEventTarget } from './typed-event-target.js';
 import { ERROR_CODES, type ErrorCode } from '../constants.js';
-import { audioConstraints, videoConstraints, DEFAULT_VIDEO_QUALITY, type FacingMode, type VideoQuality } from './quality.js';
+import { audioConstraints, videoConstraints, DEFAULT_VIDEO_QUALITY, VIDEO_QUALITIES, type FacingMode, type VideoQuality } from './quality.js';
 
 /** The capture devices. */
 export type InputKind = 'audioinput' | 'videoinput';
@@ -95,6 +95,7 @@ export class LocalMedia extends TypedEventTarget<LocalMediaEvents> {
     if (this.streamValue) return Promise.resolve(this.streamValue);
     if (this.pendingAcquire) return this.pendingAcquire;
     const generation = this.generation;
+    const quality = this.preferences.quality;
     const attempt = this.capture().then(
       (stream) => {
         this.pendingAcquire = null;
@@ -106,6 +107,8 @@ export class LocalMedia extends TypedEventTarget<LocalMediaEvents> {
         this.streamValue = stream;
         this.applyMute();
         this.watch(stream);
+        // The quality changed while the camera was starting.
+        if (this.preferences.quality !== quality) void this.setQuality(this.preferences.quality);
         this.emit('stream', { stream });
         return stream;
       },
@@ -121,23 +124,31 @@ export class LocalMedia extends TypedEventTarget<LocalMediaEvents> {
   private async capture(): Promise<MediaStream> {
     if (!navigator.mediaDevices?.getUserMedia) throw new DOMException('getUserMedia is not available', 'NotSupportedError');
     const p = this.preferences;
-    const audio = audioConstraints(p.audioDeviceId ? { ideal: p.audioDeviceId } : undefined);
-    const video = videoConstraints({ ...p, deviceId: p.videoDeviceId ? { ideal: p.videoDeviceId } : undefined });
-    try {
-      return await navigator.mediaDevices.getUserMedia({ audio, video });
-    } catch (error) {
-      // Permission refusals apply to both kinds; anything else may be one missing device.
-      if ((error as DOMException).name === 'NotAllowedError') throw error;
-      // Constraints are all `ideal`, but a browser may still refuse them: plain capture next.
-      for (const constraints of [{ audio: true, video: true }, { audio: true }, { video: true }]) {
-        try {
-          return await navigator.mediaDevices.getUserMedia(constraints);
-        } catch {
-          // try the next kind
-        }
+    const remembered: MediaStreamConstraints = {
+      // `exact`: as `ideal`, a remembered device is only one wish among the size and frame rate.
+      audio: audioConstraints(p.audioDeviceId ? { exact: p.audioDeviceId } : undefined),
+      video: videoConstraints({ ...p, deviceId: p.videoDeviceId ? { exact: p.videoDeviceId } : undefined }),
+    };
+    const attempts: MediaStreamConstraints[] = [
+      // Without the remembered devices (unplugged since), then without any constraint (a
+      // browser may refuse even `ideal` ones), then one kind at a time (one device missing).
+      { audio: true, video: videoConstraints({ quality: p.quality, facingMode: p.facingMode }) },
+      { audio: true, video: true },
+      { audio: true },
+      { video: true },
+    ];
+    if (p.audioDeviceId || p.videoDeviceId) attempts.unshift(remembered);
+    let first: unknown;
+    for (const constraints of attempts) {
+      try {
+        return await navigator.mediaDevices.getUserMedia(constraints);
+      } catch (error) {
+        first ??= error;
+        // A refusal applies to every kind: asking again would only ask the person again.
+        if ((error as DOMException).name === 'NotAllowedError') throw error;
       }
-      throw error;
     }
+    throw first;
   }
 
   /** Mutes or unmutes the microphone. */
@@ -187,15 +198,30 @@ export class LocalMedia extends TypedEventTarget<LocalMediaEvents> {
     return run;
   }
 
-  /** Changes the camera quality in place, without a new capture. */
+  /**
+   * Changes the camera quality: in place where the camera allows it, else by capturing the same
+   * camera anew (a camera opened small cannot always be made larger with applyConstraints).
+   */
   async setQuality(quality: VideoQuality): Promise<void> {
     this.preferences = { ...this.preferences, quality };
     const track = this.track('videoinput');
+    if (!track) return;
     // No device or facing mode given, so this changes only size and frame rate.
-    await track?.applyConstraints(videoConstraints({ quality })).catch(() => undefined);
+    await track.applyConstraints(videoConstraints({ quality })).catch(() => undefined);
+    const { width = 0, deviceId } = track.getSettings();
+    if (width >= VIDEO_QUALITIES[quality].width || !deviceId || this.track('videoinput') !== track) return;
+    const run = this.switching.then(async () => {
+      if (this.track('videoinput') === track) await this.swap('videoinput', { exact: deviceId }, 'quality');
+    });
+    this.switching = run.catch(() => undefined);
+    await run.catch(() => undefined);
   }
 
-  private async swap(kind: InputKind, deviceId: { exact: string } | undefined, reason: 'selected' | 'fallback'): Promise<MediaStreamTrack> {
+  private async swap(
+    kind: InputKind,
+    deviceId: { exact: string } | undefined,
+    reason: 'selected' | 'fallback' | 'quality',
+  ): Promise<MediaStreamTrack> {
     if (!navigator.mediaDevices?.getUserMedia) throw classifyMediaError(new DOMException('no getUserMedia', 'NotSupportedError'));
     const old = this.track(kind);
     const constraints =
@@ -203,6 +229,9 @@ export class LocalMedia extends TypedEventTarget<LocalMediaEvents> {
         ? { audio: audioConstraints(deviceId) }
         : { video: videoConstraints({ ...this.preferences, deviceId }) };
     const generation = this.generation;
+    // Chromium shares one capture per camera, at the size it was opened with: a larger size
+    // needs the camera closed first.
+    if (reason === 'quality') old?.stop();
     let stream: MediaStream;
     try {
       stream = await navigator.mediaDevices.getUserMedia(constraints);
@@ -232,7 +261,8 @@ export class LocalMedia extends TypedEventTarget<LocalMediaEvents> {
     this.applyMute();
     this.watch(this.streamValue);
     this.emit('stream', { stream: this.streamValue });
-    this.emit('device', { kind, deviceId: track.getSettings().deviceId ?? '', label: track.label, reason });
+    // The same camera at another size is no device change.
+    if (reason !== 'quality') this.emit('device', { kind, deviceId: track.getSettings().deviceId ?? '', label: track.label, reason });
     return track;
   }
 

@@ -26,7 +26,7 @@ describe('<video-room> element', () => {
     expect(tile.getAttribute('part')).to.equal('tile local');
     const video = tile.querySelector<HTMLVideoElement>('video[part="video"]')!;
     expect(video.muted).to.equal(true);
-    expect(video.srcObject).to.equal(el.localStream);
+    expect((video.srcObject as MediaStream).getTracks()).to.deep.equal(el.localStream!.getTracks());
     expect(getComputedStyle(video).transform).to.not.equal('none');
     expect(shadow(el).querySelector('input')!.value).to.equal('P0');
     expect(button(el, /^\s*Join\s*$/).type).to.equal('submit');

@@ -5,7 +5,9 @@ import puppeteer from 'puppeteer';
 
 export const CHROMIUM_ARGS = [
   '--no-sandbox',
-  '--use-fake-device-for-media-stream',
+  // Three fake cameras, so switching cameras can be tested. The second is a 16-bit depth
+  // camera (Y16) whose frames WebRTC cannot encode; the third (MJPEG) sends like the first.
+  '--use-fake-device-for-media-stream=device-count=3',
   '--use-fake-ui-for-media-stream',
   '--disable-background-networking',
   '--disable-component-update',
@@ -19,7 +21,37 @@ export const FIREFOX_PREFS = {
   'media.navigator.streams.fake': true,
   'media.navigator.permission.disabled': true,
   'media.autoplay.default': 0,
+  // Headless Firefox here has no sound backend: without the mock, Web Audio stays suspended
+  // and no speakers are listed.
+  'media.cubeb.force_mock_context': true,
 };
+
+/** CHROMIUM_ARGS refusing camera and microphone permission (getUserMedia: NotAllowedError). */
+const CHROMIUM_DENIED_ARGS = [...CHROMIUM_ARGS.filter((arg) => arg !== '--use-fake-ui-for-media-stream'), '--deny-permission-prompts'];
+
+/**
+ * Runs in the page: frames presented by each video matching `selector` in the element's shadow
+ * root, counted as in test/browser/helpers.ts (Firefox reports 0 from getVideoPlaybackQuality
+ * for MediaStream playback, so requestVideoFrameCallback ticks are counted too).
+ * @param {string} selector
+ */
+function presentedFramesIn(selector) {
+  const counters = (window.__vrFrameCounters ??= new WeakMap());
+  const el = document.querySelector('video-room');
+  return [...el.shadowRoot.querySelectorAll(selector)].map((video) => {
+    let counter = counters.get(video);
+    if (!counter) {
+      counter = { frames: 0 };
+      counters.set(video, counter);
+      const tick = () => {
+        counter.frames++;
+        if (video.isConnected) video.requestVideoFrameCallback(tick);
+      };
+      video.requestVideoFrameCallback(tick);
+    }
+    return Math.max(video.getVideoPlaybackQuality().totalVideoFrames, counter.frames);
+  });
+}
 
 /** @param {{ serverUrl: string }} options */
 export function participantsPlugin({ serverUrl }) {
@@ -29,33 +61,56 @@ export function participantsPlugin({ serverUrl }) {
   const pages = new Map();
   let next = 0;
 
+  /** @type {Record<string, () => Promise<import('puppeteer').Browser>>} */
+  const launchers = {
+    chromium: () => puppeteer.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS }),
+    // A real autoplay block: sound needs a click on the page first. Chromium lets a page that is
+    // capturing play sound, so this one is refused the camera and joins receive-only;
+    // otherwise the outcome would race the capture.
+    'chromium-no-autoplay': () =>
+      puppeteer.launch({
+        executablePath: '/usr/bin/chromium',
+        headless: true,
+        args: [...CHROMIUM_DENIED_ARGS, '--autoplay-policy=document-user-activation-required'],
+      }),
+    // Refuses camera and microphone permission: getUserMedia rejects with NotAllowedError.
+    'chromium-denied': () => puppeteer.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_DENIED_ARGS }),
+    // No capture devices at all (no fake ones, and headless Chromium sees no real ones):
+    // getUserMedia rejects with NotFoundError, for audio and video alike.
+    'chromium-no-devices': () =>
+      puppeteer.launch({
+        executablePath: '/usr/bin/chromium',
+        headless: true,
+        args: CHROMIUM_ARGS.filter((arg) => !arg.startsWith('--use-fake-device-for-media-stream')),
+      }),
+    firefox: () =>
+      puppeteer.launch({ browser: 'firefox', executablePath: '/usr/bin/firefox-esr', headless: true, extraPrefsFirefox: FIREFOX_PREFS }),
+    // No fake streams and no mock sound backend: getUserMedia rejects with NotFoundError for
+    // audio and video alike. (With the mock sound backend kept, Firefox lists its three mock
+    // audio inputs and an audio-only capture succeeds.)
+    'firefox-no-devices': () =>
+      puppeteer.launch({
+        browser: 'firefox',
+        executablePath: '/usr/bin/firefox-esr',
+        headless: true,
+        extraPrefsFirefox: { ...FIREFOX_PREFS, 'media.navigator.streams.fake': false, 'media.cubeb.force_mock_context': false },
+      }),
+  };
+
   async function browserFor(kind) {
     if (!browsers.has(kind)) {
-      const browser =
-        kind === 'chromium-no-autoplay'
-          ? // A real autoplay block: sound needs a click on the page first. Chromium lets a page
-            // that is capturing play sound, so this one is refused the camera and joins
-            // receive-only; otherwise the outcome would race the capture.
-            await puppeteer.launch({
-              executablePath: '/usr/bin/chromium',
-              headless: true,
-              args: [
-                ...CHROMIUM_ARGS.filter((arg) => arg !== '--use-fake-ui-for-media-stream'),
-                '--deny-permission-prompts',
-                '--autoplay-policy=document-user-activation-required',
-              ],
-            })
-          : kind === 'firefox'
-          ? await puppeteer.launch({
-              browser: 'firefox',
-              executablePath: '/usr/bin/firefox-esr',
-              headless: true,
-              extraPrefsFirefox: FIREFOX_PREFS,
-            })
-          : await puppeteer.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
-      browsers.set(kind, browser);
+      const launch = launchers[kind];
+      if (!launch) throw new Error(`unknown participant browser ${kind}`);
+      browsers.set(kind, await launch());
     }
     return browsers.get(kind);
+  }
+
+  /** The page of a participant handle. */
+  function pageOf(handle) {
+    const page = pages.get(handle);
+    if (!page) throw new Error(`no participant ${handle}`);
+    return page;
   }
 
   const actions = {
@@ -72,26 +127,46 @@ export function participantsPlugin({ serverUrl }) {
       await page.goto(`${serverUrl}/?${query}&autojoin`);
       return handle;
     },
+    /** Frames presented by each remote camera tile's video, in tile order. */
     async frames({ handle }) {
-      // Presented frames, counted as in test/browser/helpers.ts (Firefox reports 0 from
-      // getVideoPlaybackQuality for MediaStream playback, so count requestVideoFrameCallback).
-      return pages.get(handle).evaluate(() => {
-        const counters = (window.__vrFrameCounters ??= new WeakMap());
-        const el = document.querySelector('video-room');
-        return [...el.shadowRoot.querySelectorAll('[part~="tile"]:not([part~="local"]) video')].map((video) => {
-          let counter = counters.get(video);
-          if (!counter) {
-            counter = { frames: 0 };
-            counters.set(video, counter);
-            const tick = () => {
-              counter.frames++;
-              if (video.isConnected) video.requestVideoFrameCallback(tick);
-            };
-            video.requestVideoFrameCallback(tick);
-          }
-          return Math.max(video.getVideoPlaybackQuality().totalVideoFrames, counter.frames);
-        });
+      return pageOf(handle).evaluate(presentedFramesIn, '[part~="tile"]:not([part~="local"]):not([part~="screen"]) video');
+    },
+    /** Frames presented by each remote screen tile's video, in tile order. */
+    async screenFrames({ handle }) {
+      return pageOf(handle).evaluate(presentedFramesIn, '[part~="tile"][part~="screen"]:not([part~="local"]) video');
+    },
+    /** How many of the element's local tracks are live (0 when it joined receive-only). */
+    async localTracks({ handle }) {
+      return pageOf(handle).evaluate(
+        () => (document.querySelector('video-room').localStream?.getTracks() ?? []).filter((t) => t.readyState === 'live').length,
+      );
+    },
+    /** How many of the element's RTCPeerConnections are not closed (test-only access to the core). */
+    async peerConnections({ handle }) {
+      return pageOf(handle).evaluate(
+        () =>
+          (document.querySelector('video-room').roomCtl?.room?.peerConnections ?? []).filter((pc) => pc.connectionState !== 'closed')
+            .length,
+      );
+    },
+    /** Audio samples received from all peers (getStats inbound-rtp audio `totalSamplesReceived`). */
+    async audioSamples({ handle }) {
+      return pageOf(handle).evaluate(async () => {
+        let total = 0;
+        for (const pc of document.querySelector('video-room').roomCtl?.room?.peerConnections ?? [])
+          (await pc.getStats()).forEach((report) => {
+            if (report.type === 'inbound-rtp' && report.kind === 'audio') total += report.totalSamplesReceived ?? 0;
+          });
+        return total;
       });
+    },
+    /** Starts sharing the screen; resolves what `shareScreen()` resolved. */
+    async share({ handle }) {
+      return pageOf(handle).evaluate(() => document.querySelector('video-room').shareScreen());
+    },
+    async stopShare({ handle }) {
+      await pageOf(handle).evaluate(() => document.querySelector('video-room').stopScreenShare());
+      return true;
     },
     async state({ handle }) {
       return pages.get(handle).evaluate(() => {
