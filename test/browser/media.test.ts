@@ -1,4 +1,4 @@
-import { expect } from '@open-wc/testing';
+import { expect, fixture, html } from '@open-wc/testing';
 import { EVENTS } from '../../src/constants.js';
 import { allocateUpstream } from '../../src/core/bandwidth.js';
 import type { VideoRoomElement } from '../../src/video-room.component.js';
@@ -167,7 +167,8 @@ describe('media: devices', () => {
 describe('media: quality', () => {
   it('captures what video-quality asks for, changes it live, and survives constraints the camera cannot meet', async () => {
     const errors = record<{ code: string }>(document, EVENTS.error);
-    const holder = (await mountRooms(1, uniqueRoom('quality')))[0]!.parentElement!;
+    // No other capture may hold the camera: Chromium shares one per camera, at one size.
+    const holder = await fixture<HTMLDivElement>(html`<div></div>`);
     const mount = (attributes: Record<string, string>) => {
       const el = Object.assign(document.createElement('video-room'), { server: SERVER, room: uniqueRoom('quality') });
       for (const [name, value] of Object.entries(attributes)) el.setAttribute(name, value);
