@@ -60,7 +60,7 @@ function initials(name: string): string {
  * @fires vr-device-change - The camera, microphone or speaker changed, chosen (`reason: 'selected'`) or because the one in use went away (`'fallback'`); `detail: { kind, deviceId, label, reason }`.
  * @fires vr-screen-share-start - A screen share started, here (`local: true`) or by a peer; `detail: { local, id, name }`.
  * @fires vr-screen-share-stop - A screen share ended (by its button, the browser's own control, or the sharer leaving); `detail: { local, id, name }`.
- * @fires vr-active-speaker - Someone else became the active speaker (debounced); `detail: { local, id, name }`.
+ * @fires vr-active-speaker - The active speaker changed (debounced; `local: true` when it is this participant); `detail: { local, id, name }`.
  * @fires vr-error - Something failed; `detail: { code, message }` with a code from the README's list.
  *
  * @csspart room - The outer container.
