@@ -553,7 +553,11 @@ export class VideoRoomElement extends LitElement {
   private async captureForCall(): Promise<MediaStream | null> {
     if (this.mediaCtl.media.stream) return this.mediaCtl.media.stream;
     try {
-      return await this.mediaCtl.acquire();
+      const stream = await this.mediaCtl.acquire();
+      // Only a camera or only a microphone: say which is missing; the call goes on with the other.
+      const partial = this.mediaCtl.media.takePartial();
+      if (partial) this.fail(partial.code, partial.message);
+      return stream;
     } catch (error) {
       this.reportMedia(error);
       return null;

@@ -5,7 +5,8 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { SpeakerDetector } from '../core/active-speaker.js';
 
-const SAMPLE_MS = 200;
+// RTP audio levels describe the last packet only: sampling often catches short syllables.
+const SAMPLE_MS = 100;
 
 export class SpeakerController implements ReactiveController {
   /** The id of the active speaker, or null. */

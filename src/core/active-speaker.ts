@@ -13,12 +13,14 @@ export interface SpeakerOptions {
   decayPerSecond: number;
 }
 
-export const DEFAULT_SPEAKER_OPTIONS: SpeakerOptions = { threshold: 0.02, holdMs: 1000, decayPerSecond: 0.1 };
+export const DEFAULT_SPEAKER_OPTIONS: SpeakerOptions = { threshold: 0.02, holdMs: 1000, decayPerSecond: 0.3 };
 
 export class SpeakerDetector {
   private readonly held = new Map<string, { level: number; at: number }>();
   private speaker: string | null = null;
-  private candidate: { id: string; since: number } | null = null;
+  /** Who is taking over, and for how long they have been the loudest so far. */
+  private candidate: { id: string; loudestMs: number } | null = null;
+  private lastSample: number | null = null;
 
   constructor(private readonly options: SpeakerOptions = DEFAULT_SPEAKER_OPTIONS) {}
 
@@ -32,12 +34,20 @@ export class SpeakerDetector {
    * changed, otherwise undefined.
    */
   update(levels: ReadonlyMap<string, number>, now: number): string | null | undefined {
+    const elapsed = this.lastSample === null ? 0 : Math.max(0, now - this.lastSample);
+    this.lastSample = now;
     for (const [id, level] of levels) {
       const previous = this.held.get(id);
       const decayed = previous ? previous.level * this.options.decayPerSecond ** ((now - previous.at) / 1000) : 0;
       this.held.set(id, { level: Math.max(Number.isFinite(level) ? level : 0, decayed), at: now });
     }
     for (const id of this.held.keys()) if (!levels.has(id)) this.held.delete(id);
+    if (this.speaker !== null && !levels.has(this.speaker)) {
+      // The speaker left: nobody is the speaker until someone speaks.
+      this.speaker = null;
+      this.candidate = null;
+      return null;
+    }
     let loudest: string | null = null;
     let loudestLevel = this.options.threshold;
     for (const [id, { level }] of this.held) {
@@ -46,24 +56,20 @@ export class SpeakerDetector {
         loudestLevel = level;
       }
     }
-    if (loudest === null || loudest === this.speaker) {
+    // Silence changes nothing: the last speaker stays, and a newcomer keeps the time it has.
+    if (loudest === null) return undefined;
+    if (loudest === this.speaker) {
       this.candidate = null;
-      return this.dropMissingSpeaker(levels);
+      return undefined;
     }
-    if (this.candidate?.id !== loudest) this.candidate = { id: loudest, since: now };
+    if (this.candidate?.id !== loudest) this.candidate = { id: loudest, loudestMs: 0 };
+    else this.candidate.loudestMs += elapsed;
     // The first speaker of a call is taken at once: there is nothing to flap away from.
-    if (this.speaker === null || now - this.candidate.since >= this.options.holdMs) {
+    if (this.speaker === null || this.candidate.loudestMs >= this.options.holdMs) {
       this.speaker = loudest;
       this.candidate = null;
       return loudest;
     }
-    return this.dropMissingSpeaker(levels);
-  }
-
-  /** The speaker left: nobody is the speaker until someone speaks. */
-  private dropMissingSpeaker(levels: ReadonlyMap<string, number>): null | undefined {
-    if (this.speaker === null || levels.has(this.speaker)) return undefined;
-    this.speaker = null;
-    return null;
+    return undefined;
   }
 }

@@ -71,6 +71,10 @@ export class LocalMedia extends TypedEventTarget<LocalMediaEvents> {
   private generation = 0;
   audioMuted = false;
   videoMuted = false;
+  /** Why the last capture got only the camera or only the microphone; read once with takePartial(). */
+  private partial: MediaError | null = null;
+  /** The first failure of the capture under way. */
+  private captureFailure: unknown = null;
   /** What the next capture asks for. */
   preferences: CapturePreferences = { quality: DEFAULT_VIDEO_QUALITY };
   private watching = false;
@@ -105,6 +109,7 @@ export class LocalMedia extends TypedEventTarget<LocalMediaEvents> {
           return null;
         }
         this.streamValue = stream;
+        this.partial = this.describePartial(stream);
         this.applyMute();
         this.watch(stream);
         // The quality changed while the camera was starting.
@@ -138,10 +143,12 @@ export class LocalMedia extends TypedEventTarget<LocalMediaEvents> {
       { video: true },
     ];
     if (p.audioDeviceId || p.videoDeviceId) attempts.unshift(remembered);
-    let first: unknown;
+    let first: unknown = null;
     for (const constraints of attempts) {
       try {
-        return await navigator.mediaDevices.getUserMedia(constraints);
+        const stream = await navigator.mediaDevices.getUserMedia(constraints);
+        this.captureFailure = first;
+        return stream;
       } catch (error) {
         first ??= error;
         // A refusal applies to every kind: asking again would only ask the person again.
@@ -149,6 +156,28 @@ export class LocalMedia extends TypedEventTarget<LocalMediaEvents> {
       }
     }
     throw first;
+  }
+
+  /** The reason, once, when the last capture has only one of camera and microphone. */
+  takePartial(): MediaError | null {
+    const partial = this.partial;
+    this.partial = null;
+    return partial;
+  }
+
+  private describePartial(stream: MediaStream): MediaError | null {
+    const video = stream.getVideoTracks().length > 0;
+    const audio = stream.getAudioTracks().length > 0;
+    if ((video && audio) || !this.captureFailure) return null;
+    const [missing, other] = video ? ['microphone', 'camera'] : ['camera', 'microphone'];
+    const { code } = classifyMediaError(this.captureFailure);
+    const why =
+      code === ERROR_CODES.mediaNotFound
+        ? `No ${missing} was found`
+        : code === ERROR_CODES.mediaInUse
+          ? `The ${missing} is in use by another program`
+          : `The ${missing} could not be started`;
+    return new MediaError(code, `${why}; you take part with your ${other} only.`);
   }
 
   /** Mutes or unmutes the microphone. */

@@ -6,7 +6,7 @@ import { expect } from '@open-wc/testing';
 import { executeServerCommand } from '@web/test-runner-commands';
 import { ERROR_CODES, EVENTS } from '../../src/constants.js';
 import type { VideoRoomElement } from '../../src/video-room.component.js';
-import { mountRooms, nextEvent, presentedFrames, uniqueRoom, waitFor } from './helpers.js';
+import { audioSamples, mountRooms, nextEvent, presentedFrames, uniqueRoom, waitFor } from './helpers.js';
 
 type Who = { local: boolean; id: string; name: string };
 
@@ -139,6 +139,35 @@ describe('receive-only participants and screen sharing across browsers', () => {
       expect(await participant<number>('peerConnections', { handle })).to.equal(1);
     });
   }
+
+  it('a participant with a microphone but no camera joins audio-only: told why, heard by the others, shown as an avatar', async function () {
+    this.timeout(40_000);
+    const room = uniqueRoom('audio-only');
+    const [a] = await mountRooms(1, room);
+    await a.join();
+    const handle = await joinParticipant('firefox-no-camera', room, 'Voice Only');
+    const errors = await waitFor(async () => {
+      const codes = await participant<string[]>('errors', { handle });
+      return codes.length ? codes : null;
+    }, 'a vr-error on the page without a camera', 20_000);
+    expect(errors).to.deep.equal([ERROR_CODES.mediaNotFound]);
+    expect(await participant<number>('localTracks', { handle })).to.equal(1);
+    const id = await idOf(a, 'Voice Only');
+    await waitFor(() => {
+      const info = a.participants.find((p) => p.id === id);
+      return info?.videoMuted && !info.audioMuted;
+    }, 'Voice Only shown with the camera off and the microphone on', 20_000);
+    await a.updateComplete;
+    const remote = tile(a, id)!;
+    expect(remote.querySelector('video')!.hidden).to.equal(true);
+    expect(remote.querySelector('.avatar')!.textContent).to.equal('VO');
+    // We hear it: audio samples arrive from its microphone.
+    await waitFor(async () => (await audioSamples(a))[0]! > 4800, 'audio from the page without a camera', 20_000);
+    await waitForFramesFlowing(async () => {
+      const frames = await participant<number[]>('frames', { handle });
+      return frames.length === 1 ? frames[0] : undefined;
+    }, 'the page without a camera showing our video');
+  });
 
   it('a screen share from a Chromium participant reaches the pages here as its own tile with frames, and goes when stopped', async function () {
     this.timeout(40_000);

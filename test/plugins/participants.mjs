@@ -85,6 +85,14 @@ export function participantsPlugin({ serverUrl }) {
       }),
     firefox: () =>
       puppeteer.launch({ browser: 'firefox', executablePath: '/usr/bin/firefox-esr', headless: true, extraPrefsFirefox: FIREFOX_PREFS }),
+    // A microphone but no camera: no fake streams, but the mock sound backend's audio inputs.
+    'firefox-no-camera': () =>
+      puppeteer.launch({
+        browser: 'firefox',
+        executablePath: '/usr/bin/firefox-esr',
+        headless: true,
+        extraPrefsFirefox: { ...FIREFOX_PREFS, 'media.navigator.streams.fake': false },
+      }),
     // No fake streams and no mock sound backend: getUserMedia rejects with NotFoundError for
     // audio and video alike. (With the mock sound backend kept, Firefox lists its three mock
     // audio inputs and an audio-only capture succeeds.)

@@ -59,7 +59,7 @@ describe('mesh-aware upstream budget', () => {
 });
 
 describe('active speaker', () => {
-  const opts = { threshold: 0.02, holdMs: 1000, decayPerSecond: 0.1 };
+  const opts = { threshold: 0.02, holdMs: 1000, decayPerSecond: 0.3 };
   const at = (entries: [string, number][]) => new Map(entries);
 
   it('takes the first speaker at once and switches only after the hold time', () => {
@@ -72,6 +72,23 @@ describe('active speaker', () => {
     for (; t <= 3000 && changed === undefined; t += 100) changed = d.update(at([['a', 0], ['b', 0.5]]), t);
     expect(changed).to.equal('b');
     expect(t - 100 - 200).to.be.at.least(1000);
+  });
+
+  it('lets a newcomer take over across pauses, but not while the speaker answers back', () => {
+    const d = new SpeakerDetector(opts);
+    d.update(at([['a', 0.3], ['b', 0]]), 0);
+    // b speaks in beeps with long silences; a has gone quiet. b is loudest for a second in all.
+    let changed: string | null | undefined;
+    let t = 100;
+    for (; t < 10_000 && changed === undefined; t += 100) changed = d.update(at([['a', 0], ['b', t % 1000 === 0 ? 0.4 : 0]]), t);
+    expect(changed).to.equal('b');
+    // a answers back now and then: each time a is loudest, b's time starts again.
+    const e = new SpeakerDetector(opts);
+    e.update(at([['a', 0.3], ['b', 0]]), 0);
+    for (let t2 = 100; t2 < 10_000; t2 += 100) {
+      const a = t2 % 800 === 0 ? 0.9 : 0;
+      expect(e.update(at([['a', a], ['b', 0.2]]), t2), `at ${t2}`).to.equal(undefined);
+    }
   });
 
   it('does not flap on short bursts or pauses between words', () => {
