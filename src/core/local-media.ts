@@ -73,7 +73,7 @@ export class LocalMedia extends TypedEventTarget<LocalMediaEvents> {
   videoMuted = false;
   /** Why the last capture got only the camera or only the microphone; read once with takePartial(). */
   private partial: MediaError | null = null;
-  /** The first failure of the capture under way. */
+  /** The failure that made the last capture fall back to fewer kinds. */
   private captureFailure: unknown = null;
   /** What the next capture asks for. */
   preferences: CapturePreferences = { quality: DEFAULT_VIDEO_QUALITY };
@@ -143,19 +143,21 @@ export class LocalMedia extends TypedEventTarget<LocalMediaEvents> {
       { video: true },
     ];
     if (p.audioDeviceId || p.videoDeviceId) attempts.unshift(remembered);
-    let first: unknown = null;
+    // The last failure says most: the one of the plainest request that still asked for the kind
+    // we did not get (an earlier one may be about a remembered device that has gone).
+    let last: unknown = null;
     for (const constraints of attempts) {
       try {
         const stream = await navigator.mediaDevices.getUserMedia(constraints);
-        this.captureFailure = first;
+        this.captureFailure = last;
         return stream;
       } catch (error) {
-        first ??= error;
+        last = error;
         // A refusal applies to every kind: asking again would only ask the person again.
         if ((error as DOMException).name === 'NotAllowedError') throw error;
       }
     }
-    throw first;
+    throw last;
   }
 
   /** The reason, once, when the last capture has only one of camera and microphone. */

@@ -241,11 +241,6 @@ export class Room extends TypedEventTarget<RoomEvents> {
     this.updateCaps();
   }
 
-  /** The caps every camera (and screen) sender has now. */
-  get sendCaps(): UpstreamCaps {
-    return this.caps;
-  }
-
   /** The current microphone level (0..1) of each remote participant. */
   audioLevels(): Map<string, number> {
     const levels = new Map<string, number>();
