@@ -183,11 +183,19 @@ export function participantsPlugin({ serverUrl }) {
       });
     },
     async soundBlocked({ handle }) {
-      return pages.get(handle).evaluate(() =>
-        [...document.querySelector('video-room').shadowRoot.querySelectorAll('button')].some((b) =>
-          /enable sound/i.test(b.textContent),
-        ),
-      );
+      // Not page.evaluate: Puppeteer runs that as a user gesture, which would lift the very
+      // autoplay block this checks if it came before the page's first play(). (Chromium pages.)
+      const session = await pages.get(handle).createCDPSession();
+      try {
+        const { result } = await session.send('Runtime.evaluate', {
+          expression: `[...document.querySelector('video-room').shadowRoot.querySelectorAll('button')].some((b) => /enable sound/i.test(b.textContent))`,
+          returnByValue: true,
+          userGesture: false,
+        });
+        return result.value === true;
+      } finally {
+        await session.detach().catch(() => {});
+      }
     },
     /** Clicks the sound button as a person would; resolves whether every remote audio plays. */
     async enableSound({ handle }) {
