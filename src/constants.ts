@@ -15,6 +15,8 @@ export const EVENTS = {
   screenShareStart: 'vr-screen-share-start',
   screenShareStop: 'vr-screen-share-stop',
   activeSpeaker: 'vr-active-speaker',
+  peerVerified: 'vr-peer-verified',
+  peerVerificationFailed: 'vr-peer-verification-failed',
   error: 'vr-error',
 } as const;
 
@@ -62,6 +64,10 @@ export const ERROR_CODE_DOCS = {
   'screen-share-unsupported': 'This browser cannot share a screen.',
   'screen-share-failed': 'Any other failure to share the screen.',
   'peer-connection-failed': 'The connection to one participant failed; the rest of the call goes on.',
+  'invalid-secret': 'The `vr-secret` in the page URL\'s fragment, or the `secret` property, is empty or longer than 256 characters; it is ignored.',
+  'e2ee-unsupported': 'This browser cannot encrypt media frames (no `RTCRtpScriptTransform` or encoded streams), which a room with a secret needs; it cannot join.',
+  'e2ee-mitm-suspected': 'A connection could not be verified (a wrong or missing proof of the room secret, or a short code that did not match) and was closed: someone, such as the broker, may be in the middle.',
+  'clipboard-failed': 'The invite link could not be copied to the clipboard; it is shown for copying by hand.',
 } as const;
 
 /** Error codes carried by `vr-error` (`detail.code`), by name. */
@@ -89,6 +95,10 @@ export const ERROR_CODES = {
   screenShareUnsupported: 'screen-share-unsupported',
   screenShareFailed: 'screen-share-failed',
   peerConnectionFailed: 'peer-connection-failed',
+  invalidSecret: 'invalid-secret',
+  e2eeUnsupported: 'e2ee-unsupported',
+  e2eeMitmSuspected: 'e2ee-mitm-suspected',
+  clipboardFailed: 'clipboard-failed',
 } as const satisfies Record<string, keyof typeof ERROR_CODE_DOCS>;
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
 

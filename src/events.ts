@@ -17,6 +17,10 @@ export interface ParticipantInfo {
   videoMuted: boolean;
   /** Whether they are sharing a screen. */
   screenSharing: boolean;
+  /** Whether their connection is verified: by the room secret, or by a person comparing the short code. */
+  verified: boolean;
+  /** Without a room secret: the short code (7 emoji, space-separated) both people should see, once known. */
+  verificationCode: string | null;
 }
 
 /** Who an event is about: this participant (`local: true`) or a peer. */
@@ -32,11 +36,13 @@ export interface VideoRoomEventMap {
   [EVENTS.left]: CustomEvent<{ room: string }>;
   [EVENTS.peerJoined]: CustomEvent<{ participant: ParticipantInfo }>;
   [EVENTS.peerLeft]: CustomEvent<{ participant: ParticipantInfo; reason: 'left' | 'lost' }>;
-  [EVENTS.muteChange]: CustomEvent<{ local: boolean } & ParticipantInfo>;
+  [EVENTS.muteChange]: CustomEvent<Who & Pick<ParticipantInfo, 'audioMuted' | 'videoMuted' | 'screenSharing'>>;
   [EVENTS.deviceChange]: CustomEvent<{ kind: DeviceKind; deviceId: string; label: string; reason: 'selected' | 'fallback' }>;
   [EVENTS.screenShareStart]: CustomEvent<Who>;
   [EVENTS.screenShareStop]: CustomEvent<Who>;
   [EVENTS.activeSpeaker]: CustomEvent<Who>;
+  [EVENTS.peerVerified]: CustomEvent<{ participant: ParticipantInfo; method: 'secret' | 'sas' }>;
+  [EVENTS.peerVerificationFailed]: CustomEvent<{ code: ErrorCode; message: string; id: string; name: string; reason: string }>;
   [EVENTS.error]: CustomEvent<{ code: ErrorCode; message: string }>;
 }
 

@@ -15,6 +15,8 @@ import { parseMaxUpstreamKbps, DEFAULT_MAX_UPSTREAM_KBPS } from './core/bandwidt
 import { canShareScreen } from './core/screen-share.js';
 import { isDeviceKind, type DeviceInfo, type DeviceKind } from './core/devices.js';
 import { renderDevicePanel } from './ui/device-panel.js';
+import { renderVerification } from './ui/verification-panel.js';
+import { generateSecret, inviteUrl, isValidSecret, secretFromFragment } from './core/secret.js';
 
 /** The PeerServer that served this script: same origin, path `/peerjs`. */
 const DEFAULT_SERVER = new URL('/peerjs', import.meta.url).href;
@@ -28,7 +30,15 @@ const STATUS_TEXT: Record<RoomState, string> = {
 };
 
 function publicInfo(p: Participant): ParticipantInfo {
-  return { id: p.id, name: p.name, audioMuted: p.audioMuted, videoMuted: p.videoMuted, screenSharing: p.screenSharing };
+  return {
+    id: p.id,
+    name: p.name,
+    audioMuted: p.audioMuted,
+    videoMuted: p.videoMuted,
+    screenSharing: p.screenSharing,
+    verified: p.verified,
+    verificationCode: p.code ? p.code.emoji.join(' ') : null,
+  };
 }
 
 /** Where the speaker choice goes: every remote audio element. */
@@ -61,6 +71,8 @@ function initials(name: string): string {
  * @fires vr-screen-share-start - A screen share started, here (`local: true`) or by a peer; `detail: { local, id, name }`.
  * @fires vr-screen-share-stop - A screen share ended (by its button, the browser's own control, or the sharer leaving); `detail: { local, id, name }`.
  * @fires vr-active-speaker - The active speaker changed (debounced; `local: true` when it is this participant); `detail: { local, id, name }`.
+ * @fires vr-peer-verified - A participant is verified: at once by the room secret (`method: 'secret'`), or when a person confirms the short code (`'sas'`); `detail: { participant, method }`.
+ * @fires vr-peer-verification-failed - A connection failed verification (wrong or missing proof of the secret, or a code marked as not matching) and was closed; `detail: { code: 'e2ee-mitm-suspected', message, id, name, reason }`. A `vr-error` with the same code follows.
  * @fires vr-error - Something failed; `detail: { code, message }` with a code from the README's list.
  *
  * @csspart room - The outer container.
@@ -79,6 +91,11 @@ function initials(name: string): string {
  * @csspart devices - The camera, microphone and speaker choosers with the level meter.
  * @csspart level - The microphone level meter.
  * @csspart status - The status line (a polite live region).
+ * @csspart invite-button - Copies an invite link (the page URL with the room secret in its fragment).
+ * @csspart invite-link - The invite link, shown for copying by hand when the clipboard refused it.
+ * @csspart verification-badge - On each remote tile: whether the connection is verified.
+ * @csspart verify-button - On an unverified tile (no room secret): opens the short code to compare.
+ * @csspart verification - The panel showing a participant's short code, with "They match" and "They don't match".
  *
  * @cssprop --vr-background - Background of the element. Default `#18181b`.
  * @cssprop --vr-color - Text colour. Default `#f4f4f5`.
@@ -112,6 +129,9 @@ export class VideoRoomElement extends LitElement {
     message: { state: true, attribute: false },
     soundBlocked: { state: true, attribute: false },
     settingsOpen: { state: true, attribute: false },
+    secret: { attribute: false },
+    verifying: { state: true, attribute: false },
+    shownInvite: { state: true, attribute: false },
   };
 
   /** Name of the room to join; everyone with the same room name meets. */
@@ -136,11 +156,23 @@ export class VideoRoomElement extends LitElement {
   declare facingMode: string | null;
   /** Most this participant sends in all, in kbit/s (default 2500); each peer's copy gets a share. */
   declare maxUpstreamKbps: string | number | null;
+  /**
+   * The room secret (property only, never an attribute). Without it, the page URL's fragment
+   * `#vr-secret=…` is used. With a secret, the broker sees only ids derived from it, peers must
+   * prove they know it, and media frames are encrypted end to end.
+   */
+  declare secret: string | null;
 
   private declare displayName: string;
   private declare message: string;
   private declare soundBlocked: boolean;
   private declare settingsOpen: boolean;
+  /** The participant whose short code is shown, if any. */
+  private declare verifying: string | null;
+  /** An invite link the clipboard refused, shown for copying by hand. */
+  private declare shownInvite: string | null;
+  /** The secret of the current call (null: none). */
+  private callSecret: string | null = null;
 
   private readonly mediaCtl: MediaController;
   private readonly roomCtl: RoomController;
@@ -173,6 +205,9 @@ export class VideoRoomElement extends LitElement {
     this.message = '';
     this.soundBlocked = false;
     this.settingsOpen = false;
+    this.secret = null;
+    this.verifying = null;
+    this.shownInvite = null;
     let previous: RoomState = 'idle';
     this.mediaCtl = new MediaController(this, {
       'media:stream': ({ stream }) => {
@@ -221,11 +256,26 @@ export class VideoRoomElement extends LitElement {
         else this.tileStreams.set(participant.id, new MediaStream(participant.stream.getTracks()));
       },
       'peer-updated': ({ participant }) => {
-        fire(this, EVENTS.muteChange, { local: false, ...publicInfo(participant) });
+        const { id, name, audioMuted, videoMuted, screenSharing } = participant;
+        fire(this, EVENTS.muteChange, { local: false, id, name, audioMuted, videoMuted, screenSharing });
       },
       'peer-screen': ({ participant, sharing }) => {
         const who = { local: false, id: participant.id, name: participant.name };
         fire(this, sharing ? EVENTS.screenShareStart : EVENTS.screenShareStop, who);
+      },
+      'peer-verified': ({ participant, method }) => {
+        if (this.verifying === participant.id) this.verifying = null;
+        fire(this, EVENTS.peerVerified, { participant: publicInfo(participant), method });
+      },
+      'verification-failed': ({ id, name, reason }) => {
+        if (this.verifying === id) this.verifying = null;
+        const who = name || 'a participant';
+        const message =
+          reason === 'rejected'
+            ? `The code of ${who} did not match yours, so that connection was closed: someone may be listening in.`
+            : `The connection to ${who} could not be verified, so it was closed: someone may be listening in.`;
+        fire(this, EVENTS.peerVerificationFailed, { code: ERROR_CODES.e2eeMitmSuspected, message, id, name, reason });
+        this.fail(ERROR_CODES.e2eeMitmSuspected, message);
       },
       error: ({ code, message }) => this.fail(code, message),
     });
@@ -272,8 +322,17 @@ export class VideoRoomElement extends LitElement {
     return this.speakerCtl.speaker;
   }
 
+  /** How the participants of the current call are verified: `secret` (the room secret) or `sas` (short codes); null outside a call. */
+  get verification(): 'secret' | 'sas' | null {
+    const state = this.state;
+    return state === 'joining' || state === 'joined' ? (this.roomCtl.room?.verification ?? null) : null;
+  }
+
   override connectedCallback(): void {
     super.connectedCallback();
+    // A secret in an attribute would sit in the page's HTML for anyone to read: refuse it.
+    if (this.hasAttribute('secret'))
+      this.fail(ERROR_CODES.invalidSecret, 'A secret must not be set as an attribute; use the secret property or #vr-secret in the page URL. It is ignored.');
     this.applyCapturePreferences();
     if (this.autojoin) void this.join();
     else void this.captureForCall();
@@ -327,6 +386,9 @@ export class VideoRoomElement extends LitElement {
     this.message = '';
     const config = this.readConfig();
     if (!config) return;
+    const secret = this.readSecret();
+    if (secret === undefined) return;
+    this.callSecret = secret;
     this.joinedRoom = config.room;
     // Capture and the broker handshake run side by side; the tracks join the links when ready.
     const capture = this.captureForCall();
@@ -341,6 +403,7 @@ export class VideoRoomElement extends LitElement {
       localMedia: capture,
       videoQuality: this.quality,
       maxUpstreamKbps: this.upstreamKbps,
+      secret,
     });
     // A screen shared before joining goes to everyone.
     if (this.mediaCtl.screen.track) this.roomCtl.room?.setScreenTrack(this.mediaCtl.screen.track);
@@ -361,6 +424,49 @@ export class VideoRoomElement extends LitElement {
     this.mediaCtl.media.release();
     this.soundBlocked = false;
     this.settingsOpen = false;
+    this.verifying = null;
+  }
+
+  /**
+   * The link that invites someone to this room: the page URL with the room secret in its
+   * fragment. Before joining, a room without a secret gets a fresh one (128 random bits), which
+   * this element then uses too; during a call without a secret, the link has none.
+   */
+  inviteLink(): string {
+    const inCall = this.state === 'joining' || this.state === 'joined';
+    let secret = inCall ? this.callSecret : this.currentSecret();
+    if (!secret && !inCall) {
+      secret = generateSecret();
+      this.secret = secret;
+    }
+    const url = new URL(location.href);
+    if (secret) return inviteUrl(url.href, secret);
+    url.hash = url.hash.replace(/^#/, '').split('&').filter((p) => p && !p.startsWith('vr-secret')).join('&');
+    return url.href;
+  }
+
+  /** Copies the invite link to the clipboard. Resolves whether it worked; if not, the link is shown to copy by hand. */
+  async copyInviteLink(): Promise<boolean> {
+    const link = this.inviteLink();
+    try {
+      await navigator.clipboard.writeText(link);
+      this.shownInvite = null;
+      this.message = 'Invite link copied.';
+      return true;
+    } catch {
+      this.shownInvite = link;
+      this.fail(ERROR_CODES.clipboardFailed, 'The invite link could not be copied; copy it from the field.');
+      return false;
+    }
+  }
+
+  /**
+   * Records whether the short code shown for participant `id` matches the one they see. A match
+   * marks them verified (`vr-peer-verified`); a mismatch closes that connection. Returns false when
+   * there is no such participant or no code to confirm (as in a room with a secret).
+   */
+  verifyParticipant(id: string, matches = true): boolean {
+    return this.roomCtl.room?.confirmCode(id, matches) ?? false;
   }
 
   /** Mutes or unmutes the microphone; `force` sets the muted state. Returns the new state. */
@@ -518,6 +624,21 @@ export class VideoRoomElement extends LitElement {
     };
   }
 
+  /** The secret set as a property, else the one in the page URL's fragment; null: none, undefined: unusable. */
+  private currentSecret(): string | null | undefined {
+    if (this.secret !== null && this.secret !== undefined) return isValidSecret(this.secret) ? this.secret : undefined;
+    const fromFragment = secretFromFragment(location.hash);
+    return fromFragment === undefined ? null : (fromFragment ?? undefined);
+  }
+
+  /** The secret for a join; fires `invalid-secret` and returns undefined for an unusable one (no join: a room meant to be secret must not open without it). */
+  private readSecret(): string | null | undefined {
+    const secret = this.currentSecret();
+    if (secret === undefined)
+      this.fail(ERROR_CODES.invalidSecret, 'The room secret is empty or longer than 256 characters, so the call was not joined.');
+    return secret;
+  }
+
   /** Validates the attributes for a join; fires `vr-error` and returns null when one is bad. */
   private readConfig(): { room: string; broker: BrokerConfig; iceServers: RTCIceServer[]; maxParticipants: number } | null {
     const room = (this.room ?? '').trim();
@@ -618,6 +739,8 @@ export class VideoRoomElement extends LitElement {
     stream: MediaStream | null;
     audioMuted: boolean;
     videoMuted: boolean;
+    /** A remote camera tile: whether its connection is verified, and whether a code can be compared. */
+    verification?: { verified: boolean; canCompare: boolean };
   }) {
     const showVideo = !!options.stream && options.stream.getVideoTracks().length > 0 && !options.videoMuted;
     const who = options.local ? `${options.name || 'You'} (you)` : options.name || 'Guest';
@@ -634,7 +757,43 @@ export class VideoRoomElement extends LitElement {
       <video part="video" autoplay playsinline muted .muted=${true} .srcObject=${options.stream} ?hidden=${!showVideo}></video>
       ${showVideo ? nothing : html`<div class="avatar" aria-hidden="true">${initials(options.name)}</div>`}
       <span class="label" part="name">${label}${!options.screen && options.audioMuted ? ' · muted' : ''}</span>
+      ${options.verification ? this.renderBadge(options.id, options.verification) : nothing}
     </div>`;
+  }
+
+  private renderBadge(id: string, { verified, canCompare }: { verified: boolean; canCompare: boolean }) {
+    if (verified) return html`<span class="badge verified" part="verification-badge">Verified</span>`;
+    return html`<span class="badge unverified" part="verification-badge"
+      >Unverified
+      ${canCompare ? html`<button type="button" part="verify-button" @click=${() => (this.verifying = id)}>Verify</button>` : nothing}</span
+    >`;
+  }
+
+  private renderInvite() {
+    return html`<button type="button" part="invite-button" @click=${() => void this.copyInviteLink()}>Copy invite link</button>`;
+  }
+
+  private renderShownInvite() {
+    if (!this.shownInvite) return nothing;
+    return html`<label class="invite-link">
+      <span class="visually-hidden">Invite link</span>
+      <input part="invite-link" readonly .value=${this.shownInvite} @focus=${(e: Event) => (e.target as HTMLInputElement).select()} />
+    </label>`;
+  }
+
+  private renderVerifying() {
+    const room = this.roomCtl.room;
+    const participant = this.verifying ? room?.participants.find((p) => p.id === this.verifying) : undefined;
+    if (!room || !participant?.code) return nothing;
+    return renderVerification({
+      name: participant.name,
+      code: participant.code,
+      onAnswer: (matches) => {
+        this.verifying = null;
+        room.confirmCode(participant.id, matches);
+      },
+      onClose: () => (this.verifying = null),
+    });
   }
 
   private renderDevices() {
@@ -660,9 +819,10 @@ export class VideoRoomElement extends LitElement {
         <input name="name" autocomplete="name" maxlength="64" .value=${this.displayName} @input=${this.onNameInput} />
       </label>
       ${this.renderDevices()}
-      <div class="controls" part="controls">${this.renderMuteButtons()}
+      <div class="controls" part="controls">${this.renderMuteButtons()} ${this.renderInvite()}
         <button class="primary" type="submit" ?disabled=${busy}>${this.state === 'left' ? 'Rejoin' : 'Join'}</button>
       </div>
+      ${this.renderShownInvite()}
     </form>`;
   }
 
@@ -733,6 +893,7 @@ export class VideoRoomElement extends LitElement {
               stream: this.tileStreams.get(p.id) ?? null,
               audioMuted: p.audioMuted,
               videoMuted: p.videoMuted,
+              verification: { verified: p.verified, canCompare: p.code !== null },
             }),
         )}
       </div>
@@ -741,7 +902,7 @@ export class VideoRoomElement extends LitElement {
         (p) => p.id,
         (p) => html`<audio class="visually-hidden" data-id=${p.id} .srcObject=${this.tileStreams.get(p.id) ?? null}></audio>`,
       )}
-      ${this.settingsOpen ? this.renderSettings() : nothing}
+      ${this.settingsOpen ? this.renderSettings() : nothing} ${this.renderVerifying()}
       <div class="controls" part="controls">
         ${this.soundBlocked
           ? html`<button type="button" class="primary" @click=${this.enableSound}>Click to enable sound</button>`
@@ -760,15 +921,19 @@ export class VideoRoomElement extends LitElement {
         <button type="button" part="settings-button" aria-expanded=${this.settingsOpen ? 'true' : 'false'} @click=${() => (this.settingsOpen = !this.settingsOpen)}>
           Settings
         </button>
+        ${this.renderInvite()}
         <button type="button" @click=${() => this.leave()}>Leave</button>
-      </div>`;
+      </div>
+      ${this.renderShownInvite()}`;
   }
 
   override render() {
     const state = this.state;
     const inCall = state === 'joined' || (state === 'joining' && this.autojoin);
     const people = (this.roomCtl.room?.participants.length ?? 0) + 1;
-    const status = state === 'joined' ? `${STATUS_TEXT.joined} · ${people} ${people === 1 ? 'person' : 'people'}` : STATUS_TEXT[state];
+    const encryption = this.verification === 'secret' ? ' · end-to-end encrypted with the room secret' : '';
+    const status =
+      state === 'joined' ? `${STATUS_TEXT.joined} · ${people} ${people === 1 ? 'person' : 'people'}${encryption}` : STATUS_TEXT[state];
     return html`<div class="room" part="room" data-state=${state}>
       ${inCall ? this.renderCall() : this.renderPrejoin()}
       <div class="status" part="status" role="status" aria-live="polite">

@@ -184,6 +184,48 @@ export const styles = css`
   .message {
     color: var(--vr-warning-color, #fbbf24);
   }
+  .badge {
+    position: absolute;
+    top: 6px;
+    left: 6px;
+    display: flex;
+    gap: 4px;
+    align-items: center;
+    padding: 2px 8px;
+    border-radius: 999px;
+    background: rgb(0 0 0 / 0.55);
+    font-size: 0.8em;
+  }
+  .badge.unverified {
+    color: var(--vr-warning-color, #fbbf24);
+  }
+  .badge button {
+    padding: 0 8px;
+    font-size: inherit;
+  }
+  .code {
+    display: flex;
+    flex-wrap: wrap;
+    justify-content: center;
+    gap: var(--vr-gap, 8px);
+    margin: 0;
+    padding: 0;
+    list-style: none;
+  }
+  .code li {
+    display: grid;
+    justify-items: center;
+    min-width: 4.5em;
+  }
+  .code .emoji {
+    font-size: 2em;
+  }
+  .code-name {
+    font-size: 0.8em;
+  }
+  .invite-link {
+    width: min(100%, 32em);
+  }
   .visually-hidden {
     position: absolute;
     width: 1px;

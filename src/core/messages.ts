@@ -35,12 +35,49 @@ export type PeerMessage =
   | { t: 'sdp'; description: { type: 'offer' | 'answer'; sdp: string } }
   | { t: 'ice'; candidate: RTCIceCandidateInit | null }
   | { t: 'bye' }
-  | { t: 'full' };
+  | { t: 'full' }
+  /** With a room secret: HMAC over both DTLS fingerprints (32 bytes). */
+  | { t: 'auth'; proof: Bytes }
+  /** Without one: the commitment to our short-code nonce (32 bytes), then the nonce itself. */
+  | { t: 'sas-commit'; commit: Bytes }
+  | { t: 'sas-reveal'; nonce: Bytes }
+  /** A frame-encryption key of the sender (16 bytes) and its key id; answered by `key-ack`. */
+  | { t: 'key'; kid: number; key: Bytes }
+  | { t: 'key-ack'; kid: number };
+
+/** The field of each message that carries bytes (base64 on the wire). */
+const BINARY_FIELDS = { auth: 'proof', 'sas-commit': 'commit', 'sas-reveal': 'nonce', key: 'key' } as const;
+
+/** Bytes as WebCrypto takes them. */
+export type Bytes = Uint8Array<ArrayBuffer>;
+
+/** Largest frame-encryption key id (32 bits). */
+export const MAX_KEY_ID = 0xffffffff;
 
 type Obj = Record<string, unknown>;
 
 function isObj(value: unknown): value is Obj {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Base64 (standard alphabet, padded) of `bytes`. */
+export function toBase64(bytes: Uint8Array): string {
+  return btoa(String.fromCharCode(...bytes));
+}
+
+/** The bytes of a base64 string of exactly `length` bytes, or null. */
+export function fromBase64(value: unknown, length: number): Bytes | null {
+  if (typeof value !== 'string' || value.length !== Math.ceil(length / 3) * 4 || !/^[A-Za-z0-9+/]*={0,2}$/.test(value)) return null;
+  try {
+    const bytes = Uint8Array.from(atob(value), (c) => c.charCodeAt(0));
+    return bytes.length === length ? bytes : null;
+  } catch {
+    return null;
+  }
+}
+
+function isKeyId(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= MAX_KEY_ID;
 }
 
 /** Cleans a display name: text only, no control characters, trimmed and bounded. */
@@ -119,12 +156,33 @@ export function parseMessage(raw: unknown): PeerMessage | null {
       return { t: 'bye' };
     case 'full':
       return { t: 'full' };
+    case 'auth': {
+      const proof = fromBase64(data.proof, 32);
+      return proof ? { t: 'auth', proof } : null;
+    }
+    case 'sas-commit': {
+      const commit = fromBase64(data.commit, 32);
+      return commit ? { t: 'sas-commit', commit } : null;
+    }
+    case 'sas-reveal': {
+      const nonce = fromBase64(data.nonce, 32);
+      return nonce ? { t: 'sas-reveal', nonce } : null;
+    }
+    case 'key': {
+      const key = fromBase64(data.key, 16);
+      return key && isKeyId(data.kid) ? { t: 'key', kid: data.kid, key } : null;
+    }
+    case 'key-ack':
+      return isKeyId(data.kid) ? { t: 'key-ack', kid: data.kid } : null;
     default:
       return null;
   }
 }
 
-/** Serialises a message for the data channel. */
+/** Serialises a message for the data channel (bytes as base64). */
 export function encodeMessage(message: PeerMessage): string {
-  return JSON.stringify(message);
+  const field = BINARY_FIELDS[message.t as keyof typeof BINARY_FIELDS];
+  if (!field) return JSON.stringify(message);
+  const bytes = (message as unknown as Record<string, Uint8Array>)[field];
+  return JSON.stringify({ ...message, [field]: bytes ? toBase64(bytes) : '' });
 }

@@ -9,13 +9,40 @@ import { TypedEventTarget } from './typed-event-target.js';
 import { encodeMessage, parseMessage, type PeerMessage } from './messages.js';
 import { cameraMids } from './sdp.js';
 import type { SenderCaps, UpstreamCaps } from './bandwidth.js';
+import { LinkVerifier, isVerificationMessage, type VerificationFailure } from './link-verifier.js';
+import type { ShortCode } from './verification.js';
+
+/** Frame encryption as a link needs it: every sender and receiver goes through it. */
+export interface FrameProtector {
+  /** Encrypts what `sender` sends. */
+  protectSender(sender: RTCRtpSender): void;
+  /** Decrypts what `receiver` receives with the keys of `senderId`. */
+  protectReceiver(receiver: RTCRtpReceiver, senderId: string): void;
+  /** Keeps the codecs whose clear bytes the encryption knows (VP8, Opus). */
+  pinCodecs(transceiver: RTCRtpTransceiver): void;
+}
+
+/** How a link proves who is at the far end, and protects its media. */
+export interface LinkSecurity {
+  /** With a room secret: the key the peer must prove it has. Null: a short code to compare. */
+  authKey: CryptoKey | null;
+  /** Frame encryption (with a room secret), or null. */
+  frames: FrameProtector | null;
+}
+
+/** Most messages held while a link is being verified; a peer sending more is dropped. */
+const MAX_HELD_MESSAGES = 64;
 
 /** Events of a PeerLink. */
 export interface PeerLinkEvents {
-  /** The data channel is open. */
+  /** The data channel is open (with a room secret: and the peer proved it knows it). */
   open: undefined;
-  /** A valid, non-signalling message arrived. */
+  /** A valid, non-signalling message arrived (with a room secret: only once verified). */
   message: PeerMessage;
+  /** Without a room secret: the short code of this connection. */
+  code: { code: ShortCode };
+  /** The far end could not be verified; the link closes. */
+  'verification-failed': { reason: VerificationFailure };
   /** A remote media track arrived: camera or microphone, or (`screen`) a shared screen. */
   track: { track: MediaStreamTrack; screen: boolean };
   /** A message failed validation. */
@@ -30,6 +57,8 @@ const CAMERA_KINDS = ['audio', 'video'] as const;
 export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
   /** The remote participant id, once its hello has arrived. */
   remoteId: string | null = null;
+  /** Without a room secret: the short code of this connection, once both nonces are known. */
+  code: ShortCode | null = null;
   /** Whether the remote said goodbye. */
   private bye = false;
   private closed = false;
@@ -45,6 +74,15 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
   /** setParameters calls on one sender must not overlap; they queue here. */
   private capsQueue: Promise<void> = Promise.resolve();
   private invalidCount = 0;
+  /** A random id for this link, under which the peer's frame keys are kept. */
+  readonly keyId = crypto.randomUUID();
+  private readonly verifier: LinkVerifier;
+  /** With a room secret, whether the peer proved it knows it (without one, always true). */
+  private verified: boolean;
+  /** Messages that arrived before the peer was verified. */
+  private held: PeerMessage[] = [];
+  /** Remote tracks that arrived before the peer was verified. */
+  private heldTracks: { track: MediaStreamTrack; screen: boolean }[] = [];
   private readonly onConnOpen = () => this.handleOpen();
   private readonly onConnData = (data: unknown) => this.handleData(data);
   private readonly onConnClose = () => this.close();
@@ -56,8 +94,18 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
     readonly outgoing: boolean,
     /** The local camera and microphone, once capture has settled (null: receive only). */
     localMedia: Promise<MediaStream | null>,
+    /** How the far end is verified and media protected. */
+    private readonly security: LinkSecurity = { authKey: null, frames: null },
   ) {
     super();
+    this.verified = !security.authKey;
+    this.verifier = new LinkVerifier(security.authKey, (message) => this.send(message));
+    this.verifier.on('verified', () => this.onVerified());
+    this.verifier.on('code', (detail) => this.emit('code', detail));
+    this.verifier.on('failed', ({ reason }) => {
+      this.emit('verification-failed', { reason });
+      this.close();
+    });
     void localMedia.then((stream) => {
       if (!this.localStream) void this.setLocalStream(stream);
     });
@@ -104,6 +152,9 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.closing);
+    this.verifier.stop();
+    this.held = [];
+    this.heldTracks = [];
     const pc = this.pc;
     pc?.removeEventListener('negotiationneeded', this.onNegotiationNeeded);
     pc?.removeEventListener('icecandidate', this.onIceCandidate);
@@ -126,7 +177,8 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
   async setLocalStream(stream: MediaStream | null): Promise<void> {
     this.localStream = stream;
     const pc = this.pc;
-    if (!pc || this.closed) return;
+    // No track goes to a peer that has not proved it knows the room secret.
+    if (!pc || this.closed || !this.verified) return;
     await Promise.all(
       this.cameraTransceivers(pc).map(({ kind, transceiver }) => {
         const track = this.localTrack(kind);
@@ -189,13 +241,16 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
 
   private applyScreen(): void {
     const pc = this.pc;
-    if (!pc || this.closed || !this.conn.open || !this.cameraReady(pc)) return;
+    if (!pc || this.closed || !this.conn.open || !this.verified || !this.cameraReady(pc)) return;
     const track = this.screenTrack;
     const transceiver = this.screenTransceiver;
     if (track) {
       if (!transceiver) {
         const encodings = this.caps?.screen ? [{ ...this.caps.screen }] : undefined;
-        this.screenTransceiver = pc.addTransceiver(track, { direction: 'sendonly', ...(encodings ? { sendEncodings: encodings } : {}) });
+        // Protected before the track goes on, so no frame leaves in clear.
+        this.screenTransceiver = pc.addTransceiver(track.kind, { direction: 'sendonly', ...(encodings ? { sendEncodings: encodings } : {}) });
+        this.protect(pc);
+        void this.screenTransceiver.sender.replaceTrack(track).catch(() => undefined);
         return;
       }
       if (transceiver.direction !== 'sendonly') transceiver.direction = 'sendonly';
@@ -230,13 +285,39 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
     pc.addEventListener('track', this.onTrack);
     pc.addEventListener('connectionstatechange', this.onConnectionState);
     pc.addEventListener('signalingstatechange', this.onSignalingState);
-    this.emit('open', undefined);
+    this.verifier.start(pc);
+    if (this.verified) this.emit('open', undefined);
     if (this.outgoing) {
       // The dialer offers both camera transceivers (sendrecv) at once, even while the camera is
-      // still starting; the answerer accepts them sendrecv in the same round trip. When capture
-      // settles, each side only calls replaceTrack, so the first frames wait for no signalling.
-      for (const kind of CAMERA_KINDS) pc.addTransceiver(this.localTrack(kind) ?? kind, { direction: 'sendrecv' });
+      // still starting or the peer is being verified; the answerer accepts them sendrecv in the
+      // same round trip. When capture settles (and the peer is verified), each side only calls
+      // replaceTrack, so the first frames wait for no signalling.
+      for (const kind of CAMERA_KINDS) pc.addTransceiver((this.verified ? this.localTrack(kind) : null) ?? kind, { direction: 'sendrecv' });
+      this.protect(pc);
       this.applyScreen();
+    }
+  }
+
+  /** The peer proved it knows the room secret: now it gets our media, and we show its. */
+  private onVerified(): void {
+    if (this.closed || this.verified) return;
+    this.verified = true;
+    this.emit('open', undefined);
+    for (const message of this.held.splice(0)) if (!this.closed) this.emit('message', message);
+    for (const track of this.heldTracks.splice(0)) if (!this.closed) this.emit('track', track);
+    void this.setLocalStream(this.localStream);
+    this.applyScreen();
+  }
+
+  /** Puts every sender and receiver of `pc` through frame encryption, before media flows. */
+  private protect(pc: RTCPeerConnection): void {
+    const frames = this.security.frames;
+    if (!frames) return;
+    for (const transceiver of pc.getTransceivers()) {
+      if (transceiver.direction === 'stopped') continue;
+      frames.pinCodecs(transceiver);
+      frames.protectSender(transceiver.sender);
+      frames.protectReceiver(transceiver.receiver, this.keyId);
     }
   }
 
@@ -255,8 +336,11 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
 
   private readonly onTrack = (event: RTCTrackEvent) => {
     const pc = this.pc;
+    this.security.frames?.protectReceiver(event.receiver, this.keyId);
     const camera = pc ? this.cameraTransceivers(pc).some((c) => c.transceiver === event.transceiver) : true;
-    this.emit('track', { track: event.track, screen: !camera && event.track.kind === 'video' });
+    const track = { track: event.track, screen: !camera && event.track.kind === 'video' };
+    if (this.verified) this.emit('track', track);
+    else this.heldTracks.push(track);
   };
 
   private readonly onIceCandidate = (event: RTCPeerConnectionIceEvent) => {
@@ -268,6 +352,7 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
     if (!pc) return;
     try {
       this.makingOffer = true;
+      this.protect(pc);
       await pc.setLocalDescription();
       const description = pc.localDescription;
       if (description && (description.type === 'offer' || description.type === 'answer'))
@@ -290,6 +375,7 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
       await pc.setRemoteDescription(description);
       if (description.type === 'offer') {
         this.acceptOfferedTransceivers(pc);
+        this.protect(pc);
         await pc.setLocalDescription();
         const answer = pc.localDescription;
         if (answer) this.send({ t: 'sdp', description: { type: 'answer', sdp: answer.sdp } });
@@ -303,7 +389,7 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
   private acceptOfferedTransceivers(pc: RTCPeerConnection): void {
     for (const { kind, transceiver } of this.cameraTransceivers(pc)) {
       transceiver.direction = 'sendrecv';
-      const track = this.localTrack(kind);
+      const track = this.verified ? this.localTrack(kind) : null;
       if (track && !transceiver.sender.track) void transceiver.sender.replaceTrack(track);
     }
   }
@@ -338,7 +424,9 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
         this.close();
         return;
       default:
-        this.emit('message', message);
+        if (isVerificationMessage(message)) this.verifier.handle(message);
+        else if (this.verified) this.emit('message', message);
+        else if (this.held.push(message) > MAX_HELD_MESSAGES) this.close();
     }
   }
 }

@@ -1,6 +1,8 @@
 /**
- * Broker-visible ids. The PeerServer only ever sees ids derived from a SHA-256 hash of the
- * room name (rendezvous ids) or random ids (participants): never the room name itself.
+ * Broker-visible ids. The PeerServer only ever sees random participant ids and rendezvous ids
+ * derived from the room name: by SHA-256 without a room secret, by HKDF from the room name
+ * *and* the secret with one, so that the broker can neither learn the room name nor link two
+ * rooms of the same name with different secrets.
  */
 
 /** PeerJS accepts ids matching this pattern (peerjs lib/utils/validateId.ts). */
@@ -20,20 +22,34 @@ export function normaliseRoomName(room: string): string {
   return room.normalize('NFC').trim();
 }
 
+/** HKDF salt of every key derived from a room secret. */
+export const SECRET_SALT = 'video-room/v1';
+
+/** The room secret as HKDF key material. */
+export function secretKeyMaterial(secret: string): Promise<CryptoKey> {
+  return crypto.subtle.importKey('raw', encoder.encode(secret), 'HKDF', false, ['deriveBits', 'deriveKey']);
+}
+
+/** HKDF-SHA-256 parameters for `info`, salted with SECRET_SALT. */
+export function hkdfParams(info: string): HkdfParams {
+  return { name: 'HKDF', hash: 'SHA-256', salt: encoder.encode(SECRET_SALT), info: encoder.encode(info) };
+}
+
 /**
- * The rendezvous ids of `room`: `vr-` followed by 128 bits of
- * SHA-256("video-room/v1/rendezvous/<index>/<room>") in hex.
+ * The rendezvous ids of `room`: `vr-` followed by 128 bits in hex, of
+ * SHA-256("video-room/v1/rendezvous/<index>/<room>") without a secret, or of
+ * HKDF-SHA-256(secret, salt "video-room/v1", info "rendezvous/<index>/<room>") with one.
  */
-export async function rendezvousIds(room: string, count = RENDEZVOUS_COUNT): Promise<string[]> {
+export async function rendezvousIds(room: string, secret?: string | null, count = RENDEZVOUS_COUNT): Promise<string[]> {
   const name = normaliseRoomName(room);
   if (!name) throw new RangeError('room must not be empty');
+  const material = secret ? await secretKeyMaterial(secret) : null;
   const ids: string[] = [];
   for (let index = 0; index < count; index++) {
-    const digest = await crypto.subtle.digest(
-      'SHA-256',
-      encoder.encode(`video-room/v1/rendezvous/${index}/${name}`),
-    );
-    ids.push(`vr-${toHex(new Uint8Array(digest).slice(0, 16))}`);
+    const bits = material
+      ? await crypto.subtle.deriveBits(hkdfParams(`rendezvous/${index}/${name}`), material, 128)
+      : await crypto.subtle.digest('SHA-256', encoder.encode(`video-room/v1/rendezvous/${index}/${name}`));
+    ids.push(`vr-${toHex(new Uint8Array(bits).slice(0, 16))}`);
   }
   return ids;
 }

@@ -11,7 +11,11 @@
  */
 import type { DataConnection, Peer } from 'peerjs';
 import { TypedEventTarget } from './typed-event-target.js';
-import { PeerLink } from './peer-link.js';
+import { PeerLink, type FrameProtector } from './peer-link.js';
+import type { VerificationFailure } from './link-verifier.js';
+import { deriveAuthKey, type ShortCode } from './verification.js';
+import { FrameKeys } from './frame-keys.js';
+import { FrameCrypto, pinCodecsForE2EE, type FrameCryptoStats } from './frame-crypto.js';
 import type { PeerMessage, PeerState, RosterEntry } from './messages.js';
 import { newcomers, preferNewConnection, shouldDial } from './roster.js';
 import { randomParticipantId, rendezvousIds } from './room-id.js';
@@ -36,7 +40,14 @@ export interface Participant {
   readonly stream: MediaStream;
   /** Their shared screen's track, once one arrived (kept, muted, between shares). */
   readonly screenStream: MediaStream;
+  /** Whether their connection is verified: by the room secret, or by a person comparing the short code. */
+  verified: boolean;
+  /** Without a room secret: the short code of our connection to them, once known. */
+  code: ShortCode | null;
 }
+
+/** How the participants of a room are verified. */
+export type VerificationMethod = 'secret' | 'sas';
 
 /** What a room needs to join. */
 export interface RoomConfig {
@@ -55,6 +66,13 @@ export interface RoomConfig {
   maxUpstreamKbps?: number;
   /** The camera quality, which sets the bitrate one copy may use at most. */
   videoQuality?: VideoQuality;
+  /**
+   * The room secret. With one, broker-visible ids are derived from it, every peer must prove it
+   * knows it, and media frames are encrypted end to end. Never sent anywhere.
+   */
+  secret?: string | null;
+  /** Test-only: the rendezvous ids to use instead of derived ones. */
+  rendezvousIdsOverride?: string[];
 }
 
 /** Events of a Room. */
@@ -66,6 +84,14 @@ export interface RoomEvents {
   'peer-track': { participant: Participant; track: MediaStreamTrack; screen: boolean };
   /** A participant started or stopped sharing a screen. */
   'peer-screen': { participant: Participant; sharing: boolean };
+  /** A participant is verified: by the room secret at once, or by a person confirming the code. */
+  'peer-verified': { participant: Participant; method: VerificationMethod };
+  /** Without a secret: the short code of a participant's connection is known (or changed). */
+  'peer-code': { participant: Participant };
+  /** A connection could not be verified (or its code was rejected) and was closed. */
+  'verification-failed': { id: string; name: string; reason: VerificationFailure | 'rejected' };
+  /** We now encrypt with a new frame key (a participant left). */
+  'key-epoch': { epoch: number };
   error: { code: ErrorCode; message: string };
 }
 
@@ -89,6 +115,8 @@ const RENDEZVOUS_CHECK_MS = 5_000;
 const RENDEZVOUS_SETTLE_MS = 1_500;
 /** A peer sending this many invalid messages is dropped. */
 const MAX_INVALID_MESSAGES = 50;
+/** After the rendezvous holder failed verification, wait this long before dialing it again. */
+const VERIFY_RETRY_MS = 3_000;
 
 /** The mesh for one room and one join. Create a new Room for each join. */
 export class Room extends TypedEventTarget<RoomEvents> {
@@ -122,6 +150,12 @@ export class Room extends TypedEventTarget<RoomEvents> {
   private screenTrack: MediaStreamTrack | null = null;
   private upstream: { maxUpstreamKbps: number; quality: VideoQuality };
   private caps: UpstreamCaps;
+  /** With a room secret: the HMAC key peers prove they have. */
+  private authKey: CryptoKey | null = null;
+  private frameCrypto: FrameCrypto | null = null;
+  private frameKeys: FrameKeys | null = null;
+  /** Links whose far end failed verification. */
+  private readonly unverified = new WeakSet<PeerLink>();
 
   constructor(private readonly config: RoomConfig) {
     super();
@@ -165,12 +199,55 @@ export class Room extends TypedEventTarget<RoomEvents> {
     return this.rendezvousPeer !== null;
   }
 
+  /** How participants are verified: by the room secret, or by comparing short codes. */
+  get verification(): VerificationMethod {
+    return this.config.secret ? 'secret' : 'sas';
+  }
+
+  /** Whether media frames are encrypted end to end (with a room secret). */
+  get frameEncryption(): boolean {
+    return this.frameCrypto !== null;
+  }
+
+  /** With a room secret: how many times our frame key changed, and its current id. */
+  get keyEpoch(): { epoch: number; kid: number } | null {
+    return this.frameKeys ? { epoch: this.frameKeys.epoch, kid: this.frameKeys.kid } : null;
+  }
+
+  /** Frame-encryption counters (encrypted, decrypted, dropped), or null without a secret. */
+  frameStats(): Promise<FrameCryptoStats> | null {
+    return this.frameCrypto?.stats() ?? null;
+  }
+
+  /**
+   * Records whether a person found the short code of `id`'s connection to match theirs. A match
+   * marks them verified; a mismatch closes the connection. Returns false for an unknown id.
+   */
+  confirmCode(id: string, matches: boolean): boolean {
+    const participant = this.people.get(id);
+    const link = this.links.get(id);
+    if (!participant || !link || this.verification !== 'sas' || !participant.code) return false;
+    if (!matches) {
+      this.emit('verification-failed', { id, name: participant.name, reason: 'rejected' });
+      link.close();
+      return true;
+    }
+    if (!participant.verified) {
+      participant.verified = true;
+      this.emit('peer-verified', { participant, method: 'sas' });
+    }
+    return true;
+  }
+
   /** Joins the room; resolves once in it, rejects with a RoomError. */
   async join(): Promise<void> {
     if (this.stateValue !== 'idle') throw new Error('a Room joins once; create a new one');
     this.setState('joining');
     try {
-      [this.rendezvousId] = await rendezvousIds(this.config.room);
+      const secret = this.config.secret ?? null;
+      if (secret) this.startEncryption();
+      [this.rendezvousId] = this.config.rendezvousIdsOverride ?? (await rendezvousIds(this.config.room, secret));
+      if (secret) this.authKey = await deriveAuthKey(this.config.room, secret);
       const deadline = Date.now() + (this.config.joinTimeoutMs ?? 30_000);
       // Our own id and the rendezvous claim go to the broker at the same time.
       const [own, claim] = await Promise.allSettled([this.openOwnPeer(), this.tryClaim()]);
@@ -270,7 +347,27 @@ export class Room extends TypedEventTarget<RoomEvents> {
   }
 
   private get rtcConfig(): RTCConfiguration {
-    return { iceServers: this.config.iceServers };
+    return { iceServers: this.config.iceServers, ...(this.frameCrypto ? FrameCrypto.rtcConfig(this.frameCrypto.mode) : {}) };
+  }
+
+  /** With a room secret, frames are encrypted; a browser that cannot do that cannot join. */
+  private startEncryption(): void {
+    const mode = FrameCrypto.availableMode();
+    if (!mode) throw new RoomError(ERROR_CODES.e2eeUnsupported, 'This browser cannot encrypt video frames, which a room with a secret needs.');
+    const frameCrypto = new FrameCrypto({ mode });
+    this.frameCrypto = frameCrypto;
+    this.frameKeys = new FrameKeys(frameCrypto);
+    this.frameKeys.on('epoch', ({ epoch }) => this.emit('key-epoch', { epoch }));
+  }
+
+  private get frameProtector(): FrameProtector | null {
+    const frameCrypto = this.frameCrypto;
+    if (!frameCrypto) return null;
+    return {
+      protectSender: (sender) => frameCrypto.protectSender(sender),
+      protectReceiver: (receiver, senderId) => frameCrypto.protectReceiver(receiver, senderId),
+      pinCodecs: (transceiver) => pinCodecsForE2EE(transceiver),
+    };
   }
 
   private async openOwnPeer(): Promise<Peer> {
@@ -338,9 +435,12 @@ export class Room extends TypedEventTarget<RoomEvents> {
       };
       // Room.onMessage ran first: a hello it accepted has registered the link.
       const offHello = link.on('message', (m) => m.t === 'hello' && finish(this.links.get(m.id) === link));
-      const offClose = link.on('close', () =>
-        finish(this.refused.has(link) ? new RoomError(ERROR_CODES.roomFull, 'the room is full') : false),
-      );
+      const offClose = link.on('close', () => {
+        if (this.refused.has(link)) finish(new RoomError(ERROR_CODES.roomFull, 'the room is full'));
+        // A holder that failed verification is dialed again, but not in a tight loop.
+        else if (this.unverified.has(link)) this.later(VERIFY_RETRY_MS, () => finish(false));
+        else finish(false);
+      });
       const timer = setTimeout(() => {
         link.close();
         finish(false);
@@ -419,7 +519,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
   }
 
   private startLink(conn: DataConnection, outgoing: boolean): PeerLink {
-    const link = new PeerLink(conn, outgoing, this.config.localMedia);
+    const link = new PeerLink(conn, outgoing, this.config.localMedia, { authKey: this.authKey, frames: this.frameProtector });
     this.pending.add(link);
     link.setSendCaps(this.caps);
     if (this.screenTrack) link.setScreenTrack(this.screenTrack);
@@ -437,6 +537,21 @@ export class Room extends TypedEventTarget<RoomEvents> {
       }
     });
     link.on('invalid', ({ count }) => count >= MAX_INVALID_MESSAGES && link.close());
+    // With a secret, 'open' means verified: the peer gets our frame key.
+    link.on('open', () => this.frameKeys?.add(link));
+    link.on('code', ({ code }) => {
+      link.code = code;
+      const participant = link.remoteId && this.links.get(link.remoteId) === link ? this.people.get(link.remoteId) : undefined;
+      if (participant) {
+        participant.code = code;
+        this.emit('peer-code', { participant });
+      }
+    });
+    link.on('verification-failed', ({ reason }) => {
+      this.unverified.add(link);
+      const id = link.remoteId ?? link.conn.peer;
+      this.emit('verification-failed', { id, name: this.people.get(id)?.name ?? '', reason });
+    });
     link.on('close', ({ bye, failed }) => this.onLinkClosed(link, bye, failed));
     return link;
   }
@@ -466,6 +581,10 @@ export class Room extends TypedEventTarget<RoomEvents> {
       case 'full':
         this.refused.add(link);
         link.close();
+        return;
+      case 'key':
+      case 'key-ack':
+        this.frameKeys?.handle(link, message);
         return;
       default:
     }
@@ -504,9 +623,15 @@ export class Room extends TypedEventTarget<RoomEvents> {
     this.links.set(hello.id, link);
     this.noteRendezvous(hello.id, hello.rendezvous);
     if (existing) {
-      // Same participant, better connection: move over without a leave/join flicker.
+      // Same participant, better connection: move over without a leave/join flicker. The new
+      // connection has new certificates, so a code confirmed for the old one no longer counts.
       const participant = this.people.get(hello.id);
       existing.close();
+      if (participant) {
+        participant.verified = this.verification === 'secret';
+        participant.code = link.code;
+        this.emit('peer-code', { participant });
+      }
       // The new link's tracks arrive after its hello (the channel is ordered).
       if (participant)
         for (const stream of [participant.stream, participant.screenStream])
@@ -522,10 +647,13 @@ export class Room extends TypedEventTarget<RoomEvents> {
       screenSharing: hello.screenSharing,
       stream: new MediaStream(),
       screenStream: new MediaStream(),
+      verified: this.verification === 'secret',
+      code: link.code,
     };
     this.people.set(hello.id, participant);
     this.updateCaps();
     this.emit('peer-joined', { participant });
+    if (participant.verified) this.emit('peer-verified', { participant, method: 'secret' });
     if (participant.screenSharing) this.emit('peer-screen', { participant, sharing: true });
     this.gossip();
   }
@@ -570,6 +698,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
 
   private onLinkClosed(link: PeerLink, bye: boolean, failed: boolean): void {
     this.pending.delete(link);
+    this.frameKeys?.remove(link);
     if (this.tearingDown) return;
     const id = link.remoteId;
     if (!id || this.links.get(id) !== link) {
@@ -582,6 +711,8 @@ export class Room extends TypedEventTarget<RoomEvents> {
     this.people.delete(id);
     const wasRendezvous = this.remoteRendezvous.delete(id);
     this.updateCaps();
+    // Whoever left keeps our old key: from now on we send with one they do not have.
+    this.frameKeys?.rotate();
     if (participant) {
       for (const track of [...participant.stream.getTracks(), ...participant.screenStream.getTracks()]) track.stop();
       if (participant.screenSharing) this.emit('peer-screen', { participant, sharing: false });
@@ -627,6 +758,10 @@ export class Room extends TypedEventTarget<RoomEvents> {
     void Promise.all(goodbyes).then(() => peers.forEach((peer) => peer.destroy()));
     for (const participant of this.people.values())
       for (const track of [...participant.stream.getTracks(), ...participant.screenStream.getTracks()]) track.stop();
+    this.frameKeys?.close();
+    // The worker goes once the goodbyes are through (the links still carry frames until then).
+    const frameCrypto = this.frameCrypto;
+    if (frameCrypto) void Promise.all(goodbyes).then(() => frameCrypto.close());
     this.links.clear();
     this.pending.clear();
     this.dialing.clear();

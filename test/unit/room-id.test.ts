@@ -25,7 +25,7 @@ describe('room id derivation', () => {
     const [a] = await rendezvousIds('standup');
     const [b] = await rendezvousIds('Standup');
     expect(a).not.to.equal(b);
-    const two = await rendezvousIds('standup', 2);
+    const two = await rendezvousIds('standup', null, 2);
     expect(two[0]).to.equal(a);
     expect(two[1]).not.to.equal(a);
   });

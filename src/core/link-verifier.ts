@@ -1,0 +1,124 @@
+/**
+ * The verification exchange of one link, run over its data channel as soon as it opens.
+ * - With a room secret, each side sends `auth`: an HMAC over both fingerprints as it sees them.
+ *   The link is verified when the peer's proof checks; a wrong proof, or none in time, fails it.
+ * - Without one, each side sends `sas-commit` (a hash of a random nonce), and `sas-reveal` (the
+ *   nonce) only once it holds the peer's commitment; both then derive the same short code,
+ *   which people compare. A reveal that does not match its commitment fails the link.
+ */
+import { TypedEventTarget } from './typed-event-target.js';
+import type { Bytes, PeerMessage } from './messages.js';
+import {
+  checkProof,
+  connectionFingerprints,
+  proveFingerprints,
+  sasCode,
+  sasCommit,
+  sasCommitMatches,
+  sasNonce,
+  type Fingerprints,
+  type ShortCode,
+} from './verification.js';
+
+/** How long the peer has to prove it knows the secret. */
+export const PROOF_TIMEOUT_MS = 5_000;
+
+/** Why a verification failed. */
+export type VerificationFailure = 'mismatch' | 'timeout' | 'protocol';
+
+/** Events of a LinkVerifier. */
+export interface LinkVerifierEvents {
+  /** The peer proved it knows the room secret. */
+  verified: undefined;
+  /** Without a secret: the short code both people should see. */
+  code: { code: ShortCode };
+  failed: { reason: VerificationFailure };
+}
+
+type VerificationMessage = Extract<PeerMessage, { t: 'auth' | 'sas-commit' | 'sas-reveal' }>;
+
+/** Whether `message` belongs to the verification exchange. */
+export function isVerificationMessage(message: PeerMessage): message is VerificationMessage {
+  return message.t === 'auth' || message.t === 'sas-commit' || message.t === 'sas-reveal';
+}
+
+export class LinkVerifier extends TypedEventTarget<LinkVerifierEvents> {
+  private fingerprints: Promise<Fingerprints | null> | null = null;
+  private done = false;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly nonce: Bytes = sasNonce();
+  private theirCommit: Bytes | null = null;
+  private revealed = false;
+  /** Work in order: a reveal must not overtake the commitment that came before it. */
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(
+    /** The HMAC key derived from the room secret, or null for the short code. */
+    private readonly authKey: CryptoKey | null,
+    private readonly send: (message: PeerMessage) => void,
+    private readonly timeoutMs = PROOF_TIMEOUT_MS,
+  ) {
+    super();
+  }
+
+  /** Starts the exchange once the data channel is open (DTLS is up, so both fingerprints are known). */
+  start(pc: RTCPeerConnection): void {
+    if (this.fingerprints) return;
+    this.fingerprints = connectionFingerprints(pc);
+    if (this.authKey) this.timer = setTimeout(() => this.fail('timeout'), this.timeoutMs);
+    this.run(async () => {
+      const fingerprints = await this.fingerprints;
+      if (!fingerprints) return this.fail('mismatch');
+      if (this.authKey) this.send({ t: 'auth', proof: await proveFingerprints(this.authKey, fingerprints) });
+      else this.send({ t: 'sas-commit', commit: await sasCommit(this.nonce) });
+    });
+  }
+
+  /** Handles a verification message from the peer. */
+  handle(message: VerificationMessage): void {
+    this.run(async () => {
+      const fingerprints = await this.fingerprints;
+      if (!fingerprints) return;
+      if (message.t === 'auth') {
+        if (!this.authKey) return this.fail('protocol');
+        if (await checkProof(this.authKey, message.proof, fingerprints)) this.succeed();
+        else this.fail('mismatch');
+        return;
+      }
+      if (this.authKey) return this.fail('protocol');
+      if (message.t === 'sas-commit') {
+        if (this.theirCommit) return this.fail('protocol');
+        this.theirCommit = message.commit;
+        // Our nonce goes out only now that theirs is fixed.
+        this.revealed = true;
+        this.send({ t: 'sas-reveal', nonce: this.nonce });
+        return;
+      }
+      if (!this.theirCommit || !this.revealed || !(await sasCommitMatches(this.theirCommit, message.nonce))) return this.fail('protocol');
+      this.emit('code', { code: await sasCode(fingerprints, this.nonce, message.nonce) });
+      this.done = true;
+    });
+  }
+
+  /** Stops the timer; nothing more is reported. */
+  stop(): void {
+    this.done = true;
+    clearTimeout(this.timer);
+  }
+
+  private run(step: () => Promise<void>): void {
+    this.queue = this.queue.then(() => (this.done ? undefined : step())).catch(() => this.fail('protocol'));
+  }
+
+  private succeed(): void {
+    if (this.done) return;
+    this.stop();
+    this.emit('verified', undefined);
+  }
+
+  private fail(reason: VerificationFailure): void {
+    if (this.done) return;
+    this.stop();
+    this.emit('failed', { reason });
+  }
+}
