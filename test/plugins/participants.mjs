@@ -122,7 +122,12 @@ export function participantsPlugin({ serverUrl }) {
   }
 
   const actions = {
-    async join({ browser = 'chromium', room, name = 'Remote' }) {
+    /**
+     * Opens the demo page and joins `room`. Optional: `server`, another PeerServer URL (the
+     * page's `server` query parameter); `hash`, the page URL's fragment (e.g. `vr-secret=…`),
+     * which the element reads itself and which never reaches a server.
+     */
+    async join({ browser = 'chromium', room, name = 'Remote', server, hash }) {
       const page = await (await browserFor(browser)).newPage();
       // Record the element's vr-error codes from the start.
       await page.evaluateOnNewDocument(() => {
@@ -132,7 +137,9 @@ export function participantsPlugin({ serverUrl }) {
       const handle = `p${next++}`;
       pages.set(handle, page);
       const query = new URLSearchParams({ room, name });
-      await page.goto(`${serverUrl}/?${query}&autojoin`);
+      if (server) query.set('server', server);
+      const fragment = hash ? `#${String(hash).replace(/^#/, '')}` : '';
+      await page.goto(`${serverUrl}/?${query}&autojoin${fragment}`);
       return handle;
     },
     /** Frames presented by each remote camera tile's video, in tile order. */
@@ -156,6 +163,19 @@ export function participantsPlugin({ serverUrl }) {
           (document.querySelector('video-room').roomCtl?.room?.peerConnections ?? []).filter((pc) => pc.connectionState !== 'closed')
             .length,
       );
+    },
+    /**
+     * The DTLS fingerprints of each of the element's peer connections, from its local and
+     * remote descriptions (`a=fingerprint:sha-256 …`; null where there is none yet).
+     */
+    async fingerprints({ handle }) {
+      return pageOf(handle).evaluate(() => {
+        const fingerprint = (description) => /^a=fingerprint:sha-256 (\S+)/im.exec(description?.sdp ?? '')?.[1]?.toUpperCase() ?? null;
+        return (document.querySelector('video-room').roomCtl?.room?.peerConnections ?? []).map((pc) => ({
+          local: fingerprint(pc.localDescription),
+          remote: fingerprint(pc.remoteDescription),
+        }));
+      });
     },
     /** Audio samples received from all peers (getStats inbound-rtp audio `totalSamplesReceived`). */
     async audioSamples({ handle }) {
