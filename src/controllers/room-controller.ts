@@ -46,6 +46,9 @@ export class RoomController implements ReactiveController {
       subscribe('peer-updated'),
       subscribe('peer-track'),
       subscribe('peer-screen'),
+      subscribe('peer-verified'),
+      subscribe('peer-code'),
+      subscribe('verification-failed'),
       subscribe('error'),
     ];
     return room.join();

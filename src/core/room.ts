@@ -156,6 +156,8 @@ export class Room extends TypedEventTarget<RoomEvents> {
   private frameKeys: FrameKeys | null = null;
   /** Links whose far end failed verification. */
   private readonly unverified = new WeakSet<PeerLink>();
+  /** Remote tracks of links whose hello has not come yet. */
+  private readonly earlyTracks = new Map<PeerLink, { track: MediaStreamTrack; screen: boolean }[]>();
 
   constructor(private readonly config: RoomConfig) {
     super();
@@ -527,14 +529,11 @@ export class Room extends TypedEventTarget<RoomEvents> {
     // accepted the dialer (or with `full`), so a hello always means "you are in".
     if (outgoing) link.on('open', () => link.send(this.hello()));
     link.on('message', (message) => this.onMessage(link, message));
-    link.on('track', ({ track, screen }) => {
+    link.on('track', (track) => {
       const participant = link.remoteId ? this.people.get(link.remoteId) : undefined;
-      if (participant && this.links.get(participant.id) === link) {
-        const stream = screen ? participant.screenStream : participant.stream;
-        // A screen share that starts again on the same transceiver brings back the same track.
-        if (!stream.getTracks().includes(track)) stream.addTrack(track);
-        this.emit('peer-track', { participant, track, screen });
-      }
+      if (participant && this.links.get(participant.id) === link) this.addTrack(participant, track);
+      // With a room secret, media can come before the hello that makes the peer a participant.
+      else if (!link.remoteId) this.earlyTracks.set(link, [...(this.earlyTracks.get(link) ?? []), track]);
     });
     link.on('invalid', ({ count }) => count >= MAX_INVALID_MESSAGES && link.close());
     // With a secret, 'open' means verified: the peer gets our frame key.
@@ -554,6 +553,20 @@ export class Room extends TypedEventTarget<RoomEvents> {
     });
     link.on('close', ({ bye, failed }) => this.onLinkClosed(link, bye, failed));
     return link;
+  }
+
+  private addTrack(participant: Participant, { track, screen }: { track: MediaStreamTrack; screen: boolean }): void {
+    const stream = screen ? participant.screenStream : participant.stream;
+    // A screen share that starts again on the same transceiver brings back the same track.
+    if (!stream.getTracks().includes(track)) stream.addTrack(track);
+    this.emit('peer-track', { participant, track, screen });
+  }
+
+  /** Tracks that came before the hello join their participant now. */
+  private addEarlyTracks(link: PeerLink, participant: Participant): void {
+    const tracks = this.earlyTracks.get(link);
+    this.earlyTracks.delete(link);
+    for (const track of tracks ?? []) if (track.track.readyState === 'live') this.addTrack(participant, track);
   }
 
   private onMessage(link: PeerLink, message: PeerMessage): void {
@@ -633,9 +646,11 @@ export class Room extends TypedEventTarget<RoomEvents> {
         this.emit('peer-code', { participant });
       }
       // The new link's tracks arrive after its hello (the channel is ordered).
-      if (participant)
+      if (participant) {
         for (const stream of [participant.stream, participant.screenStream])
           for (const track of stream.getTracks()) stream.removeTrack(track);
+        this.addEarlyTracks(link, participant);
+      }
       this.updateCaps();
       return;
     }
@@ -653,6 +668,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
     this.people.set(hello.id, participant);
     this.updateCaps();
     this.emit('peer-joined', { participant });
+    this.addEarlyTracks(link, participant);
     if (participant.verified) this.emit('peer-verified', { participant, method: 'secret' });
     if (participant.screenSharing) this.emit('peer-screen', { participant, sharing: true });
     this.gossip();
@@ -698,6 +714,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
 
   private onLinkClosed(link: PeerLink, bye: boolean, failed: boolean): void {
     this.pending.delete(link);
+    this.earlyTracks.delete(link);
     this.frameKeys?.remove(link);
     if (this.tearingDown) return;
     const id = link.remoteId;
@@ -764,6 +781,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
     if (frameCrypto) void Promise.all(goodbyes).then(() => frameCrypto.close());
     this.links.clear();
     this.pending.clear();
+    this.earlyTracks.clear();
     this.dialing.clear();
     this.people.clear();
   }
