@@ -93,8 +93,11 @@ async function roomThroughAttacker(options: { secret?: string; rendezvous?: stri
     await attacker.stop();
   };
   try {
+    const browser = isFirefox ? 'firefox' : 'chromium';
+    // Launching can outlast one command's 20 s on a busy machine; the launch goes on meanwhile.
+    await waitFor(() => participant('launch', { browser }).then(() => true, () => false), `the remote ${browser} started`, 90_000);
     remote = await participant<string>('join', {
-      browser: isFirefox ? 'firefox' : 'chromium',
+      browser,
       room,
       name: 'Remote',
       server: MITM,
@@ -121,7 +124,10 @@ async function onlyIntercept(attacker: Attacker): Promise<InterceptStats> {
   return intercepts[0];
 }
 
-describe('a man in the middle on the broker', () => {
+describe('a man in the middle on the broker', function () {
+  // Room tests may first wait out a slow launch of the remote browser.
+  this.timeout(180_000);
+
   it('plain PeerJS through the attacker gets video', async () => {
     const [a, b] = await Promise.all([openPeer(MITM), openPeer(MITM)]);
     const attacker = await startAttacker({ server: MITM, target: b.id });

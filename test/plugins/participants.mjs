@@ -55,7 +55,7 @@ function presentedFramesIn(selector) {
 
 /** @param {{ serverUrl: string }} options */
 export function participantsPlugin({ serverUrl }) {
-  /** @type {Map<string, import('puppeteer').Browser>} */
+  /** Launched (or launching) browsers, by kind. @type {Map<string, Promise<import('puppeteer').Browser>>} */
   const browsers = new Map();
   /** @type {Map<string, import('puppeteer').Page>} */
   const pages = new Map();
@@ -105,11 +105,15 @@ export function participantsPlugin({ serverUrl }) {
       }),
   };
 
-  async function browserFor(kind) {
+  /** The browser of `kind`, launched once; a launch still under way is shared, not repeated. */
+  function browserFor(kind) {
     if (!browsers.has(kind)) {
       const launch = launchers[kind];
-      if (!launch) throw new Error(`unknown participant browser ${kind}`);
-      browsers.set(kind, await launch());
+      if (!launch) return Promise.reject(new Error(`unknown participant browser ${kind}`));
+      const launching = launch();
+      // A failed launch may be tried again.
+      launching.catch(() => browsers.delete(kind));
+      browsers.set(kind, launching);
     }
     return browsers.get(kind);
   }
@@ -122,6 +126,14 @@ export function participantsPlugin({ serverUrl }) {
   }
 
   const actions = {
+    /**
+     * Starts the browser of `browser` without opening a page. A test can call this (again) first
+     * where a launch may take longer than a command may (20 s on a loaded machine).
+     */
+    async launch({ browser = 'chromium' }) {
+      await browserFor(browser);
+      return true;
+    },
     /**
      * Opens the demo page and joins `room`. Optional: `server`, another PeerServer URL (the
      * page's `server` query parameter); `hash`, the page URL's fragment (e.g. `vr-secret=…`),
@@ -253,7 +265,7 @@ export function participantsPlugin({ serverUrl }) {
       return action(payload);
     },
     async serverStop() {
-      for (const browser of browsers.values()) await browser.close().catch(() => {});
+      for (const browser of browsers.values()) await browser.then((b) => b.close()).catch(() => {});
     },
   };
 }
