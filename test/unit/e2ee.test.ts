@@ -144,15 +144,15 @@ function fakePc(local: string, remote: string): RTCPeerConnection {
 /** Two verifiers wired to each other through the message codec, optionally through a tamperer. */
 function pair(keyA: CryptoKey | null, keyB: CryptoKey | null, options: { fps?: [Fingerprints, Fingerprints]; tamper?: (m: PeerMessage) => PeerMessage | null } = {}) {
   const events: string[] = [];
-  let a: LinkVerifier;
-  let b: LinkVerifier;
-  const deliver = (to: () => LinkVerifier) => (message: PeerMessage) => {
+  const verifiers: LinkVerifier[] = [];
+  const deliver = (to: number) => (message: PeerMessage) => {
     const passed = options.tamper ? options.tamper(message) : message;
     const parsed = passed && parseMessage(encodeMessage(passed));
-    if (parsed && (parsed.t === 'auth' || parsed.t === 'sas-commit' || parsed.t === 'sas-reveal')) setTimeout(() => to().handle(parsed));
+    if (parsed && (parsed.t === 'auth' || parsed.t === 'sas-commit' || parsed.t === 'sas-reveal')) setTimeout(() => verifiers[to]?.handle(parsed));
   };
-  a = new LinkVerifier(keyA, deliver(() => b), 500);
-  b = new LinkVerifier(keyB, deliver(() => a), 500);
+  const a = new LinkVerifier(keyA, deliver(1), 500);
+  const b = new LinkVerifier(keyB, deliver(0), 500);
+  verifiers.push(a, b);
   const codes: Record<string, string> = {};
   for (const [name, v] of [['a', a], ['b', b]] as const) {
     v.on('verified', () => events.push(`${name}:verified`));
