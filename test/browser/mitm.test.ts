@@ -11,7 +11,7 @@ import '../../src/video-room.js';
 import type { VideoRoomElement } from '../../src/video-room.component.js';
 import { EVENTS } from '../../src/constants.js';
 import { rendezvousIds } from '../../src/core/room-id.js';
-import { decodedFrames, peerConnections, tileFrames, uniqueRoom, waitFor } from './helpers.js';
+import { decodedFrames, peerConnections, tileFrames, uniqueRoom, waitFor, waitForFullMeshMedia } from './helpers.js';
 import { diversionLog, fingerprints, startAttacker, videoCounter, type Attacker, type InterceptStats } from './mitm-attacker.js';
 
 const isFirefox = navigator.userAgent.includes('Firefox');
@@ -127,6 +127,25 @@ async function onlyIntercept(attacker: Attacker): Promise<InterceptStats> {
 describe('a man in the middle on the broker', function () {
   // Room tests may first wait out a slow launch of the remote browser.
   this.timeout(180_000);
+
+  it('without a diversion the hostile broker passes calls untouched (control)', async () => {
+    const room = uniqueRoom('mitm-control');
+    const container = await fixture<HTMLDivElement>(html`<div>
+      <video-room room=${room} server=${MITM} name="P0"></video-room>
+      <video-room room=${room} server=${MITM} name="P1"></video-room>
+    </div>`);
+    const [a, b] = [...container.querySelectorAll('video-room')];
+    await a.join();
+    await b.join();
+    await waitForFullMeshMedia([a, b]);
+    // End to end: each side sees the other's own certificate.
+    const [fa, fb] = [a, b].map((el) => fingerprints(peerConnections(el)[0]));
+    expect(fa.local).to.be.a('string');
+    expect(fb.local).to.be.a('string');
+    expect(fa.remote).to.equal(fb.local);
+    expect(fb.remote).to.equal(fa.local);
+    expect(await diversionLog()).to.deep.equal([]);
+  });
 
   it('plain PeerJS through the attacker gets video', async () => {
     const [a, b] = await Promise.all([openPeer(MITM), openPeer(MITM)]);
