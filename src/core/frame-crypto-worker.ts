@@ -126,6 +126,7 @@ export function frameCryptoWorker(createCodec: () => SFrameCodec, suiteId: numbe
     if (!key) return count(isVideo, 'noSendKey');
     // Taken and advanced synchronously, so concurrent transforms never share a CTR.
     const ctr = nextCtr.get(key.kid) ?? 0;
+    // 2^53 frames is out of reach, but a counter must never wrap: treat it as having no key.
     if (ctr >= Number.MAX_SAFE_INTEGER) return count(isVideo, 'noSendKey');
     nextCtr.set(key.kid, ctr + 1);
     const clear = codec.clearBytes(isVideo ? 'video' : 'audio', frame.type === 'key');

@@ -140,11 +140,14 @@ export class FrameCrypto {
     this.post({ type: 'remove-receive-keys', senderId: String(senderId), ...(keepKid === undefined ? {} : { keepKid }) });
   }
 
-  /** Encrypts everything this sender sends (idempotent; call before a track is attached). */
+  /**
+   * Encrypts everything this sender sends (idempotent; call before a track is attached).
+   * Throws if the transform cannot be attached (e.g. encoded-streams without rtcConfig()): do not send then.
+   */
   protectSender(sender: RTCRtpSender): void {
     if (this.closed || this.senders.has(sender)) return;
-    this.senders.add(sender);
     this.attach(sender, { role: 'send' });
+    this.senders.add(sender);
   }
 
   /** Decrypts what this receiver receives with `senderId`'s keys (idempotent; call in the track event, before frames arrive). */
@@ -160,8 +163,8 @@ export class FrameCrypto {
       return;
     }
     const port = this.nextPort++;
-    this.receivers.set(receiver, { port, senderId });
     this.attach(receiver, { role: 'receive', port, senderId: String(senderId) });
+    this.receivers.set(receiver, { port, senderId });
   }
 
   /** Whether this sender or receiver has our transform. */

@@ -1,7 +1,7 @@
 import { expect } from '@open-wc/testing';
 import { createSFrameCodec, type SFrameKey } from '../../src/core/sframe.js';
 import { frameCryptoWorkerSource } from '../../src/core/frame-crypto.js';
-import type { FrameCryptoReply, FrameCryptoStats } from '../../src/core/frame-crypto-worker.js';
+import type { FrameCryptoReply, FrameCryptoRequest, FrameCryptoStats, FrameTransformOptions } from '../../src/core/frame-crypto-worker.js';
 
 const codec = createSFrameCodec();
 
@@ -183,6 +183,71 @@ async function hkdfExtract(hash: 'SHA-256' | 'SHA-512', ikm: Uint8Array<ArrayBuf
   const zeros = new Uint8Array(hash === 'SHA-256' ? 32 : 64);
   const key = await crypto.subtle.importKey('raw', zeros, { name: 'HMAC', hash }, false, ['sign']);
   return toHex(new Uint8Array(await crypto.subtle.sign('HMAC', key, ikm)));
+}
+
+/** An encoded frame as the worker sees it: video frames have a type, audio frames none. */
+type EncodedFrameLike = { data: ArrayBuffer; type?: string };
+
+/** A VP8 key frame, a VP8 delta frame and an Opus frame. */
+const mediaFrames = (): EncodedFrameLike[] => [
+  { type: 'key', data: frame(120).buffer },
+  { type: 'delta', data: frame(40).buffer },
+  { data: frame(30).buffer },
+];
+const copy = (frames: EncodedFrameLike[]) => frames.map((f) => ({ ...f, data: f.data.slice(0) }));
+const frameHex = (f: EncodedFrameLike) => toHex(new Uint8Array(f.data));
+
+/**
+ * Evaluates the worker source in a fresh function scope with a stand-in `self`, so the test can
+ * feed it frames as RTCRtpScriptTransform would (an rtctransform event with readable and writable).
+ */
+function workerInFreshScope() {
+  const replies: FrameCryptoReply[] = [];
+  const scope: {
+    onmessage?: (event: { data: FrameCryptoRequest }) => void;
+    onrtctransform?: (event: { transformer: unknown }) => void;
+    postMessage: (reply: FrameCryptoReply) => void;
+  } = { postMessage: (reply) => replies.push(reply) };
+  new Function('self', frameCryptoWorkerSource())(scope);
+  let nextId = 1;
+  const post = (message: FrameCryptoRequest) => scope.onmessage!({ data: message });
+  const stats = async (): Promise<FrameCryptoStats> => {
+    const id = nextId++;
+    post({ type: 'stats', id });
+    for (let i = 0; i < 200; i++) {
+      const reply = replies.find((r) => r.id === id);
+      if (reply) return reply.stats;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    throw new Error('no stats from the worker');
+  };
+  const transform = (transformer: { readable: ReadableStream; writable: WritableStream; options: FrameTransformOptions }) =>
+    scope.onrtctransform!({ transformer });
+  /** Runs `frames` through a new transform with `options`; resolves with what came out. */
+  const run = async (frames: EncodedFrameLike[], options: FrameTransformOptions) => {
+    const out: EncodedFrameLike[] = [];
+    const readable = new ReadableStream<EncodedFrameLike>({
+      start(controller) {
+        frames.forEach((f) => controller.enqueue(f));
+        controller.close();
+      },
+    });
+    let done!: () => void;
+    const closed = new Promise<void>((resolve) => (done = resolve));
+    const writable = new WritableStream<EncodedFrameLike>({ write: (f) => void out.push(f), close: () => done() });
+    transform({ readable, writable, options });
+    await closed;
+    return out;
+  };
+  return { post, stats, run, transform };
+}
+
+async function waitUntilCounted(worker: ReturnType<typeof workerInFreshScope>, check: (stats: FrameCryptoStats) => boolean) {
+  for (let i = 0; i < 200; i++) {
+    if (check(await worker.stats())) return;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  throw new Error('worker counters never got there');
 }
 
 describe('SFrame header (RFC 9605 §4.3, Appendix C.1)', () => {
@@ -376,58 +441,22 @@ describe('self-contained codec and worker (Blob worker source)', () => {
   });
 
   it('encrypts and decrypts frames with the worker source evaluated in a fresh scope', async () => {
-    type Frame = { data: ArrayBuffer; type?: string };
-    const start = () => {
-      const replies: FrameCryptoReply[] = [];
-      const scope: {
-        onmessage?: (event: { data: unknown }) => void;
-        onrtctransform?: (event: { transformer: unknown }) => void;
-        postMessage: (reply: FrameCryptoReply) => void;
-      } = { postMessage: (reply) => replies.push(reply) };
-      new Function('self', frameCryptoWorkerSource())(scope);
-      const stats = async (): Promise<FrameCryptoStats> => {
-        scope.onmessage!({ data: { type: 'stats', id: replies.length } });
-        for (let i = 0; i < 100 && !replies.length; i++) await new Promise((resolve) => setTimeout(resolve, 10));
-        return replies.shift()!.stats;
-      };
-      const run = async (frames: Frame[], options: unknown) => {
-        const out: Frame[] = [];
-        const readable = new ReadableStream<Frame>({
-          start(controller) {
-            frames.forEach((f) => controller.enqueue(f));
-            controller.close();
-          },
-        });
-        let done!: () => void;
-        const closed = new Promise<void>((resolve) => (done = resolve));
-        const writable = new WritableStream<Frame>({ write: (f) => void out.push(f), close: () => done() });
-        scope.onrtctransform!({ transformer: { readable, writable, options } });
-        await closed;
-        return out;
-      };
-      return { scope, stats, run };
-    };
-    const alice = start();
-    const bob = start();
+    const alice = workerInFreshScope();
+    const bob = workerInFreshScope();
     const baseKey = hex('0102030405060708090a0b0c0d0e0f10');
-    const plain = (): Frame[] => [
-      { type: 'key', data: frame(120).buffer },
-      { type: 'delta', data: frame(40).buffer },
-      { data: frame(30).buffer },
-    ];
 
     // No send key yet: everything dropped.
-    expect(await alice.run(plain(), { role: 'send' })).to.have.length(0);
-    alice.scope.onmessage!({ data: { type: 'send-key', kid: 9, baseKey } });
-    bob.scope.onmessage!({ data: { type: 'receive-key', senderId: 'alice', kid: 9, baseKey } });
+    expect(await alice.run(mediaFrames(), { role: 'send' })).to.have.length(0);
+    alice.post({ type: 'send-key', kid: 9, baseKey });
+    bob.post({ type: 'receive-key', senderId: 'alice', kid: 9, baseKey });
     expect((await alice.stats()).sendKid).to.equal(9);
     await bob.stats();
-    const wire = await alice.run(plain(), { role: 'send' });
+    const wire = await alice.run(mediaFrames(), { role: 'send' });
     expect(wire).to.have.length(3);
-    const decrypted = await bob.run(wire.map((f) => ({ ...f, data: f.data.slice(0) })), { role: 'receive', port: 1, senderId: 'alice' });
-    expect(decrypted.map((f) => toHex(new Uint8Array(f.data)))).to.deep.equal(plain().map((f) => toHex(new Uint8Array(f.data))));
+    const decrypted = await bob.run(copy(wire), { role: 'receive', port: 1, senderId: 'alice' });
+    expect(decrypted.map(frameHex)).to.deep.equal(mediaFrames().map(frameHex));
     // Bound to another sender id, the same frames find no key.
-    expect(await bob.run(wire, { role: 'receive', port: 2, senderId: 'mallory' })).to.have.length(0);
+    expect(await bob.run(copy(wire), { role: 'receive', port: 2, senderId: 'mallory' })).to.have.length(0);
 
     const a = await alice.stats();
     expect([a.encrypted, a.noSendKey, a.video.encrypted, a.audio.encrypted]).to.deep.equal([3, 3, 2, 1]);
@@ -435,6 +464,72 @@ describe('self-contained codec and worker (Blob worker source)', () => {
     expect(b.senders['alice']?.decrypted).to.equal(3);
     expect(b.senders['mallory']?.noKey).to.equal(3);
     expect(b.dropped).to.equal(3);
+  });
+
+  it('keeps one counter per send key across senders and key changes', async () => {
+    const alice = workerInFreshScope();
+    const [key1, key2] = [hex('0102030405060708090a0b0c0d0e0f10'), hex('1112131415161718191a1b1c1d1e1f20')];
+    const ctrs = (frames: EncodedFrameLike[]) =>
+      frames.map((f) => {
+        const bytes = new Uint8Array(f.data);
+        const header = codec.decodeHeader(bytes.subarray(0, bytes.length - 2), bytes.length - 2 - bytes[bytes.length - 1]!)!;
+        return `${header.kid}:${header.ctr}`;
+      });
+    alice.post({ type: 'send-key', kid: 1, baseKey: key1 });
+    await alice.stats();
+    // Two senders (say camera and microphone, or two peer links) at once: no CTR twice.
+    const [x, y] = await Promise.all([alice.run(mediaFrames(), { role: 'send' }), alice.run(mediaFrames(), { role: 'send' })]);
+    expect([...ctrs(x), ...ctrs(y)].sort()).to.deep.equal(['1:0', '1:1', '1:2', '1:3', '1:4', '1:5']);
+    // The same KID set again (even with the same key) goes on counting; a new KID starts at 0.
+    alice.post({ type: 'send-key', kid: 1, baseKey: key1 });
+    await alice.stats();
+    expect(ctrs(await alice.run(mediaFrames().slice(0, 1), { role: 'send' }))).to.deep.equal(['1:6']);
+    alice.post({ type: 'send-key', kid: 2, baseKey: key2 });
+    await alice.stats();
+    expect(ctrs(await alice.run(mediaFrames().slice(0, 1), { role: 'send' }))).to.deep.equal(['2:0']);
+    alice.post({ type: 'send-key', kid: 1, baseKey: key1 });
+    await alice.stats();
+    expect(ctrs(await alice.run(mediaFrames().slice(0, 1), { role: 'send' }))).to.deep.equal(['1:7']);
+  });
+
+  it('forgets receive keys, keeps the one asked for, and rebinds a receiver to another sender', async () => {
+    const alice = workerInFreshScope();
+    const bob = workerInFreshScope();
+    const [key1, key2] = [hex('0102030405060708090a0b0c0d0e0f10'), hex('1112131415161718191a1b1c1d1e1f20')];
+    alice.post({ type: 'send-key', kid: 1, baseKey: key1 });
+    await alice.stats();
+    const old = await alice.run(mediaFrames(), { role: 'send' });
+    alice.post({ type: 'send-key', kid: 2, baseKey: key2 });
+    await alice.stats();
+    const current = await alice.run(mediaFrames(), { role: 'send' });
+    bob.post({ type: 'receive-key', senderId: 'alice', kid: 1, baseKey: key1 });
+    bob.post({ type: 'receive-key', senderId: 'alice', kid: 2, baseKey: key2 });
+    await bob.stats();
+    expect(await bob.run(copy(old), { role: 'receive', port: 1, senderId: 'alice' })).to.have.length(3);
+    bob.post({ type: 'remove-receive-keys', senderId: 'alice', keepKid: 2 });
+    await bob.stats();
+    expect(await bob.run(copy(old), { role: 'receive', port: 1, senderId: 'alice' })).to.have.length(0);
+    expect(await bob.run(copy(current), { role: 'receive', port: 1, senderId: 'alice' })).to.have.length(3);
+    bob.post({ type: 'remove-receive-keys', senderId: 'alice' });
+    await bob.stats();
+    expect(await bob.run(copy(current), { role: 'receive', port: 1, senderId: 'alice' })).to.have.length(0);
+
+    // A receiver (port 5) first bound to carol, then to alice, uses alice's keys from then on.
+    bob.post({ type: 'receive-key', senderId: 'alice', kid: 2, baseKey: key2 });
+    await bob.stats();
+    const frames = copy(current);
+    const out: EncodedFrameLike[] = [];
+    const writable = new WritableStream<EncodedFrameLike>({ write: (f) => void out.push(f) });
+    let push!: (frame: EncodedFrameLike) => void;
+    const readable = new ReadableStream<EncodedFrameLike>({ start: (controller) => void (push = (f) => controller.enqueue(f)) });
+    bob.transform({ readable, writable, options: { role: 'receive', port: 5, senderId: 'carol' } });
+    push(frames[0]!);
+    await waitUntilCounted(bob, (s) => s.senders['carol']?.noKey === 1);
+    const decryptedBefore = (await bob.stats()).senders['alice']!.decrypted;
+    bob.post({ type: 'bind', port: 5, senderId: 'alice' });
+    push(frames[1]!);
+    await waitUntilCounted(bob, (s) => s.senders['alice']?.decrypted === decryptedBefore + 1);
+    expect(out).to.have.length(1);
   });
 
   it('starts as a real Blob worker', async () => {
