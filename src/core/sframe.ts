@@ -6,9 +6,11 @@
  *
  *     SFrame header || AEAD.Encrypt(sframe_key, nonce, header || metadata, plaintext)
  *
- * Wire form of a media frame (`protectFrame` / `unprotectFrame`). A header at the front of a frame
- * breaks Chrome's VP8 and Opus packetizers, so, as Jitsi does, the codec's first bytes stay in
- * clear and the SFrame header moves to a trailer:
+ * Wire form of a media frame (`protectFrame` / `unprotectFrame`), one SFrame per encoded frame.
+ * A header at the front of a frame breaks Chrome's VP8 and Opus packetizers, so, as Jitsi does
+ * (https://github.com/jitsi/lib-jitsi-meet/blob/master/modules/e2ee/Context.js), the codec's
+ * first bytes stay in clear and the SFrame header moves to a trailer. This can go once browsers
+ * packetize SFrame natively (SFrameTransform, https://w3c.github.io/webrtc-encoded-transform/):
  *
  *     +--------------+--------------------+---------------+--------+--------+
  *     | clear prefix | ciphertext + tag   | SFrame header | P (1B) | H (1B) |
@@ -22,6 +24,7 @@
  *   it to be exactly H bytes long, then opens the AEAD. Nothing unauthenticated is trusted: the
  *   header and prefix are AAD, and a forged P moves the AAD/ciphertext boundary, which the tag
  *   covers (GCM hashes both lengths; the CTR+HMAC suites put both lengths into the MAC).
+ * - No replay window here: between two peers SRTP already rejects replayed packets.
  *
  * Everything lives inside `createSFrameCodec` so that its source text (`toString()`) can be
  * started as a Blob worker from a single bundled file: it must not use anything from module scope.
@@ -29,37 +32,55 @@
 
 /** An RFC 9605 cipher suite (§4.5, Table 1). */
 export interface SFrameSuite {
+  /** The IANA cipher suite number. */
   readonly id: number;
+  /** The RFC's name, e.g. AES_128_GCM_SHA256_128. */
   readonly name: string;
+  /** The hash of HKDF (and of HMAC for the CTR suites). */
   readonly hash: 'SHA-256' | 'SHA-512';
   /** AES-GCM (0x0004, 0x0005) or the AES-CTR + HMAC construction of §4.5.1 (0x0001–0x0003). */
   readonly gcm: boolean;
+  /** Hash output size in bytes. */
   readonly nh: number;
+  /** AES key size inside a CTR+HMAC key (0 for GCM). */
   readonly nka: number;
+  /** AEAD key size in bytes. */
   readonly nk: number;
+  /** Nonce size in bytes. */
   readonly nn: number;
+  /** Tag size in bytes. */
   readonly nt: number;
 }
 
 /** A key ready for frame encryption: the imported AEAD key(s) and the salt of one KID. */
 export interface SFrameKey {
+  /** The cipher suite it was derived for. */
   readonly suite: SFrameSuite;
+  /** Its key id. */
   readonly kid: bigint;
+  /** sframe_salt (Nn bytes). */
   readonly salt: Uint8Array<ArrayBuffer>;
+  /** sframe_key, imported non-extractable. */
   readonly aead: SFrameAeadKey;
 }
 
 /** Imported AEAD key material: one AES-GCM key, or AES-CTR + HMAC subkeys. */
 export interface SFrameAeadKey {
+  /** The AES-GCM key (suites 0x0004, 0x0005). */
   readonly gcm?: CryptoKey;
+  /** The AES-CTR subkey (suites 0x0001–0x0003). */
   readonly enc?: CryptoKey;
+  /** The HMAC subkey (suites 0x0001–0x0003). */
   readonly auth?: CryptoKey;
 }
 
 /** A decoded SFrame header and the number of bytes it took. */
 export interface SFrameHeader {
+  /** Key id. */
   readonly kid: bigint;
+  /** Counter. */
   readonly ctr: bigint;
+  /** Encoded length in bytes (1 to 17). */
   readonly length: number;
 }
 
