@@ -106,6 +106,15 @@ export class LinkVerifier extends TypedEventTarget<LinkVerifierEvents> {
     clearTimeout(this.timer);
   }
 
+  /**
+   * The connection closed: no more waiting for a proof, but a check already under way still
+   * reports. A man in the middle may close one leg as soon as the other fails, and a proof that
+   * came just before that close must still be reported as the mismatch it is.
+   */
+  closed(): void {
+    clearTimeout(this.timer);
+  }
+
   private run(step: () => Promise<void>): void {
     this.queue = this.queue.then(() => (this.done ? undefined : step())).catch(() => this.fail('protocol'));
   }

@@ -30,6 +30,9 @@ export interface LinkSecurity {
   frames: FrameProtector | null;
 }
 
+/** What may be sent to a peer that has not yet proved it knows the room secret. */
+const PRE_VERIFICATION = new Set<PeerMessage['t']>(['sdp', 'ice', 'auth', 'sas-commit', 'sas-reveal', 'bye', 'full']);
+
 /** Most messages held while a link is being verified; a peer sending more is dropped. */
 const MAX_HELD_MESSAGES = 64;
 
@@ -121,14 +124,23 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
     return (this.conn.peerConnection as RTCPeerConnection | null) ?? null;
   }
 
+  /** Whether the far end is verified (always, without a room secret). */
+  get isVerified(): boolean {
+    return this.verified;
+  }
+
   /** Whether the data channel is open. */
   get open(): boolean {
     return this.conn.open && !this.closed;
   }
 
-  /** Sends one protocol message if the channel is open. */
+  /**
+   * Sends one protocol message if the channel is open. Before the peer has proved it knows the
+   * room secret, only signalling, verification and goodbyes go out: nothing about us.
+   */
   send(message: PeerMessage): void {
     if (!this.open) return;
+    if (!this.verified && !PRE_VERIFICATION.has(message.t)) return;
     try {
       void this.conn.send(encodeMessage(message));
     } catch {
@@ -152,7 +164,7 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.closing);
-    this.verifier.stop();
+    this.verifier.closed();
     this.held = [];
     this.heldTracks = [];
     const pc = this.pc;

@@ -439,8 +439,8 @@ export class Room extends TypedEventTarget<RoomEvents> {
       const offHello = link.on('message', (m) => m.t === 'hello' && finish(this.links.get(m.id) === link));
       const offClose = link.on('close', () => {
         if (this.refused.has(link)) finish(new RoomError(ERROR_CODES.roomFull, 'the room is full'));
-        // A holder that failed verification is dialed again, but not in a tight loop.
-        else if (this.unverified.has(link)) this.later(VERIFY_RETRY_MS, () => finish(false));
+        // A holder that failed (or never finished) verification is dialed again, but not in a tight loop.
+        else if (this.unverified.has(link) || (this.authKey && !link.isVerified)) this.later(VERIFY_RETRY_MS, () => finish(false));
         else finish(false);
       });
       const timer = setTimeout(() => {

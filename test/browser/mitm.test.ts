@@ -1,15 +1,17 @@
 /**
  * A real man in the middle. The hostile broker (test/plugins/mitm-broker.mjs) is a stock
  * PeerServer behind a proxy that hands every connection addressed to a target to an attacker
- * (test/browser/mitm-attacker.ts), which terminates DTLS on both legs and relays. These tests
- * show that the attack works where nothing checks the fingerprints end to end.
+ * (test/browser/mitm-attacker.ts), which terminates DTLS on both legs and relays. Plain PeerJS
+ * falls to it (so the test has teeth); `<video-room>` with a secret refuses it on both sides, and
+ * without one shows two different short codes.
  */
 import { expect, fixture, html } from '@open-wc/testing';
 import { executeServerCommand } from '@web/test-runner-commands';
 import { Peer, type MediaConnection } from 'peerjs';
 import '../../src/video-room.js';
 import type { VideoRoomElement } from '../../src/video-room.component.js';
-import { EVENTS } from '../../src/constants.js';
+import { ERROR_CODES, EVENTS } from '../../src/constants.js';
+import type { RoomController } from '../../src/controllers/room-controller.js';
 import { rendezvousIds } from '../../src/core/room-id.js';
 import { decodedFrames, peerConnections, tileFrames, uniqueRoom, waitFor, waitForFullMeshMedia } from './helpers.js';
 import { diversionLog, fingerprints, startAttacker, videoCounter, type Attacker, type InterceptStats } from './mitm-attacker.js';
@@ -75,12 +77,13 @@ interface RoomMitm {
  * The shared setup of the video-room MITM tests: a remote participant (another browser
  * process, same engine as this page) takes `room` on the hostile broker, an attacker has its
  * rendezvous id diverted to itself, and a `<video-room>` in this page joins through it.
- * `secret` (optional) goes into both pages' URL fragment as `#vr-secret=…`, and `rendezvous`
- * overrides the id to divert (default: the room's without a secret).
+ * `secret` (optional) goes into both pages' URL fragment as `#vr-secret=…` (the broker-blind
+ * rendezvous id derived from it is the one diverted). Without a secret, resolves once the element
+ * has joined; with one, once it has started joining (it is not expected to get in).
  */
-async function roomThroughAttacker(options: { secret?: string; rendezvous?: string } = {}): Promise<RoomMitm> {
+async function roomThroughAttacker(options: { secret?: string } = {}): Promise<RoomMitm> {
   const room = uniqueRoom('mitm');
-  const rendezvous = options.rendezvous ?? (await rendezvousIds(room))[0];
+  const rendezvous = (await rendezvousIds(room, options.secret))[0];
   const hash = options.secret ? `vr-secret=${encodeURIComponent(options.secret)}` : undefined;
   const attacker = await startAttacker({ server: MITM, target: rendezvous });
   let remote: string | undefined;
@@ -108,8 +111,12 @@ async function roomThroughAttacker(options: { secret?: string; rendezvous?: stri
     if (hash) history.replaceState(null, '', `#${hash}`);
     element = await fixture<VideoRoomElement>(html`<video-room room=${room} server=${MITM} name="Local"></video-room>`);
     const joined = new Promise<{ id: string }>((resolve) => element!.addEventListener(EVENTS.joined, (e) => resolve((e as CustomEvent<{ id: string }>).detail), { once: true }));
-    await element.join();
-    const elementId = (await joined).id;
+    const joining = element.join();
+    const elementId = (element as unknown as { roomCtl: RoomController }).roomCtl.room!.id;
+    if (!options.secret) {
+      await joining;
+      expect((await joined).id).to.equal(elementId);
+    }
     return { room, rendezvous, attacker, element, elementId, remote, close };
   } catch (error) {
     await close();
@@ -202,7 +209,43 @@ describe('a man in the middle on the broker', function () {
     }
   });
 
-  it('video-room without a secret, today: the attacker relays the call', async () => {
+  it('video-room with a secret refuses the attacker on both sides: no media, no protocol, e2ee-mitm-suspected', async () => {
+    const failed: { code: string; reason: string }[] = [];
+    const listen = (event: Event) => failed.push((event as CustomEvent<{ code: string; reason: string }>).detail);
+    document.addEventListener(EVENTS.peerVerificationFailed, listen);
+    const mitm = await roomThroughAttacker({ secret: 'only the room knows this' });
+    const { attacker, element, elementId, remote } = mitm;
+    try {
+      await waitFor(() => failed.length > 0, 'the element refusing the connection');
+      expect(failed[0]).to.include({ code: ERROR_CODES.e2eeMitmSuspected, reason: 'mismatch' });
+      await waitFor(
+        async () => (await participant<string[]>('errors', { handle: remote })).includes(ERROR_CODES.e2eeMitmSuspected),
+        'the remote page refusing the connection',
+      );
+      const { intercepts } = await attacker.stats();
+      expect(intercepts.length).to.be.at.least(1);
+      for (const seen of intercepts) {
+        expect(seen.victim).to.equal(elementId);
+        // Only the two proofs crossed the attacker: no hello, name, roster or key.
+        expect(Object.keys(seen.relayed.toTarget)).to.deep.equal(['auth']);
+        expect(Object.keys(seen.relayed.toVictim)).to.deep.equal(['auth']);
+        // Neither side ever put a track on its connection to the attacker.
+        expect(seen.victimLeg.framesDecoded, 'the element’s video at the attacker').to.equal(0);
+        expect(seen.targetLeg.framesDecoded, 'the remote video at the attacker').to.equal(0);
+      }
+      expect(element.participants).to.deep.equal([]);
+      expect(tileFrames(element)).to.deep.equal([]);
+      expect((await participant<{ participants: string[] }>('state', { handle: remote })).participants).to.deep.equal([]);
+      await element.updateComplete;
+      expect(element.shadowRoot!.querySelector('[part="status"]')?.textContent).to.match(/could not be verified/);
+      console.log(`video-room with a secret via MITM: ${intercepts.length} attempt(s) refused; relayed ${JSON.stringify(intercepts[0]?.relayed)}`);
+    } finally {
+      document.removeEventListener(EVENTS.peerVerificationFailed, listen);
+      await mitm.close();
+    }
+  });
+
+  it('video-room without a secret: the attacker can relay the call, but the two short codes differ', async () => {
     const mitm = await roomThroughAttacker();
     const { attacker, element, elementId, remote, rendezvous } = mitm;
     try {
@@ -245,6 +288,27 @@ describe('a man in the middle on the broker', function () {
       expect(far.remote).to.not.equal(local.local);
       expect(seen.victimLeg.remoteFingerprint).to.equal(local.local);
       expect(seen.targetLeg.remoteFingerprint).to.equal(far.local);
+
+      // The short-code exchange went through verbatim, and still the codes differ.
+      expect(seen.relayed.toTarget['sas-commit']).to.equal(1);
+      expect(seen.relayed.toVictim['sas-reveal']).to.equal(1);
+      const here = await waitFor(() => element.participants[0]?.verificationCode, 'the element’s code');
+      const [there] = await waitFor(
+        async () => {
+          const codes = await participant<(string | null)[]>('codes', { handle: remote });
+          return codes[0] ? codes : null;
+        },
+        'the remote page’s code',
+      );
+      expect(here).to.not.equal(there);
+      expect(element.participants[0]?.verified).to.equal(false);
+      // The person sees the codes differ and says so: the connection goes.
+      const rejected = new Promise<{ code: string }>((resolve) =>
+        element.addEventListener(EVENTS.peerVerificationFailed, (e) => resolve((e as CustomEvent<{ code: string }>).detail), { once: true }),
+      );
+      expect(element.verifyParticipant(element.participants[0]!.id, false)).to.equal(true);
+      expect((await rejected).code).to.equal(ERROR_CODES.e2eeMitmSuspected);
+      console.log(`video-room without a secret via MITM: codes ${here} vs ${there}`);
       console.log(
         `video-room via MITM: element presented ${tile} / decoded ${decoded}, remote presented ${remoteFrames}; ` +
           `attacker decoded ${seen.victimLeg.framesDecoded} (element) and ${seen.targetLeg.framesDecoded} (remote); relayed ${JSON.stringify(seen.relayed)}`,

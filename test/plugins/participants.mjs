@@ -208,6 +208,10 @@ export function participantsPlugin({ serverUrl }) {
       await pageOf(handle).evaluate(() => document.querySelector('video-room').stopScreenShare());
       return true;
     },
+    /** The short code shown for each remote participant (null until known). */
+    async codes({ handle }) {
+      return pageOf(handle).evaluate(() => document.querySelector('video-room').participants.map((p) => p.verificationCode));
+    },
     async state({ handle }) {
       return pages.get(handle).evaluate(() => {
         const el = document.querySelector('video-room');
