@@ -5,6 +5,7 @@ import { rendezvousIds } from '../../src/core/room-id.js';
 import { Room, type RoomEvents } from '../../src/core/room.js';
 import { parseBrokerUrl } from '../../src/core/broker.js';
 import type { FrameKeys } from '../../src/core/frame-keys.js';
+import { FrameCrypto } from '../../src/core/frame-crypto.js';
 import type { RoomController } from '../../src/controllers/room-controller.js';
 import type { VideoRoomElement } from '../../src/video-room.component.js';
 import { decodedFrames, mountRooms, nextEvent, SERVER, tileFrames, uniqueRoom, waitFor, waitForFullMeshMedia } from './helpers.js';
@@ -97,6 +98,44 @@ describe('end-to-end encryption', () => {
     // Another fresh element gets a different one.
     const [b] = await mountRooms(1, uniqueRoom('invite'));
     expect(b.inviteLink()).not.to.equal(link.href);
+  });
+
+  it('the invite button copies the link with a fresh secret, or shows it when the clipboard refuses', async () => {
+    const [a] = await mountRooms(1, uniqueRoom('invite-button'));
+    const errors = collect<{ code: string }>(a, EVENTS.error);
+    a.shadowRoot!.querySelector<HTMLButtonElement>('[part="invite-button"]')!.click();
+    const secret = await waitFor(() => a.secret, 'a secret adopted');
+    expect(secret).to.match(/^[A-Za-z0-9_-]{22}$/);
+    await waitFor(
+      () => /Invite link copied/.test(a.shadowRoot!.querySelector('[part="status"]')?.textContent ?? '') || a.shadowRoot!.querySelector('[part="invite-link"]'),
+      'the link copied or shown',
+    );
+    await a.updateComplete;
+    const field = a.shadowRoot!.querySelector<HTMLInputElement>('[part="invite-link"]');
+    // Headless browsers may refuse the clipboard; then the link is there to copy by hand.
+    if (field) {
+      expect(field.value).to.equal(a.inviteLink());
+      expect(field.value).to.contain(`vr-secret=${secret}`);
+      expect(errors.map((e) => e.code)).to.include(ERROR_CODES.clipboardFailed);
+    } else {
+      expect(errors).to.deep.equal([]);
+    }
+  });
+
+  it('a browser that cannot encrypt frames cannot join a room with a secret (e2ee-unsupported)', async () => {
+    const [a] = await mountRooms(1, uniqueRoom('unsupported'));
+    a.secret = 'secret';
+    const original = FrameCrypto.availableMode;
+    // Pretend the browser has neither RTCRtpScriptTransform nor createEncodedStreams.
+    FrameCrypto.availableMode = () => null;
+    try {
+      const error = nextEvent<{ code: string }>(a, EVENTS.error);
+      await a.join();
+      expect((await error).code).to.equal(ERROR_CODES.e2eeUnsupported);
+      expect(a.state).to.equal('error');
+    } finally {
+      FrameCrypto.availableMode = original;
+    }
   });
 
   it('rejects an empty secret, and a secret given as an attribute, with invalid-secret', async () => {
