@@ -25,6 +25,8 @@ export interface FrameCryptoCounters {
   malformed: number;
   /** Frames dropped because their tag does not verify. */
   authFailed: number;
+  /** Authentic frames dropped because their CTR was seen before (or is too old to tell). */
+  replayed: number;
 }
 
 /** FrameCrypto.stats(): counters since start, in total, per media kind and per sender id. */
@@ -73,13 +75,20 @@ export function frameCryptoWorker(createCodec: () => SFrameCodec, suiteId: numbe
     readonly options: FrameTransformOptions;
     sendKeyFrameRequest?: () => Promise<void>;
   }
+  /** The CTRs seen from one key on one receiver: the highest, and a bitmap of the REPLAY_WINDOW below it. */
+  interface ReplayWindow {
+    max: number;
+    bits: Uint8Array;
+  }
   interface Port {
     senderId: string;
     /** Dropped frames for want of a key since the last decrypted one: ask for a key frame once one comes. */
     starved: boolean;
     transformer: Transformer | null;
+    /** Per key object, so a key replaced under the same KID starts a fresh window. */
+    windows: WeakMap<SFrameKey, ReplayWindow>;
   }
-  type Outcome = 'encrypted' | 'decrypted' | 'noSendKey' | 'noKey' | 'malformed' | 'authFailed';
+  type Outcome = 'encrypted' | 'decrypted' | 'noSendKey' | 'noKey' | 'malformed' | 'authFailed' | 'replayed';
 
   const scope = self as unknown as {
     onmessage: ((event: MessageEvent<FrameCryptoRequest>) => void) | null;
@@ -87,7 +96,19 @@ export function frameCryptoWorker(createCodec: () => SFrameCodec, suiteId: numbe
     postMessage(message: FrameCryptoReply): void;
   };
   const codec = createCodec();
-  const blank = (): FrameCryptoCounters => ({ encrypted: 0, decrypted: 0, dropped: 0, noSendKey: 0, noKey: 0, malformed: 0, authFailed: 0 });
+  const blank = (): FrameCryptoCounters => ({
+    encrypted: 0,
+    decrypted: 0,
+    dropped: 0,
+    noSendKey: 0,
+    noKey: 0,
+    malformed: 0,
+    authFailed: 0,
+    replayed: 0,
+  });
+  // A sender's CTR also advances for its other tracks and peer links, so the window is wide:
+  // about 20 s of a large mesh. Frames of one track arrive nearly in order.
+  const REPLAY_WINDOW = 8192;
   const totals = blank();
   const audio = blank();
   const video = blank();
@@ -135,6 +156,25 @@ export function frameCryptoWorker(createCodec: () => SFrameCodec, suiteId: numbe
     count(isVideo, 'encrypted');
   }
 
+  /** Records `ctr` in `window`; false if it was seen before or is older than the window. */
+  function fresh(window: ReplayWindow, ctr: number): boolean {
+    const bit = (c: number) => [(c % REPLAY_WINDOW) >> 3, 1 << (c & 7)] as const;
+    if (ctr > window.max) {
+      for (let c = Math.max(window.max + 1, ctr - REPLAY_WINDOW + 1); c < ctr; c++) {
+        const [at, mask] = bit(c);
+        window.bits[at] &= ~mask;
+      }
+      window.max = ctr;
+    } else {
+      if (ctr + REPLAY_WINDOW <= window.max) return false;
+      const [at, mask] = bit(ctr);
+      if (window.bits[at] & mask) return false;
+    }
+    const [at, mask] = bit(ctr);
+    window.bits[at] |= mask;
+    return true;
+  }
+
   async function decryptFrame(
     frame: EncodedFrame,
     controller: TransformStreamDefaultController<EncodedFrame>,
@@ -143,11 +183,16 @@ export function frameCryptoWorker(createCodec: () => SFrameCodec, suiteId: numbe
     const isVideo = typeof frame.type === 'string';
     const senderId = port.senderId;
     const keys = receiveKeys.get(senderId);
-    const opened = await codec.unprotectFrame((kid) => keys?.get(kid), new Uint8Array(frame.data));
+    let key: SFrameKey | undefined;
+    const opened = await codec.unprotectFrame((kid) => (key = keys?.get(kid)), new Uint8Array(frame.data));
     if (!opened.ok) {
       if (opened.error === 'no-key') port.starved = true;
       return count(isVideo, opened.error === 'no-key' ? 'noKey' : opened.error === 'auth' ? 'authFailed' : 'malformed', senderId);
     }
+    // Checked once authentic, so forged frames cannot fill the window.
+    let window = port.windows.get(key!);
+    if (!window) port.windows.set(key!, (window = { max: -1, bits: new Uint8Array(REPLAY_WINDOW / 8) }));
+    if (!fresh(window, Number(opened.ctr))) return count(isVideo, 'replayed', senderId);
     port.starved = false;
     frame.data = opened.plaintext.buffer;
     controller.enqueue(frame);
@@ -163,7 +208,7 @@ export function frameCryptoWorker(createCodec: () => SFrameCodec, suiteId: numbe
     let port: Port | null = null;
     if (options.role === 'receive') {
       // A 'bind' may have come first (messages and rtctransform events are separate task sources).
-      port = ports.get(options.port) ?? { senderId: options.senderId, starved: false, transformer: null };
+      port = ports.get(options.port) ?? { senderId: options.senderId, starved: false, transformer: null, windows: new WeakMap() };
       port.transformer = transformer;
       ports.set(options.port, port);
     }
@@ -238,8 +283,10 @@ export function frameCryptoWorker(createCodec: () => SFrameCodec, suiteId: numbe
         break;
       case 'bind': {
         const port = ports.get(message.port);
-        if (port) port.senderId = message.senderId;
-        else ports.set(message.port, { senderId: message.senderId, starved: false, transformer: null });
+        if (port) {
+          port.senderId = message.senderId;
+          port.windows = new WeakMap();
+        } else ports.set(message.port, { senderId: message.senderId, starved: false, transformer: null, windows: new WeakMap() });
         break;
       }
       case 'streams':

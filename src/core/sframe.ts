@@ -24,7 +24,7 @@
  *   it to be exactly H bytes long, then opens the AEAD. Nothing unauthenticated is trusted: the
  *   header and prefix are AAD, and a forged P moves the AAD/ciphertext boundary, which the tag
  *   covers (GCM hashes both lengths; the CTR+HMAC suites put both lengths into the MAC).
- * - No replay window here: between two peers SRTP already rejects replayed packets.
+ * - Replays (an authentic frame whose CTR was seen) are refused by frame-crypto-worker.ts.
  *
  * Everything lives inside `createSFrameCodec` so that its source text (`toString()`) can be
  * started as a Blob worker from a single bundled file: it must not use anything from module scope.

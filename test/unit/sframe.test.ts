@@ -532,6 +532,23 @@ describe('self-contained codec and worker (Blob worker source)', () => {
     expect(out).to.have.length(1);
   });
 
+  it('drops replayed frames, per receiver and key, once they are authentic', async () => {
+    const alice = workerInFreshScope();
+    const bob = workerInFreshScope();
+    const baseKey = hex('0102030405060708090a0b0c0d0e0f10');
+    alice.post({ type: 'send-key', kid: 4, baseKey });
+    bob.post({ type: 'receive-key', senderId: 'alice', kid: 4, baseKey });
+    await Promise.all([alice.stats(), bob.stats()]);
+    const wire = await alice.run([...mediaFrames(), ...mediaFrames()], { role: 'send' });
+    // Out of order is fine; the same CTR twice is not.
+    const [first, second] = [wire.slice(0, 3), wire.slice(3)];
+    expect(await bob.run(copy([...second, ...first]), { role: 'receive', port: 1, senderId: 'alice' })).to.have.length(6);
+    expect(await bob.run(copy([first[1]!, second[2]!]), { role: 'receive', port: 1, senderId: 'alice' })).to.have.length(0);
+    expect((await bob.stats()).replayed).to.equal(2);
+    // Another receiver has its own window.
+    expect(await bob.run(copy(first), { role: 'receive', port: 2, senderId: 'alice' })).to.have.length(3);
+  });
+
   it('starts as a real Blob worker', async () => {
     const url = URL.createObjectURL(new Blob([frameCryptoWorkerSource()], { type: 'text/javascript' }));
     const worker = new Worker(url);
