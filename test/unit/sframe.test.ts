@@ -544,7 +544,8 @@ describe('self-contained codec and worker (Blob worker source)', () => {
     const [first, second] = [wire.slice(0, 3), wire.slice(3)];
     expect(await bob.run(copy([...second, ...first]), { role: 'receive', port: 1, senderId: 'alice' })).to.have.length(6);
     expect(await bob.run(copy([first[1]!, second[2]!]), { role: 'receive', port: 1, senderId: 'alice' })).to.have.length(0);
-    expect((await bob.stats()).replayed).to.equal(2);
+    const stats = await bob.stats();
+    expect([stats.replayed, stats.video.replayed, stats.dropped]).to.deep.equal([2, 1, 0]);
     // Another receiver has its own window.
     expect(await bob.run(copy(first), { role: 'receive', port: 2, senderId: 'alice' })).to.have.length(3);
   });
