@@ -28,7 +28,7 @@ const element = JSON.parse(manifest)
   .modules.flatMap((m) => m.declarations ?? [])
   .find((d) => d.tagName === 'video-room');
 const publicMembers = (kind) =>
-  element.members.filter((m) => m.kind === kind && !m.privacy && !m.static && !m.name.startsWith('_'));
+  element.members.filter((m) => m.kind === kind && (m.privacy ?? 'public') === 'public' && !m.static && !m.name.startsWith('_'));
 const table = (head, rows) =>
   [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.map(escape).join(' | ')} |`)].join('\n');
 
@@ -42,12 +42,12 @@ const api = [
       return [`\`${a.name}\``, `\`${a.fieldName}\``, `\`${field.type?.text ?? ''}\``, field.default ? `\`${field.default}\`` : '', a.description ?? field.description];
     }),
   ),
-  '### Properties (read-only)',
+  '### Properties without an attribute',
   table(
-    ['property', 'type', 'description'],
+    ['property', 'type', 'access', 'description'],
     publicMembers('field')
       .filter((m) => !attributeFields.has(m.name))
-      .map((m) => [`\`${m.name}\``, `\`${m.type?.text ?? ''}\``, m.description]),
+      .map((m) => [`\`${m.name}\``, `\`${m.type?.text ?? ''}\``, m.readonly ? 'read-only' : 'read/write', m.description]),
   ),
   '### Methods',
   table(

@@ -64,7 +64,7 @@ export const ERROR_CODE_DOCS = {
   'screen-share-unsupported': 'This browser cannot share a screen.',
   'screen-share-failed': 'Any other failure to share the screen.',
   'peer-connection-failed': 'The connection to one participant failed; the rest of the call goes on.',
-  'invalid-secret': 'The `vr-secret` in the page URL\'s fragment, or the `secret` property, is empty or longer than 256 characters; it is ignored.',
+  'invalid-secret': 'The `secret` property, or the `vr-secret` in the page URL\'s fragment, is empty or longer than 256 characters: the call is not joined, since a room meant to be secret must not open without its secret. Also fired for a `secret` attribute, which is ignored (it would sit in the page\'s HTML).',
   'e2ee-unsupported': 'This browser cannot encrypt media frames (no `RTCRtpScriptTransform` or encoded streams), which a room with a secret needs; it cannot join.',
   'e2ee-mitm-suspected': 'A connection could not be verified (a wrong or missing proof of the room secret, or a short code that did not match) and was closed: someone, such as the broker, may be in the middle.',
   'clipboard-failed': 'The invite link could not be copied to the clipboard; it is shown for copying by hand.',
