@@ -8,6 +8,7 @@
 import { TypedEventTarget } from './typed-event-target.js';
 import type { Bytes, PeerMessage } from './messages.js';
 import { MAX_KEY_ID } from './messages.js';
+import { Timers } from './timers.js';
 
 /** The frame-encryption engine the keys go to (FrameCrypto, or a fake in unit tests). */
 export interface FrameKeyEngine {
@@ -54,7 +55,7 @@ export class FrameKeys extends TypedEventTarget<FrameKeysEvents> {
   private readonly links = new Map<string, KeyLink>();
   /** The newest key id each peer gave us. */
   private readonly latest = new Map<string, number>();
-  private readonly timers = new Set<ReturnType<typeof setTimeout>>();
+  private readonly timers = new Timers();
   private rotateTimer: ReturnType<typeof setTimeout> | undefined;
   private epochValue = 0;
 
@@ -103,7 +104,7 @@ export class FrameKeys extends TypedEventTarget<FrameKeysEvents> {
     link.send({ t: 'key-ack', kid: message.kid });
     this.latest.set(link.keyId, message.kid);
     // Older keys of this peer stay a while for frames already on their way, then go.
-    this.later(OLD_KEY_GRACE_MS, () => {
+    this.timers.later(OLD_KEY_GRACE_MS, () => {
       const latest = this.latest.get(link.keyId);
       if (latest !== undefined && this.links.has(link.keyId)) this.engine.removeReceiveKeys(link.keyId, latest);
     });
@@ -120,7 +121,6 @@ export class FrameKeys extends TypedEventTarget<FrameKeysEvents> {
     clearTimeout(this.rotateTimer);
     if (this.pending) clearTimeout(this.pending.timer);
     this.pending = null;
-    for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     this.links.clear();
   }
@@ -148,11 +148,4 @@ export class FrameKeys extends TypedEventTarget<FrameKeysEvents> {
     this.emit('epoch', { epoch: this.epochValue, kid: key.kid });
   }
 
-  private later(ms: number, fn: () => void): void {
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      fn();
-    }, ms);
-    this.timers.add(timer);
-  }
 }

@@ -189,8 +189,9 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
   async setLocalStream(stream: MediaStream | null): Promise<void> {
     this.localStream = stream;
     const pc = this.pc;
-    // No track goes to a peer that has not proved it knows the room secret.
-    if (!pc || this.closed || !this.verified) return;
+    // No track goes to a peer that has not proved it knows the room secret, nor on a sender
+    // that does not encrypt.
+    if (!pc || this.closed || !this.verified || !this.protect(pc)) return;
     await Promise.all(
       this.cameraTransceivers(pc).map(({ kind, transceiver }) => {
         const track = this.localTrack(kind);
@@ -261,8 +262,7 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
         const encodings = this.caps?.screen ? [{ ...this.caps.screen }] : undefined;
         // Protected before the track goes on, so no frame leaves in clear.
         this.screenTransceiver = pc.addTransceiver(track.kind, { direction: 'sendonly', ...(encodings ? { sendEncodings: encodings } : {}) });
-        this.protect(pc);
-        void this.screenTransceiver.sender.replaceTrack(track).catch(() => undefined);
+        if (this.protect(pc)) void this.screenTransceiver.sender.replaceTrack(track).catch(() => undefined);
         return;
       }
       if (transceiver.direction !== 'sendonly') transceiver.direction = 'sendonly';
@@ -321,15 +321,25 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
     this.applyScreen();
   }
 
-  /** Puts every sender and receiver of `pc` through frame encryption, before media flows. */
-  private protect(pc: RTCPeerConnection): void {
+  /**
+   * Puts every sender and receiver of `pc` through frame encryption, before media flows (each
+   * is done once). Fails closed: if a transform cannot be attached, the link closes rather than
+   * send or show anything unencrypted. Returns whether the link is still usable.
+   */
+  private protect(pc: RTCPeerConnection): boolean {
     const frames = this.security.frames;
-    if (!frames) return;
-    for (const transceiver of pc.getTransceivers()) {
-      if (transceiver.direction === 'stopped') continue;
-      frames.pinCodecs(transceiver);
-      frames.protectSender(transceiver.sender);
-      frames.protectReceiver(transceiver.receiver, this.keyId);
+    if (!frames) return true;
+    try {
+      for (const transceiver of pc.getTransceivers()) {
+        if (transceiver.direction === 'stopped') continue;
+        frames.pinCodecs(transceiver);
+        frames.protectSender(transceiver.sender);
+        frames.protectReceiver(transceiver.receiver, this.keyId);
+      }
+      return true;
+    } catch {
+      this.close();
+      return false;
     }
   }
 
@@ -348,7 +358,7 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
 
   private readonly onTrack = (event: RTCTrackEvent) => {
     const pc = this.pc;
-    this.security.frames?.protectReceiver(event.receiver, this.keyId);
+    if (pc && !this.protect(pc)) return;
     const camera = pc ? this.cameraTransceivers(pc).some((c) => c.transceiver === event.transceiver) : true;
     const track = { track: event.track, screen: !camera && event.track.kind === 'video' };
     if (this.verified) this.emit('track', track);

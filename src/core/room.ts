@@ -15,6 +15,7 @@ import { PeerLink, type FrameProtector } from './peer-link.js';
 import type { VerificationFailure } from './link-verifier.js';
 import { deriveAuthKey, type ShortCode } from './verification.js';
 import { FrameKeys } from './frame-keys.js';
+import { Timers } from './timers.js';
 import { FrameCrypto, pinCodecsForE2EE, type FrameCryptoStats } from './frame-crypto.js';
 import type { PeerMessage, PeerState, RosterEntry } from './messages.js';
 import { newcomers, preferNewConnection, shouldDial } from './roster.js';
@@ -133,7 +134,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
   private readonly departed = new Set<string>();
   /** Ids whose last dial failed, and when they may be dialed again (doubling each time). */
   private readonly dialBackoff = new Map<string, { failures: number; until: number }>();
-  private readonly timers = new Set<ReturnType<typeof setTimeout>>();
+  private readonly timers = new Timers();
   private rendezvousCheck: ReturnType<typeof setInterval> | null = null;
   private claiming = false;
   private tearingDown = false;
@@ -439,8 +440,9 @@ export class Room extends TypedEventTarget<RoomEvents> {
       const offHello = link.on('message', (m) => m.t === 'hello' && finish(this.links.get(m.id) === link));
       const offClose = link.on('close', () => {
         if (this.refused.has(link)) finish(new RoomError(ERROR_CODES.roomFull, 'the room is full'));
-        // A holder that failed (or never finished) verification is dialed again, but not in a tight loop.
-        else if (this.unverified.has(link) || (this.authKey && !link.isVerified)) this.later(VERIFY_RETRY_MS, () => finish(false));
+        // A holder that failed (or never finished) verification is dialed again, but not in a
+        // tight loop. (Not a cleared timer: a leave meanwhile must still end the join loop.)
+        else if (this.unverified.has(link) || (this.authKey && !link.isVerified)) setTimeout(() => finish(false), VERIFY_RETRY_MS);
         else finish(false);
       });
       const timer = setTimeout(() => {
@@ -481,7 +483,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
 
   /** Waits `ms`; resolves whether we are still joined. */
   private settle(ms: number): Promise<boolean> {
-    return new Promise((resolve) => this.later(ms, () => resolve(this.stateValue === 'joined')));
+    return new Promise((resolve) => this.timers.later(ms, () => resolve(this.stateValue === 'joined')));
   }
 
   /** An incoming connection: from the broker-verified id `conn.peer`. */
@@ -708,7 +710,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
     const known = new Set([...this.links.keys(), ...this.dialing]);
     for (const entry of newcomers(entries, this.id, known, this.departed)) {
       if (shouldDial(this.id, entry.id)) this.dial(entry.id);
-      else this.later(DIAL_FALLBACK_MS, () => !this.links.has(entry.id) && this.dial(entry.id));
+      else this.timers.later(DIAL_FALLBACK_MS, () => !this.links.has(entry.id) && this.dial(entry.id));
     }
   }
 
@@ -738,26 +740,18 @@ export class Room extends TypedEventTarget<RoomEvents> {
       this.emit('peer-left', { participant, reason: bye ? 'left' : 'lost' });
     }
     // The holder went away: race the others for its id (jittered to spare the broker).
-    if (wasRendezvous && this.stateValue === 'joined') this.later(Math.random() * 300, () => void this.ensureRendezvous());
+    if (wasRendezvous && this.stateValue === 'joined') this.timers.later(Math.random() * 300, () => void this.ensureRendezvous());
   }
 
   private broadcast(message: PeerMessage): void {
     for (const link of this.links.values()) link.send(message);
   }
 
-  private later(ms: number, fn: () => void): void {
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      fn();
-    }, ms);
-    this.timers.add(timer);
-  }
 
   private teardown(): void {
     globalThis.removeEventListener?.('pagehide', this.onPageHide);
     if (this.rendezvousCheck) clearInterval(this.rendezvousCheck);
     this.rendezvousCheck = null;
-    for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     // Our own leave is not the peers' leave: no peer-left events, no rendezvous races.
     this.tearingDown = true;
