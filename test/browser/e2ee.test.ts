@@ -8,7 +8,7 @@ import type { FrameKeys } from '../../src/core/frame-keys.js';
 import { FrameCrypto } from '../../src/core/frame-crypto.js';
 import type { RoomController } from '../../src/controllers/room-controller.js';
 import type { VideoRoomElement } from '../../src/video-room.component.js';
-import { decodedFrames, mountRooms, nextEvent, SERVER, tileFrames, uniqueRoom, waitFor, waitForFullMeshMedia } from './helpers.js';
+import { decodedFrames, mountRooms, nextEvent, presentedFrames, SERVER, tileFrames, uniqueRoom, waitFor, waitForFullMeshMedia } from './helpers.js';
 
 interface BrokerLog {
   connected: string[];
@@ -255,6 +255,22 @@ describe('end-to-end encryption', () => {
     expect(await decodedFrames(b)).to.deep.equal([0]);
     expect(tileFrames(b).every((frames) => frames === 0)).to.equal(true);
     expect(b.participants[0]?.verified).to.equal(true);
+  });
+
+  it('with a secret, a shared screen is encrypted too and decodes on the other side (Chromium: Firefox cannot share headless)', async function () {
+    if (navigator.userAgent.includes('Firefox')) this.skip();
+    const [a, b] = await mountRooms(2, uniqueRoom('secret-screen'));
+    a.secret = b.secret = 'screens too';
+    await Promise.all([a.join(), b.join()]);
+    await waitForFullMeshMedia([a, b]);
+    const before = (await coreRoom(b).frameStats())!.video.decrypted;
+    expect(await a.shareScreen()).to.equal(true);
+    const screenVideo = () => b.shadowRoot!.querySelector<HTMLVideoElement>('[part~="screen"] video');
+    await waitFor(() => screenVideo() && presentedFrames(screenVideo()!) > 20, 'b presenting a’s screen');
+    const stats = (await coreRoom(b).frameStats())!;
+    // Camera and screen both went through the decryptor, and no frame failed its tag.
+    expect(stats.video.decrypted).to.be.greaterThan(before + 20);
+    expect(stats.authFailed).to.equal(0);
   });
 
   it('after a leave, everyone who stays sends with a new key the leaver never got, and media goes on', async () => {
