@@ -439,10 +439,7 @@ export class VideoRoomElement extends LitElement {
       secret = generateSecret();
       this.secret = secret;
     }
-    const url = new URL(location.href);
-    if (secret) return inviteUrl(url.href, secret);
-    url.hash = url.hash.replace(/^#/, '').split('&').filter((p) => p && !p.startsWith('vr-secret')).join('&');
-    return url.href;
+    return inviteUrl(location.href, secret || null);
   }
 
   /** Copies the invite link to the clipboard. Resolves whether it worked; if not, the link is shown to copy by hand. */

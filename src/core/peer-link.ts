@@ -104,7 +104,10 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
     this.verified = !security.authKey;
     this.verifier = new LinkVerifier(security.authKey, (message) => this.send(message));
     this.verifier.on('verified', () => this.onVerified());
-    this.verifier.on('code', (detail) => this.emit('code', detail));
+    this.verifier.on('code', (detail) => {
+      this.code = detail.code;
+      this.emit('code', detail);
+    });
     this.verifier.on('failed', ({ reason }) => {
       this.emit('verification-failed', { reason });
       this.close();

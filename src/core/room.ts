@@ -207,11 +207,6 @@ export class Room extends TypedEventTarget<RoomEvents> {
     return this.config.secret ? 'secret' : 'sas';
   }
 
-  /** Whether media frames are encrypted end to end (with a room secret). */
-  get frameEncryption(): boolean {
-    return this.frameCrypto !== null;
-  }
-
   /** With a room secret: how many times our frame key changed, and its current id. */
   get keyEpoch(): { epoch: number; kid: number } | null {
     return this.frameKeys ? { epoch: this.frameKeys.epoch, kid: this.frameKeys.kid } : null;
@@ -541,7 +536,6 @@ export class Room extends TypedEventTarget<RoomEvents> {
     // With a secret, 'open' means verified: the peer gets our frame key.
     link.on('open', () => this.frameKeys?.add(link));
     link.on('code', ({ code }) => {
-      link.code = code;
       const participant = link.remoteId && this.links.get(link.remoteId) === link ? this.people.get(link.remoteId) : undefined;
       if (participant) {
         participant.code = code;

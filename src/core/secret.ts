@@ -49,16 +49,16 @@ export function generateSecret(): string {
 }
 
 /**
- * `pageUrl` with `vr-secret=<secret>` in its fragment, replacing any there and keeping the
- * page's other fragment parameters in place.
+ * `pageUrl` with `vr-secret=<secret>` in its fragment (or, for null, without one), replacing any
+ * there and keeping the page's other fragment parameters in place.
  */
-export function inviteUrl(pageUrl: string, secret: string): string {
+export function inviteUrl(pageUrl: string, secret: string | null): string {
   const url = new URL(pageUrl);
-  const param = `${SECRET_PARAM}=${encodeURIComponent(secret)}`;
   const params = fragmentParams(url.hash);
   const index = params.findIndex((p) => p === SECRET_PARAM || p.startsWith(`${SECRET_PARAM}=`));
-  if (index >= 0) params[index] = param;
-  else params.push(param);
+  const param = secret === null ? [] : [`${SECRET_PARAM}=${encodeURIComponent(secret)}`];
+  if (index >= 0) params.splice(index, 1, ...param);
+  else params.push(...param);
   url.hash = params.join('&');
   return url.href;
 }

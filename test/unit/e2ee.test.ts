@@ -62,6 +62,7 @@ describe('room secret', () => {
   it('puts the secret in an invite link, keeping the page and its other fragment parameters', () => {
     expect(inviteUrl('https://x.test/p?q=1#tab=2', 'S1')).to.equal('https://x.test/p?q=1#tab=2&vr-secret=S1');
     expect(inviteUrl('https://x.test/p#vr-secret=old&tab=2', 'n w')).to.equal('https://x.test/p#vr-secret=n%20w&tab=2');
+    expect(inviteUrl('https://x.test/p#a=1&vr-secret=old&tab=2', null)).to.equal('https://x.test/p#a=1&tab=2');
     const link = inviteUrl('https://x.test/', generateSecret());
     expect(secretFromFragment(new URL(link).hash)).to.match(/^[A-Za-z0-9_-]{22}$/);
   });
