@@ -224,11 +224,13 @@ describe('a man in the middle on the broker', function () {
       );
       const { intercepts } = await attacker.stats();
       expect(intercepts.length).to.be.at.least(1);
+      // The element dials again every few seconds, so the last attempt may still be under way.
+      expect(intercepts.some((seen) => seen.relayed.toTarget.auth && seen.relayed.toVictim.auth), 'proofs crossed both ways').to.equal(true);
       for (const seen of intercepts) {
         expect(seen.victim).to.equal(elementId);
-        // Only the two proofs crossed the attacker: no hello, name, roster or key.
-        expect(Object.keys(seen.relayed.toTarget)).to.deep.equal(['auth']);
-        expect(Object.keys(seen.relayed.toVictim)).to.deep.equal(['auth']);
+        // Nothing but the two proofs ever crossed the attacker: no hello, name, roster or key.
+        expect(Object.keys(seen.relayed.toTarget).filter((t) => t !== 'auth')).to.deep.equal([]);
+        expect(Object.keys(seen.relayed.toVictim).filter((t) => t !== 'auth')).to.deep.equal([]);
         // Neither side ever put a track on its connection to the attacker.
         expect(seen.victimLeg.framesDecoded, 'the element’s video at the attacker').to.equal(0);
         expect(seen.targetLeg.framesDecoded, 'the remote video at the attacker').to.equal(0);
