@@ -35,6 +35,8 @@ export type PeerMessage =
   | { t: 'sdp'; description: { type: 'offer' | 'answer'; sdp: string } }
   | { t: 'ice'; candidate: RTCIceCandidateInit | null }
   | { t: 'bye' }
+  /** A heartbeat: the sender is alive (sent every second). */
+  | { t: 'hb' }
   | { t: 'full' }
   /** With a room secret: HMAC over both DTLS fingerprints (32 bytes). */
   | { t: 'auth'; proof: Bytes }
@@ -154,6 +156,8 @@ export function parseMessage(raw: unknown): PeerMessage | null {
     }
     case 'bye':
       return { t: 'bye' };
+    case 'hb':
+      return { t: 'hb' };
     case 'full':
       return { t: 'full' };
     case 'auth': {

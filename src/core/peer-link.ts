@@ -31,7 +31,16 @@ export interface LinkSecurity {
 }
 
 /** What may be sent to a peer that has not yet proved it knows the room secret. */
-const PRE_VERIFICATION = new Set<PeerMessage['t']>(['sdp', 'ice', 'auth', 'sas-commit', 'sas-reveal', 'bye', 'full']);
+const PRE_VERIFICATION = new Set<PeerMessage['t']>(['sdp', 'ice', 'auth', 'sas-commit', 'sas-reveal', 'bye', 'full', 'hb']);
+
+/** How often a link tells its peer it is alive. */
+export const HEARTBEAT_MS = 1_000;
+/**
+ * Silence for this long means the peer is gone (a crash, a killed process, a lost network):
+ * nothing else says so in time. ICE takes 15-30 s to call a connection failed, and a data
+ * channel whose far end vanished never closes by itself.
+ */
+export const HEARTBEAT_TIMEOUT_MS = 6_000;
 
 /** Most messages held while a link is being verified; a peer sending more is dropped. */
 const MAX_HELD_MESSAGES = 64;
@@ -50,8 +59,11 @@ export interface PeerLinkEvents {
   track: { track: MediaStreamTrack; screen: boolean };
   /** A message failed validation. */
   invalid: { count: number };
-  /** The link is gone. `bye`: the peer said goodbye first; `failed`: the connection failed. */
-  close: { bye: boolean; failed: boolean };
+  /**
+   * The link is gone. `bye`: the peer said goodbye first; `closedByPeer`: the peer closed the
+   * channel; `failed`: the connection failed.
+   */
+  close: { bye: boolean; failed: boolean; closedByPeer: boolean };
 }
 
 const CAMERA_KINDS = ['audio', 'video'] as const;
@@ -64,6 +76,8 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
   code: ShortCode | null = null;
   /** Whether the remote said goodbye. */
   private bye = false;
+  /** Whether the remote closed the channel (see onConnClose). */
+  private closedByPeer = false;
   private closed = false;
   private failed = false;
   private closing: ReturnType<typeof setTimeout> | undefined;
@@ -77,6 +91,9 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
   /** setParameters calls on one sender must not overlap; they queue here. */
   private capsQueue: Promise<void> = Promise.resolve();
   private invalidCount = 0;
+  private heartbeat: ReturnType<typeof setInterval> | undefined;
+  /** When anything last came from the peer. */
+  private lastHeard = 0;
   /** A random id for this link, under which the peer's frame keys are kept. */
   readonly keyId = crypto.randomUUID();
   private readonly verifier: LinkVerifier;
@@ -88,7 +105,16 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
   private heldTracks: { track: MediaStreamTrack; screen: boolean }[] = [];
   private readonly onConnOpen = () => this.handleOpen();
   private readonly onConnData = (data: unknown) => this.handleData(data);
-  private readonly onConnClose = () => this.close();
+  /**
+   * The far end closed the channel: its page went away on purpose (a closed tab, a navigation),
+   * even if its goodbye was lost on the way. A crash or a lost network closes nothing; the
+   * heartbeat notices those.
+   */
+  private readonly onConnClose = () => {
+    if (!this.closed) this.closedByPeer = true;
+    this.close();
+  };
+  private readonly onConnError = () => this.close();
 
   constructor(
     /** The PeerJS data connection. */
@@ -118,7 +144,7 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
     conn.on('open', this.onConnOpen);
     conn.on('data', this.onConnData);
     conn.on('close', this.onConnClose);
-    conn.on('error', this.onConnClose);
+    conn.on('error', this.onConnError);
     if (conn.open) queueMicrotask(this.onConnOpen);
   }
 
@@ -167,6 +193,7 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.closing);
+    clearInterval(this.heartbeat);
     this.verifier.closed();
     this.held = [];
     this.heldTracks = [];
@@ -179,9 +206,9 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
     this.conn.off('open', this.onConnOpen);
     this.conn.off('data', this.onConnData);
     this.conn.off('close', this.onConnClose);
-    this.conn.off('error', this.onConnClose);
+    this.conn.off('error', this.onConnError);
     this.conn.close();
-    this.emit('close', { bye: this.bye, failed: this.failed });
+    this.emit('close', { bye: this.bye, failed: this.failed, closedByPeer: this.closedByPeer });
   }
 
   /**
@@ -301,6 +328,8 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
     pc.addEventListener('connectionstatechange', this.onConnectionState);
     pc.addEventListener('signalingstatechange', this.onSignalingState);
     this.verifier.start(pc);
+    this.lastHeard = Date.now();
+    this.heartbeat = setInterval(() => this.beat(), HEARTBEAT_MS);
     if (this.verified) this.emit('open', undefined);
     if (this.outgoing) {
       // The dialer offers both camera transceivers (sendrecv) at once, even while the camera is
@@ -311,6 +340,16 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
       this.protect(pc);
       this.applyScreen();
     }
+  }
+
+  /** Says we are alive, and gives up on a peer that has been silent too long. */
+  private beat(): void {
+    // Gone without a goodbye: the room reports the peer as lost.
+    if (Date.now() - this.lastHeard > HEARTBEAT_TIMEOUT_MS) {
+      this.close();
+      return;
+    }
+    this.send({ t: 'hb' });
   }
 
   /** The peer proved it knows the room secret: now it gets our media, and we show its. */
@@ -431,6 +470,7 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
 
   private handleData(data: unknown): void {
     if (this.closed) return;
+    this.lastHeard = Date.now();
     const message = parseMessage(data);
     if (!message) {
       this.invalidCount++;
@@ -447,6 +487,8 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
       case 'bye':
         this.bye = true;
         this.close();
+        return;
+      case 'hb':
         return;
       default:
         if (isVerificationMessage(message)) this.verifier.handle(message);

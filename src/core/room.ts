@@ -547,7 +547,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
       const id = link.remoteId ?? link.conn.peer;
       this.emit('verification-failed', { id, name: this.people.get(id)?.name ?? '', reason });
     });
-    link.on('close', ({ bye, failed }) => this.onLinkClosed(link, bye, failed));
+    link.on('close', ({ bye, failed, closedByPeer }) => this.onLinkClosed(link, bye, failed, closedByPeer));
     return link;
   }
 
@@ -708,7 +708,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
     }
   }
 
-  private onLinkClosed(link: PeerLink, bye: boolean, failed: boolean): void {
+  private onLinkClosed(link: PeerLink, bye: boolean, failed: boolean, closedByPeer: boolean): void {
     this.pending.delete(link);
     this.earlyTracks.delete(link);
     this.frameKeys?.remove(link);
@@ -731,7 +731,9 @@ export class Room extends TypedEventTarget<RoomEvents> {
       if (participant.screenSharing) this.emit('peer-screen', { participant, sharing: false });
       if (failed)
         this.emit('error', { code: ERROR_CODES.peerConnectionFailed, message: `The connection to ${participant.name || 'a participant'} failed.` });
-      this.emit('peer-left', { participant, reason: bye ? 'left' : 'lost' });
+      // Only a goodbye keeps the id from being dialed again; a channel the peer closed counts as a
+      // leave too (its goodbye can be lost when a tab closes), but ids can cross in a reconnect.
+      this.emit('peer-left', { participant, reason: bye || closedByPeer ? 'left' : 'lost' });
     }
     // The holder went away: race the others for its id (jittered to spare the broker).
     if (wasRendezvous && this.stateValue === 'joined') this.timers.later(Math.random() * 300, () => void this.ensureRendezvous());

@@ -253,6 +253,17 @@ export function participantsPlugin({ serverUrl }) {
     async errors({ handle }) {
       return pages.get(handle).evaluate(() => window.__vrErrors ?? []);
     },
+    /**
+     * Kills the participant's whole browser process (SIGKILL): a crash, with no goodbye. Every
+     * page of that browser goes with it; the next join of that kind launches a new one.
+     */
+    async crash({ handle }) {
+      const browser = pageOf(handle).browser();
+      for (const [kind, launching] of browsers) if ((await launching.catch(() => null)) === browser) browsers.delete(kind);
+      for (const [other, page] of pages) if (page.browser() === browser) pages.delete(other);
+      browser.process()?.kill('SIGKILL');
+      return true;
+    },
     async close({ handle }) {
       await pages.get(handle)?.close();
       pages.delete(handle);

@@ -14,7 +14,13 @@ describe('data-channel message parsing', () => {
       { t: 'ice', candidate: { candidate: 'candidate:1 1 udp 1 127.0.0.1 9 typ host', sdpMid: '0', sdpMLineIndex: 0 } },
       { t: 'ice', candidate: null },
       { t: 'bye' },
+      { t: 'hb' },
       { t: 'full' },
+      { t: 'key', kid: 7, key: new Uint8Array(16).fill(1) },
+      { t: 'key-ack', kid: 4294967295 },
+      { t: 'auth', proof: new Uint8Array(32).fill(2) },
+      { t: 'sas-commit', commit: new Uint8Array(32).fill(3) },
+      { t: 'sas-reveal', nonce: new Uint8Array(32).fill(4) },
     ] satisfies PeerMessage[];
     for (const message of messages) expect(parseMessage(encodeMessage(message))).to.deep.equal(message);
   });
@@ -36,6 +42,14 @@ describe('data-channel message parsing', () => {
       { t: 'ice', candidate: { candidate: 5 } },
       { t: 'ice', candidate: { candidate: 'c', sdpMLineIndex: -1 } },
       { t: 'ice' },
+      { t: 'key', kid: -1, key: btoa('x'.repeat(16)) },
+      { t: 'key', kid: 2 ** 32, key: btoa('x'.repeat(16)) },
+      { t: 'key', kid: 1, key: btoa('x'.repeat(15)) },
+      { t: 'key-ack', kid: 1.5 },
+      { t: 'auth', proof: btoa('x'.repeat(31)) },
+      { t: 'auth', proof: '!'.repeat(44) },
+      { t: 'sas-commit', commit: 42 },
+      { t: 'sas-reveal' },
     ];
     for (const message of bad) expect(parseMessage(JSON.stringify(message)), JSON.stringify(message)).to.equal(null);
   });
