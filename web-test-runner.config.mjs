@@ -8,12 +8,15 @@ import { puppeteerLauncher } from '@web/test-runner-puppeteer';
 import { startServer } from './server/app.mjs';
 import { participantsPlugin, CHROMIUM_ARGS, FIREFOX_PREFS } from './test/plugins/participants.mjs';
 import { brokerLogPlugin } from './test/plugins/broker-log.mjs';
+import { startTurn } from './test/plugins/turn.mjs';
 import { startMitmBroker, mitmBrokerPlugin } from './test/plugins/mitm-broker.mjs';
 
 const commonjs = fromRollup(rollupCommonjs);
 const server = await startServer({ port: 0, host: '127.0.0.1' });
 // A second, hostile broker (a stock PeerServer behind a rewriting proxy) for the MITM tests.
 const mitm = await startMitmBroker({ host: '127.0.0.1' });
+// Debian's coturn on loopback, for the relay (TURN-only) tests.
+const turn = await startTurn();
 const only = process.env.VR_BROWSERS?.split(',');
 
 const browsers = [
@@ -50,7 +53,7 @@ export default {
   ],
   testRunnerHtml: (testFramework) => `<!doctype html>
     <html lang="en"><body>
-      <script>window.__VR_TEST__ = ${JSON.stringify({ server: `${server.url}/peerjs`, serverUrl: server.url, mitmServer: mitm.peerUrl })};</script>
+      <script>window.__VR_TEST__ = ${JSON.stringify({ server: `${server.url}/peerjs`, serverUrl: server.url, mitmServer: mitm.peerUrl, turn: turn.iceServer })};</script>
       <script type="module" src="${testFramework}"></script>
     </body></html>`,
 };

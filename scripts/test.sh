@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The one test command (`npm test`, as the README says): installs what a fresh Debian machine
-# lacks (Chromium, Firefox ESR, the npm packages), then lints, checks the generated docs, builds
+# lacks (Chromium, Firefox ESR, coturn, the npm packages), then lints, checks the generated docs, builds
 # and runs the whole suite in both browsers against a real PeerServer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -x /usr/bin/firefox-esr ] || missing+=(firefox-esr)
+[ -x /usr/bin/turnserver ] || missing+=(coturn)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "Installing Debian packages: ${missing[*]}"
   sudo=""

@@ -26,6 +26,7 @@ export const ATTRIBUTES = {
   server: 'server',
   name: 'name',
   iceServers: 'ice-servers',
+  iceTransportPolicy: 'ice-transport-policy',
   autojoin: 'autojoin',
   audioMuted: 'audio-muted',
   videoMuted: 'video-muted',
@@ -43,6 +44,7 @@ export type RoomState = (typeof STATES)[number];
 export const ERROR_CODE_DOCS = {
   'invalid-room': '`room` is missing or empty when joining.',
   'invalid-ice-servers': '`ice-servers` is not a JSON array of RTCIceServer objects (stun:/turn: URLs).',
+  'invalid-ice-transport-policy': '`ice-transport-policy` is not `all` or `relay`, or is `relay` without a `turn:`/`turns:` server in `ice-servers`.',
   'invalid-max-participants': '`max-participants` is not a whole number from 2 to 64.',
   'invalid-server': '`server` is not an http(s) or ws(s) URL.',
   'invalid-video-quality': '`video-quality` is not `low`, `medium` or `high`; `medium` is used.',
@@ -74,6 +76,7 @@ export const ERROR_CODE_DOCS = {
 export const ERROR_CODES = {
   invalidRoom: 'invalid-room',
   invalidIceServers: 'invalid-ice-servers',
+  invalidIceTransportPolicy: 'invalid-ice-transport-policy',
   invalidMaxParticipants: 'invalid-max-participants',
   invalidServer: 'invalid-server',
   invalidVideoQuality: 'invalid-video-quality',

@@ -9,7 +9,7 @@ import { SpeakerController } from './controllers/speaker-controller.js';
 import { MediaError } from './core/local-media.js';
 import { RoomError, type Participant } from './core/room.js';
 import { parseBrokerUrl, type BrokerConfig } from './core/broker.js';
-import { parseIceServers, parseMaxParticipants } from './core/config.js';
+import { parseIceServers, parseIceTransportPolicy, parseMaxParticipants } from './core/config.js';
 import { parseFacingMode, parseVideoQuality, DEFAULT_VIDEO_QUALITY, type VideoQuality, type FacingMode } from './core/quality.js';
 import { parseMaxUpstreamKbps, DEFAULT_MAX_UPSTREAM_KBPS } from './core/bandwidth.js';
 import { canShareScreen } from './core/screen-share.js';
@@ -118,6 +118,7 @@ export class VideoRoomElement extends LitElement {
     server: { type: String, attribute: 'server' },
     name: { type: String, attribute: 'name' },
     iceServers: { type: String, attribute: 'ice-servers' },
+    iceTransportPolicy: { type: String, attribute: 'ice-transport-policy' },
     autojoin: { type: Boolean, attribute: 'autojoin' },
     audioMuted: { type: Boolean, attribute: 'audio-muted', reflect: true },
     videoMuted: { type: Boolean, attribute: 'video-muted', reflect: true },
@@ -142,6 +143,8 @@ export class VideoRoomElement extends LitElement {
   declare name: string;
   /** JSON array of RTCIceServer objects (STUN/TURN) used for every connection. */
   declare iceServers: string | null;
+  /** `relay` connects through the TURN servers of `ice-servers` only (hiding IP addresses from peers); `all` (the default) uses every path. */
+  declare iceTransportPolicy: string | null;
   /** Join as soon as the element is connected, skipping the pre-join panel. */
   declare autojoin: boolean;
   /** Whether the microphone is muted. */
@@ -194,6 +197,7 @@ export class VideoRoomElement extends LitElement {
     this.server = null;
     this.name = '';
     this.iceServers = null;
+    this.iceTransportPolicy = null;
     this.autojoin = false;
     this.audioMuted = false;
     this.videoMuted = false;
@@ -396,6 +400,7 @@ export class VideoRoomElement extends LitElement {
       room: config.room,
       broker: config.broker,
       iceServers: config.iceServers,
+      iceTransportPolicy: config.iceTransportPolicy,
       maxParticipants: config.maxParticipants,
       name: this.displayName || this.name,
       audioMuted: this.audioMuted,
@@ -637,7 +642,13 @@ export class VideoRoomElement extends LitElement {
   }
 
   /** Validates the attributes for a join; fires `vr-error` and returns null when one is bad. */
-  private readConfig(): { room: string; broker: BrokerConfig; iceServers: RTCIceServer[]; maxParticipants: number } | null {
+  private readConfig(): {
+    room: string;
+    broker: BrokerConfig;
+    iceServers: RTCIceServer[];
+    iceTransportPolicy: RTCIceTransportPolicy;
+    maxParticipants: number;
+  } | null {
     const room = (this.room ?? '').trim();
     if (!room) {
       this.fail(ERROR_CODES.invalidRoom, 'No room name was given.');
@@ -646,6 +657,11 @@ export class VideoRoomElement extends LitElement {
     const iceServers = parseIceServers(this.iceServers);
     if (!iceServers) {
       this.fail(ERROR_CODES.invalidIceServers, 'The ice-servers attribute is not a JSON array of ICE servers.');
+      return null;
+    }
+    const iceTransportPolicy = parseIceTransportPolicy(this.iceTransportPolicy, iceServers);
+    if (!iceTransportPolicy) {
+      this.fail(ERROR_CODES.invalidIceTransportPolicy, 'ice-transport-policy must be all, or relay with a TURN server in ice-servers.');
       return null;
     }
     const maxParticipants = parseMaxParticipants(this.maxParticipants);
@@ -664,7 +680,7 @@ export class VideoRoomElement extends LitElement {
       this.fail(ERROR_CODES.webrtcUnsupported, 'This browser cannot make video calls.');
       return null;
     }
-    return { room, broker, iceServers, maxParticipants };
+    return { room, broker, iceServers, iceTransportPolicy, maxParticipants };
   }
 
   /** Captures media for the preview or a call; a failure is reported and the call goes on receive-only. */

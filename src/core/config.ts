@@ -30,6 +30,18 @@ export function parseIceServers(value: string | null | undefined): RTCIceServer[
   return servers;
 }
 
+/**
+ * Parses `ice-transport-policy`: `all` (the default) or `relay` (TURN only, which hides each
+ * participant's IP addresses from the others). `relay` needs a TURN server among `servers`.
+ */
+export function parseIceTransportPolicy(value: string | null | undefined, servers: RTCIceServer[]): RTCIceTransportPolicy | null {
+  const policy = (value ?? '').trim().toLowerCase() || 'all';
+  if (policy === 'all') return 'all';
+  if (policy !== 'relay') return null;
+  const urls = servers.flatMap((server) => (typeof server.urls === 'string' ? [server.urls] : server.urls));
+  return urls.some((url) => /^turns?:/i.test(url)) ? 'relay' : null;
+}
+
 /** Validates `max-participants`: a whole number of at least 2 (64 at most, a mesh's sane limit). */
 export function parseMaxParticipants(value: unknown): number | null {
   const n = typeof value === 'string' ? Number(value) : value;

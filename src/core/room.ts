@@ -55,6 +55,8 @@ export interface RoomConfig {
   room: string;
   broker: BrokerConfig;
   iceServers: RTCIceServer[];
+  /** `relay`: connect through TURN only. */
+  iceTransportPolicy?: RTCIceTransportPolicy;
   maxParticipants: number;
   name: string;
   audioMuted: boolean;
@@ -345,7 +347,11 @@ export class Room extends TypedEventTarget<RoomEvents> {
   }
 
   private get rtcConfig(): RTCConfiguration {
-    return { iceServers: this.config.iceServers, ...(this.frameCrypto ? FrameCrypto.rtcConfig(this.frameCrypto.mode) : {}) };
+    return {
+      iceServers: this.config.iceServers,
+      iceTransportPolicy: this.config.iceTransportPolicy ?? 'all',
+      ...(this.frameCrypto ? FrameCrypto.rtcConfig(this.frameCrypto.mode) : {}),
+    };
   }
 
   /** With a room secret, frames are encrypted; a browser that cannot do that cannot join. */

@@ -24,6 +24,8 @@ export const FIREFOX_PREFS = {
   // Headless Firefox here has no sound backend: without the mock, Web Audio stays suspended
   // and no speakers are listed.
   'media.cubeb.force_mock_context': true,
+  // The test TURN server (coturn) listens on 127.0.0.1, which Firefox's ICE skips by default.
+  'media.peerconnection.ice.loopback': true,
 };
 
 /** CHROMIUM_ARGS refusing camera and microphone permission (getUserMedia: NotAllowedError). */

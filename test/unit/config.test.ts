@@ -1,5 +1,5 @@
 import { expect } from '@open-wc/testing';
-import { parseIceServers, parseMaxParticipants } from '../../src/core/config.js';
+import { parseIceServers, parseIceTransportPolicy, parseMaxParticipants } from '../../src/core/config.js';
 import { parseBrokerUrl } from '../../src/core/broker.js';
 
 describe('attribute parsing', () => {
@@ -24,5 +24,14 @@ describe('attribute parsing', () => {
     expect(parseBrokerUrl('https://example.org/peerjs')).to.deep.equal({ host: 'example.org', port: 443, path: '/peerjs/', secure: true, key: 'peerjs' });
     expect(parseBrokerUrl('/peerjs', 'http://localhost:8080/x')).to.deep.equal({ host: 'localhost', port: 8080, path: '/peerjs/', secure: false, key: 'peerjs' });
     expect(() => parseBrokerUrl('ftp://x/')).to.throw(TypeError);
+  });
+
+  it('parses ice-transport-policy, and refuses relay without a TURN server', () => {
+    const turn = [{ urls: ['stun:s.example', 'turn:t.example'] }];
+    expect(parseIceTransportPolicy(null, [])).to.equal('all');
+    expect(parseIceTransportPolicy(' RELAY ', turn)).to.equal('relay');
+    expect(parseIceTransportPolicy('relay', [{ urls: 'stun:s.example' }])).to.equal(null);
+    expect(parseIceTransportPolicy('relay', [])).to.equal(null);
+    expect(parseIceTransportPolicy('none', turn)).to.equal(null);
   });
 });
