@@ -8,7 +8,6 @@
 import { TypedEventTarget } from './typed-event-target.js';
 import type { Bytes, PeerMessage } from './messages.js';
 import { MAX_KEY_ID } from './messages.js';
-import { Timers } from './timers.js';
 
 /** The frame-encryption engine the keys go to (FrameCrypto, or a fake in unit tests). */
 export interface FrameKeyEngine {
@@ -53,9 +52,8 @@ export class FrameKeys extends TypedEventTarget<FrameKeysEvents> {
   private current: Key;
   private pending: { key: Key; waiting: Set<string>; timer: ReturnType<typeof setTimeout> } | null = null;
   private readonly links = new Map<string, KeyLink>();
-  /** The newest key id each peer gave us. */
-  private readonly latest = new Map<string, number>();
-  private readonly timers = new Timers();
+  /** Per peer: the timer that drops its older keys. */
+  private readonly graceTimers = new Map<string, ReturnType<typeof setTimeout>>();
   private rotateTimer: ReturnType<typeof setTimeout> | undefined;
   private epochValue = 0;
 
@@ -88,7 +86,8 @@ export class FrameKeys extends TypedEventTarget<FrameKeysEvents> {
   /** A link closed: its keys are forgotten, and it is no longer waited for. */
   remove(link: KeyLink): void {
     this.links.delete(link.keyId);
-    this.latest.delete(link.keyId);
+    clearTimeout(this.graceTimers.get(link.keyId));
+    this.graceTimers.delete(link.keyId);
     this.engine.removeReceiveKeys(link.keyId);
     if (this.pending?.waiting.delete(link.keyId)) this.maybeSwitch();
   }
@@ -102,12 +101,15 @@ export class FrameKeys extends TypedEventTarget<FrameKeysEvents> {
     }
     this.engine.addReceiveKey(link.keyId, message.kid, message.key);
     link.send({ t: 'key-ack', kid: message.kid });
-    this.latest.set(link.keyId, message.kid);
     // Older keys of this peer stay a while for frames already on their way, then go.
-    this.timers.later(OLD_KEY_GRACE_MS, () => {
-      const latest = this.latest.get(link.keyId);
-      if (latest !== undefined && this.links.has(link.keyId)) this.engine.removeReceiveKeys(link.keyId, latest);
-    });
+    clearTimeout(this.graceTimers.get(link.keyId));
+    this.graceTimers.set(
+      link.keyId,
+      setTimeout(() => {
+        this.graceTimers.delete(link.keyId);
+        this.engine.removeReceiveKeys(link.keyId, message.kid);
+      }, OLD_KEY_GRACE_MS),
+    );
   }
 
   /** Someone left: make a new key for those who stay (several departures at once share one). */
@@ -121,7 +123,8 @@ export class FrameKeys extends TypedEventTarget<FrameKeysEvents> {
     clearTimeout(this.rotateTimer);
     if (this.pending) clearTimeout(this.pending.timer);
     this.pending = null;
-    this.timers.clear();
+    for (const timer of this.graceTimers.values()) clearTimeout(timer);
+    this.graceTimers.clear();
     this.links.clear();
   }
 

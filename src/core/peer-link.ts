@@ -94,6 +94,10 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
   private heartbeat: ReturnType<typeof setInterval> | undefined;
   /** When anything last came from the peer. */
   private lastHeard = 0;
+  /** When our heartbeat last ran. */
+  private lastBeat = 0;
+  /** The newest RTP arrival time seen at the last beat. */
+  private lastRtp = 0;
   /** A random id for this link, under which the peer's frame keys are kept. */
   readonly keyId = crypto.randomUUID();
   private readonly verifier: LinkVerifier;
@@ -328,7 +332,7 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
     pc.addEventListener('connectionstatechange', this.onConnectionState);
     pc.addEventListener('signalingstatechange', this.onSignalingState);
     this.verifier.start(pc);
-    this.lastHeard = Date.now();
+    this.lastHeard = this.lastBeat = Date.now();
     this.heartbeat = setInterval(() => this.beat(), HEARTBEAT_MS);
     if (this.verified) this.emit('open', undefined);
     if (this.outgoing) {
@@ -342,14 +346,36 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
     }
   }
 
-  /** Says we are alive, and gives up on a peer that has been silent too long. */
+  /**
+   * Says we are alive, and gives up on a peer that has been silent too long: no message and no
+   * media packet (gone without a goodbye: the room reports it lost).
+   */
   private beat(): void {
-    // Gone without a goodbye: the room reports the peer as lost.
-    if (Date.now() - this.lastHeard > HEARTBEAT_TIMEOUT_MS) {
+    const now = Date.now();
+    // Media packets are counted off the main thread, so they show a peer alive even while our
+    // own page is too busy to read its messages in time.
+    const rtp = this.lastRtpTimestamp();
+    if (rtp !== this.lastRtp) {
+      this.lastRtp = rtp;
+      this.lastHeard = now;
+    }
+    // After a stall of our own (a busy main thread), the peer's messages may still wait in the
+    // event queue: judge on the next beat, once they are read.
+    const stalled = now - this.lastBeat > 2 * HEARTBEAT_MS;
+    this.lastBeat = now;
+    if (!stalled && now - this.lastHeard > HEARTBEAT_TIMEOUT_MS) {
       this.close();
       return;
     }
     this.send({ t: 'hb' });
+  }
+
+  /** When the newest RTP packet from the peer arrived (in the browser's own time base), or 0. */
+  private lastRtpTimestamp(): number {
+    let latest = 0;
+    for (const receiver of this.pc?.getReceivers() ?? [])
+      for (const source of receiver.getSynchronizationSources?.() ?? []) latest = Math.max(latest, source.timestamp);
+    return latest;
   }
 
   /** The peer proved it knows the room secret: now it gets our media, and we show its. */
