@@ -379,7 +379,8 @@ export class VideoRoomElement extends LitElement {
   override updated(): void {
     this.playRemoteAudio();
     this.applySink();
-    const wantsMeter = this.state !== 'joined' || this.settingsOpen;
+    // The meter shows in the pre-join panel and the settings, and only while there is a microphone.
+    const wantsMeter = (this.state !== 'joined' || this.settingsOpen) && !!this.mediaCtl.media.stream;
     if (wantsMeter) this.startLevelMeter();
     else this.stopLevelMeter();
   }

@@ -15,6 +15,8 @@ export const CHROMIUM_ARGS = [
   '--disable-background-timer-throttling',
   '--disable-renderer-backgrounding',
   '--disable-backgrounding-occluded-windows',
+  // gc() for the leak test's heap measurements.
+  '--js-flags=--expose-gc',
 ];
 
 export const FIREFOX_PREFS = {
