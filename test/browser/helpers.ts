@@ -3,6 +3,7 @@
  * conditions with a timeout, and reading decoded frames.
  */
 import { fixture, html } from '@open-wc/testing';
+import { executeServerCommand } from '@web/test-runner-commands';
 import '../../src/video-room.js';
 import type { VideoRoomElement } from '../../src/video-room.component.js';
 import type { RoomController } from '../../src/controllers/room-controller.js';
@@ -143,4 +144,9 @@ export function nextEvent<T>(target: EventTarget, type: string, timeout = 30_000
       { once: true },
     );
   });
+}
+
+/** Runs an action of the participants plugin (a participant in another browser process). */
+export function participant<T>(action: string, payload: object = {}): Promise<T> {
+  return executeServerCommand<T, object>('vr-participant', { action, ...payload });
 }

@@ -6,14 +6,13 @@
  * without one shows two different short codes.
  */
 import { expect, fixture, html } from '@open-wc/testing';
-import { executeServerCommand } from '@web/test-runner-commands';
 import { Peer, type MediaConnection } from 'peerjs';
 import '../../src/video-room.js';
 import type { VideoRoomElement } from '../../src/video-room.component.js';
 import { ERROR_CODES, EVENTS } from '../../src/constants.js';
 import type { RoomController } from '../../src/controllers/room-controller.js';
 import { rendezvousIds } from '../../src/core/room-id.js';
-import { decodedFrames, peerConnections, tileFrames, uniqueRoom, waitFor, waitForFullMeshMedia } from './helpers.js';
+import { decodedFrames, participant, peerConnections, tileFrames, uniqueRoom, waitFor, waitForFullMeshMedia } from './helpers.js';
 import { diversionLog, fingerprints, startAttacker, videoCounter, type Attacker, type InterceptStats } from './mitm-attacker.js';
 
 const isFirefox = navigator.userAgent.includes('Firefox');
@@ -22,9 +21,6 @@ const MITM = (window as unknown as { __VR_TEST__: { mitmServer: string } }).__VR
 /** Frames that must decode, beyond those already decoded when media first showed up. */
 const FRAMES = 20;
 
-function participant<T>(action: string, payload: object = {}): Promise<T> {
-  return executeServerCommand<T, object>('vr-participant', { action, ...payload }) as Promise<T>;
-}
 
 /**
  * Waits until `read` gives a positive count, then until it has grown by `by` more.

@@ -3,19 +3,15 @@
  * receive-only; a Chromium participant shares its screen with the pages here.
  */
 import { expect } from '@open-wc/testing';
-import { executeServerCommand } from '@web/test-runner-commands';
 import { ERROR_CODES, EVENTS } from '../../src/constants.js';
 import type { VideoRoomElement } from '../../src/video-room.component.js';
-import { audioSamples, mountRooms, nextEvent, presentedFrames, uniqueRoom, waitFor } from './helpers.js';
+import { audioSamples, mountRooms, nextEvent, participant, presentedFrames, uniqueRoom, waitFor } from './helpers.js';
 
 type Who = { local: boolean; id: string; name: string };
 
 /** Participant handles opened by the current test; closed after it. */
 let handles: string[] = [];
 
-function participant<T>(action: string, payload: object = {}): Promise<T> {
-  return executeServerCommand<T, object>('vr-participant', { action, ...payload });
-}
 
 async function joinParticipant(browser: string, room: string, name: string): Promise<string> {
   const handle = await participant<string>('join', { browser, room, name });

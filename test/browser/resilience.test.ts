@@ -3,16 +3,12 @@
  * goes out) or has its browser killed (nothing goes out), and everyone else notices in time.
  */
 import { expect } from '@open-wc/testing';
-import { executeServerCommand } from '@web/test-runner-commands';
 import { EVENTS } from '../../src/constants.js';
-import { mountRooms, nextEvent, tileFrames, uniqueRoom, waitFor, waitForFullMeshMedia } from './helpers.js';
+import { mountRooms, nextEvent, participant, tileFrames, uniqueRoom, waitFor, waitForFullMeshMedia } from './helpers.js';
 import type { VideoRoomElement } from '../../src/video-room.component.js';
 
 const browser = navigator.userAgent.includes('Firefox') ? 'firefox' : 'chromium';
 
-function participant<T>(action: string, payload: object = {}): Promise<T> {
-  return executeServerCommand<T, object>('vr-participant', { action, ...payload }) as Promise<T>;
-}
 
 /** This page's element and a remote participant (same engine, another process) in one call. */
 async function callWithRemote(): Promise<{ el: VideoRoomElement; remote: string }> {
