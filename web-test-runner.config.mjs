@@ -10,6 +10,7 @@ import { participantsPlugin, CHROMIUM_ARGS, FIREFOX_PREFS } from './test/plugins
 import { brokerLogPlugin } from './test/plugins/broker-log.mjs';
 import { startTurn } from './test/plugins/turn.mjs';
 import { startMitmBroker, mitmBrokerPlugin } from './test/plugins/mitm-broker.mjs';
+import { spareBrokersPlugin } from './test/plugins/spare-brokers.mjs';
 
 const commonjs = fromRollup(rollupCommonjs);
 const server = await startServer({ port: 0, host: '127.0.0.1' });
@@ -50,6 +51,7 @@ export default {
     participantsPlugin({ serverUrl: server.url }),
     brokerLogPlugin(server.peerServer),
     mitmBrokerPlugin(mitm),
+    spareBrokersPlugin(),
   ],
   testRunnerHtml: (testFramework) => `<!doctype html>
     <html lang="en"><body>

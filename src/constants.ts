@@ -17,6 +17,7 @@ export const EVENTS = {
   activeSpeaker: 'vr-active-speaker',
   peerVerified: 'vr-peer-verified',
   peerVerificationFailed: 'vr-peer-verification-failed',
+  brokerChange: 'vr-broker-change',
   error: 'vr-error',
 } as const;
 
@@ -46,7 +47,7 @@ export const ERROR_CODE_DOCS = {
   'invalid-ice-servers': '`ice-servers` is not a JSON array of RTCIceServer objects (stun:/turn: URLs).',
   'invalid-ice-transport-policy': '`ice-transport-policy` is not `all` or `relay`, or is `relay` without a `turn:`/`turns:` server in `ice-servers`.',
   'invalid-max-participants': '`max-participants` is not a whole number from 2 to 64.',
-  'invalid-server': '`server` is not an http(s) or ws(s) URL.',
+  'invalid-server': '`server` is not an http(s) or ws(s) URL, or a comma-separated list of them.',
   'invalid-video-quality': '`video-quality` is not `low`, `medium` or `high`; `medium` is used.',
   'invalid-facing-mode': '`facing-mode` is not `user` or `environment`; it is ignored.',
   'invalid-max-upstream-kbps': '`max-upstream-kbps` is not a whole number from 200 to 100000; the default (2500) is used.',

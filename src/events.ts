@@ -43,6 +43,7 @@ export interface VideoRoomEventMap {
   [EVENTS.activeSpeaker]: CustomEvent<Who>;
   [EVENTS.peerVerified]: CustomEvent<{ participant: ParticipantInfo; method: 'secret' | 'sas' }>;
   [EVENTS.peerVerificationFailed]: CustomEvent<{ code: ErrorCode; message: string; id: string; name: string; reason: string }>;
+  [EVENTS.brokerChange]: CustomEvent<{ connected: boolean; server: string }>;
   [EVENTS.error]: CustomEvent<{ code: ErrorCode; message: string }>;
 }
 

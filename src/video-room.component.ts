@@ -8,7 +8,7 @@ import { RoomController } from './controllers/room-controller.js';
 import { SpeakerController } from './controllers/speaker-controller.js';
 import { MediaError } from './core/local-media.js';
 import { RoomError, type Participant } from './core/room.js';
-import { parseBrokerUrl, type BrokerConfig } from './core/broker.js';
+import { parseBrokerUrls, type BrokerConfig } from './core/broker.js';
 import { parseIceServers, parseIceTransportPolicy, parseMaxParticipants } from './core/config.js';
 import { parseFacingMode, parseVideoQuality, DEFAULT_VIDEO_QUALITY, type VideoQuality, type FacingMode } from './core/quality.js';
 import { parseMaxUpstreamKbps, DEFAULT_MAX_UPSTREAM_KBPS } from './core/bandwidth.js';
@@ -73,6 +73,7 @@ function initials(name: string): string {
  * @fires vr-active-speaker - The active speaker changed (debounced; `local: true` when it is this participant); `detail: { local, id, name }`.
  * @fires vr-peer-verified - A participant is verified: at once by the room secret (`method: 'secret'`), or when a person confirms the short code (`'sas'`); `detail: { participant, method }`.
  * @fires vr-peer-verification-failed - A connection failed verification (wrong or missing proof of the secret, or a code marked as not matching) and was closed; `detail: { code: 'e2ee-mitm-suspected', message, id, name, reason }`. A `vr-error` with the same code follows.
+ * @fires vr-broker-change - The PeerServer was lost mid-call (`connected: false`: the call goes on, newcomers cannot join until it is back) or is reached again, perhaps the next one of `server`'s list (`connected: true`); `detail: { connected, server }`.
  * @fires vr-error - Something failed; `detail: { code, message }` with a code from the README's list.
  *
  * @csspart room - The outer container.
@@ -133,11 +134,12 @@ export class VideoRoomElement extends LitElement {
     secret: { attribute: false },
     verifying: { state: true, attribute: false },
     shownInvite: { state: true, attribute: false },
+    offBroker: { state: true, attribute: false },
   };
 
   /** Name of the room to join; everyone with the same room name meets. */
   declare room: string;
-  /** URL of the PeerServer (default: the origin that served the script, path `/peerjs`). */
+  /** URL of the PeerServer, or a comma-separated list to fall back along (default: the origin that served the script, path `/peerjs`). */
   declare server: string | null;
   /** This participant's display name (the pre-join field starts with it). */
   declare name: string;
@@ -174,6 +176,8 @@ export class VideoRoomElement extends LitElement {
   private declare verifying: string | null;
   /** An invite link the clipboard refused, shown for copying by hand. */
   private declare shownInvite: string | null;
+  /** In a call whose broker is lost, until it is reached again. */
+  private declare offBroker: boolean;
   /** The secret of the current call (null: none). */
   private callSecret: string | null = null;
 
@@ -212,6 +216,7 @@ export class VideoRoomElement extends LitElement {
     this.secret = null;
     this.verifying = null;
     this.shownInvite = null;
+    this.offBroker = false;
     let previous: RoomState = 'idle';
     this.mediaCtl = new MediaController(this, {
       'media:stream': ({ stream }) => {
@@ -280,6 +285,10 @@ export class VideoRoomElement extends LitElement {
             : `The connection to ${who} could not be verified, so it was closed: someone may be listening in.`;
         fire(this, EVENTS.peerVerificationFailed, { code: ERROR_CODES.e2eeMitmSuspected, message, id, name, reason });
         this.fail(ERROR_CODES.e2eeMitmSuspected, message);
+      },
+      broker: ({ connected, server }) => {
+        this.offBroker = !connected;
+        fire(this, EVENTS.brokerChange, { connected, server });
       },
       error: ({ code, message }) => this.fail(code, message),
     });
@@ -389,6 +398,7 @@ export class VideoRoomElement extends LitElement {
   async join(): Promise<void> {
     if (this.state === 'joining' || this.state === 'joined') return;
     this.message = '';
+    this.offBroker = false;
     const config = this.readConfig();
     if (!config) return;
     const secret = this.readSecret();
@@ -399,7 +409,7 @@ export class VideoRoomElement extends LitElement {
     const capture = this.captureForCall();
     const joining = this.roomCtl.join({
       room: config.room,
-      broker: config.broker,
+      brokers: config.brokers,
       iceServers: config.iceServers,
       iceTransportPolicy: config.iceTransportPolicy,
       maxParticipants: config.maxParticipants,
@@ -645,7 +655,7 @@ export class VideoRoomElement extends LitElement {
   /** Validates the attributes for a join; fires `vr-error` and returns null when one is bad. */
   private readConfig(): {
     room: string;
-    broker: BrokerConfig;
+    brokers: BrokerConfig[];
     iceServers: RTCIceServer[];
     iceTransportPolicy: RTCIceTransportPolicy;
     maxParticipants: number;
@@ -670,18 +680,18 @@ export class VideoRoomElement extends LitElement {
       this.fail(ERROR_CODES.invalidMaxParticipants, 'max-participants must be a whole number of at least 2.');
       return null;
     }
-    let broker: BrokerConfig;
+    let brokers: BrokerConfig[];
     try {
-      broker = parseBrokerUrl(this.server || DEFAULT_SERVER, location.href);
+      brokers = parseBrokerUrls(this.server || DEFAULT_SERVER, location.href);
     } catch {
-      this.fail(ERROR_CODES.invalidServer, 'The server attribute is not an http(s) or ws(s) URL.');
+      this.fail(ERROR_CODES.invalidServer, 'The server attribute is not an http(s) or ws(s) URL, or a comma-separated list of them.');
       return null;
     }
     if (typeof RTCPeerConnection === 'undefined') {
       this.fail(ERROR_CODES.webrtcUnsupported, 'This browser cannot make video calls.');
       return null;
     }
-    return { room, broker, iceServers, iceTransportPolicy, maxParticipants };
+    return { room, brokers, iceServers, iceTransportPolicy, maxParticipants };
   }
 
   /** Captures media for the preview or a call; a failure is reported and the call goes on receive-only. */
@@ -946,8 +956,9 @@ export class VideoRoomElement extends LitElement {
     const inCall = state === 'joined' || (state === 'joining' && this.autojoin);
     const people = (this.roomCtl.room?.participants.length ?? 0) + 1;
     const encryption = this.verification === 'secret' ? ' · end-to-end encrypted with the room secret' : '';
+    const broker = this.offBroker ? ' · reconnecting to the server (the call goes on; newcomers can join once it is back)' : '';
     const status =
-      state === 'joined' ? `${STATUS_TEXT.joined} · ${people} ${people === 1 ? 'person' : 'people'}${encryption}` : STATUS_TEXT[state];
+      state === 'joined' ? `${STATUS_TEXT.joined} · ${people} ${people === 1 ? 'person' : 'people'}${encryption}${broker}` : STATUS_TEXT[state];
     return html`<div class="room" part="room" data-state=${state}>
       ${inCall ? this.renderCall() : this.renderPrejoin()}
       <div class="status" part="status" role="status" aria-live="polite">

@@ -49,6 +49,7 @@ export class RoomController implements ReactiveController {
       subscribe('peer-verified'),
       subscribe('peer-code'),
       subscribe('verification-failed'),
+      subscribe('broker'),
       subscribe('error'),
     ];
     return room.join();

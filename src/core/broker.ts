@@ -15,6 +15,20 @@ export interface BrokerConfig {
 /** How long to wait for the broker to accept an id before giving up. */
 export const BROKER_OPEN_TIMEOUT_MS = 10_000;
 
+/** The first wait before trying a lost broker again; it doubles with each failure. */
+export const BROKER_RETRY_MIN_MS = 1_000;
+/** The longest wait between tries. */
+export const BROKER_RETRY_MAX_MS = 30_000;
+
+/**
+ * How long to wait before the next try after `failures` failed ones: exponential, capped, with
+ * ±25 % jitter so that a room's members do not all come back to a restarted broker at once.
+ */
+export function backoffDelay(failures: number, random: () => number = Math.random): number {
+  const base = Math.min(BROKER_RETRY_MAX_MS, BROKER_RETRY_MIN_MS * 2 ** Math.max(0, failures));
+  return Math.round(base * (0.75 + 0.5 * random()));
+}
+
 /**
  * Parses a PeerServer URL (`https://host:port/peerjs`, or ws/wss) into PeerJS options.
  * Throws a TypeError for anything else.
@@ -28,16 +42,36 @@ export function parseBrokerUrl(value: string, base?: string): BrokerConfig {
   return { host: url.hostname, port, path, secure, key: 'peerjs' };
 }
 
+/**
+ * Parses `server`: one PeerServer URL or a comma-separated list of them, in order of preference.
+ * Throws a TypeError if any is not a URL PeerJS can use, or the list is empty.
+ */
+export function parseBrokerUrls(value: string, base?: string): BrokerConfig[] {
+  const brokers = value
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '')
+    .map((part) => parseBrokerUrl(part, base));
+  if (brokers.length === 0) throw new TypeError('no server');
+  return brokers;
+}
+
+/** A broker's URL, for messages and events. */
+export function brokerUrl(broker: BrokerConfig): string {
+  return `${broker.secure ? 'https' : 'http'}://${broker.host}:${broker.port}${broker.path}`;
+}
+
 /** Result of trying to take an id on the broker. */
 export type OpenResult = { peer: Peer } | { taken: true };
 
 /**
  * Opens a Peer under `id`. Resolves with the open peer, or `{ taken: true }` when the broker
  * says another client holds the id (PeerJS `unavailable-id`). Rejects when the broker cannot be
- * reached.
+ * reached. With the `token` of an earlier Peer, the broker hands its id over to this one (a
+ * reconnect while the broker still holds the old socket).
  */
-export function openPeer(id: string, broker: BrokerConfig, config: RTCConfiguration): Promise<OpenResult> {
-  const options: PeerOptions = { ...broker, config, debug: 0 };
+export function openPeer(id: string, broker: BrokerConfig, config: RTCConfiguration, token?: string): Promise<OpenResult> {
+  const options: PeerOptions = { ...broker, config, debug: 0, ...(token ? { token } : {}) };
   const peer = new Peer(id, options);
   return new Promise<OpenResult>((resolve, reject) => {
     const done = () => {

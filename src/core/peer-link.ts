@@ -41,6 +41,8 @@ export const HEARTBEAT_MS = 1_000;
  * channel whose far end vanished never closes by itself.
  */
 export const HEARTBEAT_TIMEOUT_MS = 6_000;
+/** Silence for this long is worth a look (is the peer still on the broker?), not yet a verdict. */
+export const SILENT_MS = 2_500;
 
 /** Most messages held while a link is being verified; a peer sending more is dropped. */
 const MAX_HELD_MESSAGES = 64;
@@ -59,6 +61,8 @@ export interface PeerLinkEvents {
   track: { track: MediaStreamTrack; screen: boolean };
   /** A message failed validation. */
   invalid: { count: number };
+  /** Nothing has come from the peer for SILENT_MS (once per silence): it may be gone. */
+  silent: undefined;
   /**
    * The link is gone. `bye`: the peer said goodbye first; `closedByPeer`: the peer closed the
    * channel; `failed`: the connection failed.
@@ -98,6 +102,8 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
   private lastBeat = 0;
   /** The newest RTP arrival time seen at the last beat. */
   private lastRtp = 0;
+  /** Whether the current silence was reported. */
+  private silenceReported = false;
   /** A random id for this link, under which the peer's frame keys are kept. */
   readonly keyId = crypto.randomUUID();
   private readonly verifier: LinkVerifier;
@@ -363,9 +369,15 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
     // event queue: judge on the next beat, once they are read.
     const stalled = now - this.lastBeat > 2 * HEARTBEAT_MS;
     this.lastBeat = now;
-    if (!stalled && now - this.lastHeard > HEARTBEAT_TIMEOUT_MS) {
+    const silence = now - this.lastHeard;
+    if (!stalled && silence > HEARTBEAT_TIMEOUT_MS) {
       this.close();
       return;
+    }
+    if (silence <= SILENT_MS) this.silenceReported = false;
+    else if (!stalled && !this.silenceReported) {
+      this.silenceReported = true;
+      this.emit('silent', undefined);
     }
     this.send({ t: 'hb' });
   }

@@ -20,7 +20,7 @@ import { FrameCrypto, pinCodecsForE2EE, type FrameCryptoStats } from './frame-cr
 import type { PeerMessage, PeerState, RosterEntry } from './messages.js';
 import { newcomers, preferNewConnection, shouldDial } from './roster.js';
 import { randomParticipantId, rendezvousIds } from './room-id.js';
-import { openPeer, type BrokerConfig } from './broker.js';
+import { backoffDelay, brokerUrl, openPeer, type BrokerConfig } from './broker.js';
 import { allocateUpstream, DEFAULT_MAX_UPSTREAM_KBPS, type UpstreamCaps } from './bandwidth.js';
 import { DEFAULT_VIDEO_QUALITY, type VideoQuality } from './quality.js';
 import { ERROR_CODES, type ErrorCode, type RoomState } from '../constants.js';
@@ -53,7 +53,8 @@ export type VerificationMethod = 'secret' | 'sas';
 /** What a room needs to join. */
 export interface RoomConfig {
   room: string;
-  broker: BrokerConfig;
+  /** The PeerServers to use, in order of preference: the room lives on the first that answers. */
+  brokers: BrokerConfig[];
   iceServers: RTCIceServer[];
   /** `relay`: connect through TURN only. */
   iceTransportPolicy?: RTCIceTransportPolicy;
@@ -95,6 +96,11 @@ export interface RoomEvents {
   'verification-failed': { id: string; name: string; reason: VerificationFailure | 'rejected' };
   /** We now encrypt with a new frame key (a participant left). */
   'key-epoch': { epoch: number };
+  /**
+   * We lost the broker (the call goes on; newcomers cannot find us until it is back), or are on
+   * one again. `server` is the broker's URL.
+   */
+  broker: { connected: boolean; server: string };
   error: { code: ErrorCode; message: string };
 }
 
@@ -112,6 +118,8 @@ export class RoomError extends Error {
 // reported sooner by the broker's EXPIRE (PeerJS peer-unavailable, after 5 s).
 const DIAL_TIMEOUT_MS = 15_000;
 const RENDEZVOUS_DIAL_TIMEOUT_MS = 15_000;
+/** A rendezvous dial whose channel has not opened by then is doubled (see dialRendezvous). */
+const RENDEZVOUS_REDIAL_MS = 4_000;
 /** A participant gossiped to us that should have dialed us but has not, gets dialed after this. */
 const DIAL_FALLBACK_MS = 4_000;
 const RENDEZVOUS_CHECK_MS = 5_000;
@@ -138,6 +146,17 @@ export class Room extends TypedEventTarget<RoomEvents> {
   private readonly dialBackoff = new Map<string, { failures: number; until: number }>();
   private readonly timers = new Timers();
   private rendezvousCheck: ReturnType<typeof setInterval> | null = null;
+  /** The broker we are on: an index into `config.brokers`. */
+  private brokerIndex = 0;
+  /** Proves to a broker that a new Peer under one of our ids is us (it then replaces the old socket). */
+  private readonly brokerToken = randomParticipantId();
+  /** While our own id is off the broker: trying again, with backoff. */
+  private reconnecting = false;
+  private brokerFailures = 0;
+  /** On a fallback broker: when to look at the preferred ones again. */
+  private probeAt = 0;
+  private probeFailures = 0;
+  private probing = false;
   private claiming = false;
   private tearingDown = false;
   /** Participants that say they hold the rendezvous id. */
@@ -242,6 +261,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
   /** Joins the room; resolves once in it, rejects with a RoomError. */
   async join(): Promise<void> {
     if (this.stateValue !== 'idle') throw new Error('a Room joins once; create a new one');
+    if (this.config.brokers.length === 0) throw new RoomError(ERROR_CODES.invalidServer, 'no PeerServer given');
     this.setState('joining');
     try {
       const secret = this.config.secret ?? null;
@@ -249,16 +269,9 @@ export class Room extends TypedEventTarget<RoomEvents> {
       [this.rendezvousId] = this.config.rendezvousIdsOverride ?? (await rendezvousIds(this.config.room, secret));
       if (secret) this.authKey = await deriveAuthKey(this.config.room, secret);
       const deadline = Date.now() + (this.config.joinTimeoutMs ?? 30_000);
-      // Our own id and the rendezvous claim go to the broker at the same time.
-      const [own, claim] = await Promise.allSettled([this.openOwnPeer(), this.tryClaim()]);
-      if (own.status === 'rejected') throw own.reason;
-      if (!this.isJoining()) {
-        own.value.destroy();
-        return;
-      }
-      this.peer = own.value;
-      if (claim.status === 'rejected') throw claim.reason;
-      let joined = claim.value;
+      const first = await this.openFirstBroker();
+      if (!first) return;
+      let joined = first.claimed;
       while (!joined) {
         if (!this.isJoining()) return;
         if (Date.now() > deadline) throw new RoomError(ERROR_CODES.joinTimeout, 'the room did not answer in time');
@@ -374,16 +387,14 @@ export class Room extends TypedEventTarget<RoomEvents> {
     };
   }
 
-  private async openOwnPeer(): Promise<Peer> {
-    const result = await openPeer(this.id, this.config.broker, this.rtcConfig);
+  private async openOwnPeer(broker: BrokerConfig): Promise<Peer> {
+    const result = await openPeer(this.id, broker, this.rtcConfig, this.brokerToken);
     // A random 128-bit id cannot be taken unless the broker is hostile; treat it as unreachable.
     if (!('peer' in result)) throw new RoomError(ERROR_CODES.brokerUnreachable, 'the broker refused our id');
     const peer = result.peer;
     peer.on('connection', (conn) => this.accept(conn));
-    peer.on('disconnected', () => {
-      // Established calls are peer to peer and go on; the broker is only needed by newcomers.
-      if (!this.tearingDown) setTimeout(() => !this.tearingDown && !peer.destroyed && peer.reconnect(), 1000);
-    });
+    // Established calls are peer to peer and go on; the broker is only needed by newcomers.
+    peer.on('disconnected', () => this.peer === peer && this.brokerLost());
     peer.on('error', (error) => {
       if (error.type === 'peer-unavailable') {
         const id = /(vr-[0-9a-f]{32})/.exec(error.message)?.[1];
@@ -393,10 +404,143 @@ export class Room extends TypedEventTarget<RoomEvents> {
     return peer;
   }
 
+  /**
+   * Opens our own id on the first broker that answers, in the order given, trying the
+   * rendezvous id there at the same time. Resolves null if the join was abandoned meanwhile;
+   * rejects when no broker answers.
+   */
+  private async openFirstBroker(): Promise<{ claimed: boolean } | null> {
+    let lastError: unknown;
+    for (const [index, broker] of this.config.brokers.entries()) {
+      this.brokerIndex = index;
+      const [own, claim] = await Promise.allSettled([this.openOwnPeer(broker), this.tryClaim()]);
+      if (own.status === 'rejected') {
+        lastError = own.reason;
+        if (this.rendezvousPeer) this.retireRendezvous(this.rendezvousPeer);
+        continue;
+      }
+      if (!this.isJoining()) {
+        own.value.destroy();
+        return null;
+      }
+      this.peer = own.value;
+      if (claim.status === 'rejected') throw claim.reason;
+      return { claimed: claim.value };
+    }
+    throw lastError;
+  }
+
+  private get broker(): BrokerConfig {
+    return this.config.brokers[this.brokerIndex] ?? this.config.brokers[0]!;
+  }
+
+  /** Whether our own id is on a broker (so we can dial, and be dialed by newcomers). */
+  private get onBroker(): boolean {
+    return !!this.peer && !this.peer.disconnected && !this.reconnecting;
+  }
+
+  /**
+   * Our own id fell off the broker (it restarted, or the network to it went). The calls go on
+   * peer to peer; we put our id back with exponential backoff, on the first broker of the list
+   * that answers. A new Peer each time, under the same id and token: PeerJS's own `reconnect()`
+   * has been seen to fail silently (peers/peerjs#1289).
+   */
+  private brokerLost(): void {
+    if (this.tearingDown || this.stateValue !== 'joined' || this.reconnecting) return;
+    this.reconnecting = true;
+    this.brokerFailures = 0;
+    this.emit('broker', { connected: false, server: brokerUrl(this.broker) });
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    this.timers.later(backoffDelay(this.brokerFailures), () => void this.reconnectBroker());
+  }
+
+  private async reconnectBroker(): Promise<void> {
+    if (this.stateValue !== 'joined' || this.tearingDown) return;
+    if (await this.moveToBroker(this.config.brokers.length)) {
+      this.reconnecting = false;
+      return;
+    }
+    this.brokerFailures++;
+    this.scheduleReconnect();
+  }
+
+  /**
+   * Puts our own id on the first broker, among the first `count` of the list, that answers, and
+   * moves there. Resolves whether one did.
+   */
+  private async moveToBroker(count: number): Promise<boolean> {
+    for (const [index, broker] of this.config.brokers.slice(0, count).entries()) {
+      const peer = await this.openOwnPeer(broker).catch(() => null);
+      if (this.stateValue !== 'joined' || this.tearingDown) {
+        peer?.destroy();
+        return false;
+      }
+      if (!peer) continue;
+      const old = this.peer;
+      this.peer = peer;
+      // The old Peer still carries the links made through it; it goes when they have all closed.
+      if (old) this.retirePeer(old);
+      if (index !== this.brokerIndex && this.rendezvousPeer) this.retireRendezvous(this.rendezvousPeer);
+      this.brokerIndex = index;
+      this.emit('broker', { connected: true, server: brokerUrl(broker) });
+      void this.ensureRendezvous();
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * On a fallback broker, every so often (with backoff) look whether a preferred one is back:
+   * joiners try the list in order, so the room must live on the first broker that answers.
+   */
+  private async probePreferredBrokers(): Promise<void> {
+    if (this.brokerIndex === 0 || this.probing || this.reconnecting || Date.now() < this.probeAt) return;
+    this.probing = true;
+    try {
+      if (await this.moveToBroker(this.brokerIndex)) this.probeFailures = 0;
+      // Every 4 s, then every 8 s (±25 %): a probe is one WebSocket, and the room should not
+      // stay split across brokers for long.
+      else this.probeAt = Date.now() + backoffDelay(Math.min(3, 2 + this.probeFailures++));
+    } finally {
+      this.probing = false;
+    }
+  }
+
+  /** A Peer we no longer use: off the broker now, destroyed once no link runs through it. */
+  private retirePeer(peer: Peer): void {
+    if (!peer.disconnected) peer.disconnect();
+    this.retiredPeers.push(peer);
+    this.pruneRetiredPeers();
+  }
+
+  /** Destroys retired Peers that carry no link any more. */
+  private pruneRetiredPeers(): void {
+    const live = new Set([...this.links.values(), ...this.pending].map((link) => link.conn.provider));
+    for (const [index, peer] of [...this.retiredPeers.entries()].reverse()) {
+      if (live.has(peer)) continue;
+      this.retiredPeers.splice(index, 1);
+      peer.destroy();
+    }
+  }
+
+  /** We no longer hold the rendezvous id (lost with the broker, or left on the old one). */
+  private retireRendezvous(peer: Peer): void {
+    if (this.rendezvousPeer !== peer) return;
+    this.rendezvousPeer = null;
+    // Not destroyed: that would close the links that joiners made through it.
+    this.retirePeer(peer);
+    // Tell the others, so that one of them takes the id again.
+    this.local.rendezvous = false;
+    this.announce();
+  }
+
   /** Tries to take the rendezvous id. Resolves true when we hold it. */
   private async tryClaim(): Promise<boolean> {
     if (this.rendezvousPeer) return true;
-    const result = await openPeer(this.rendezvousId, this.config.broker, this.rtcConfig);
+    const result = await openPeer(this.rendezvousId, this.broker, this.rtcConfig, this.brokerToken);
     if (!('peer' in result)) return false;
     if (this.stateValue !== 'joining' && this.stateValue !== 'joined') {
       result.peer.destroy();
@@ -405,15 +549,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
     const peer = result.peer;
     this.rendezvousPeer = peer;
     peer.on('connection', (conn) => this.accept(conn));
-    const lost = () => {
-      if (this.rendezvousPeer !== peer) return;
-      this.rendezvousPeer = null;
-      // Not destroyed: that would close the links that joiners made through it.
-      this.retiredPeers.push(peer);
-      // Tell the others, so that one of them takes the id again.
-      this.local.rendezvous = false;
-      this.announce();
-    };
+    const lost = () => this.retireRendezvous(peer);
     peer.on('disconnected', lost);
     peer.on('close', lost);
     this.local.rendezvous = true;
@@ -424,32 +560,53 @@ export class Room extends TypedEventTarget<RoomEvents> {
   /**
    * Dials the rendezvous id. Resolves true once its holder said hello (we are in the room),
    * false when nobody answered in time. Rejects with `room-full`.
+   *
+   * A holder that has just died may still have had its id when our offer went out: the broker
+   * passed the offer to a dead socket, and nobody will answer. Meanwhile the others may have
+   * taken the id. So if no channel opens within RENDEZVOUS_REDIAL_MS, the id is dialed once
+   * more, beside the first dial; whichever holder says hello first wins (a live holder dialed
+   * twice keeps one connection and closes the other).
    */
   private dialRendezvous(): Promise<boolean> {
     const peer = this.peer;
-    if (!peer) return Promise.resolve(false);
-    const link = this.startLink(peer.connect(this.rendezvousId, { serialization: 'raw', reliable: true }), true);
+    // A Peer off its broker cannot dial (PeerJS returns no connection).
+    if (!peer || peer.disconnected) return Promise.resolve(false);
     return new Promise<boolean>((resolve, reject) => {
-      const finish = (value: boolean | RoomError) => {
+      const links = new Set<PeerLink>();
+      const offs: (() => void)[] = [];
+      let done = false;
+      const finish = (value: boolean | RoomError, winner?: PeerLink) => {
+        if (done) return;
+        done = true;
         clearTimeout(timer);
-        offHello();
-        offClose();
+        clearTimeout(redial);
+        for (const off of offs) off();
+        for (const link of links) if (link !== winner) link.close();
         if (value instanceof RoomError) reject(value);
         else resolve(value);
       };
-      // Room.onMessage ran first: a hello it accepted has registered the link.
-      const offHello = link.on('message', (m) => m.t === 'hello' && finish(this.links.get(m.id) === link));
-      const offClose = link.on('close', () => {
-        if (this.refused.has(link)) finish(new RoomError(ERROR_CODES.roomFull, 'the room is full'));
-        // A holder that failed (or never finished) verification is dialed again, but not in a
-        // tight loop. (Not a cleared timer: a leave meanwhile must still end the join loop.)
-        else if (this.unverified.has(link) || (this.authKey && !link.isVerified)) setTimeout(() => finish(false), VERIFY_RETRY_MS);
-        else finish(false);
-      });
-      const timer = setTimeout(() => {
-        link.close();
-        finish(false);
-      }, RENDEZVOUS_DIAL_TIMEOUT_MS);
+      const attempt = () => {
+        if (peer.disconnected) return;
+        const link = this.startLink(peer.connect(this.rendezvousId, { serialization: 'raw', reliable: true }), true);
+        links.add(link);
+        // Room.onMessage ran first: a hello it accepted has registered the link.
+        offs.push(link.on('message', (m) => m.t === 'hello' && this.links.get(m.id) === link && finish(true, link)));
+        offs.push(
+          link.on('close', () => {
+            links.delete(link);
+            if (done) return;
+            if (this.refused.has(link)) finish(new RoomError(ERROR_CODES.roomFull, 'the room is full'));
+            else if (links.size > 0) return;
+            // A holder that failed (or never finished) verification is dialed again, but not in a
+            // tight loop. (Not a cleared timer: a leave meanwhile must still end the join loop.)
+            else if (this.unverified.has(link) || (this.authKey && !link.isVerified)) setTimeout(() => finish(false), VERIFY_RETRY_MS);
+            else finish(false);
+          }),
+        );
+      };
+      attempt();
+      const redial = setTimeout(() => [...links].some((link) => link.open) || attempt(), RENDEZVOUS_REDIAL_MS);
+      const timer = setTimeout(() => finish(false), RENDEZVOUS_DIAL_TIMEOUT_MS);
     });
   }
 
@@ -458,13 +615,14 @@ export class Room extends TypedEventTarget<RoomEvents> {
    * that a dial lost to a timeout or a crossed connection is tried again (anti-entropy).
    */
   private tick(): void {
+    void this.probePreferredBrokers();
     void this.ensureRendezvous();
     if (this.people.size > 0) this.gossip();
   }
 
   /** Makes sure the room has a rendezvous holder we are linked to; takes the id if it is free. */
   private async ensureRendezvous(): Promise<void> {
-    if (this.stateValue !== 'joined' || this.claiming || this.rendezvousPeer) return;
+    if (this.stateValue !== 'joined' || this.claiming || this.rendezvousPeer || !this.onBroker) return;
     if (this.linkedToRendezvous()) return;
     this.claiming = true;
     try {
@@ -473,6 +631,24 @@ export class Room extends TypedEventTarget<RoomEvents> {
         await this.dialRendezvous();
     } catch {
       // A full room or a broker hiccup: the next check tries again.
+    } finally {
+      this.claiming = false;
+    }
+  }
+
+  /**
+   * The rendezvous holder went quiet. If it died, the broker has freed its id (a killed browser's
+   * socket closes at once) while our link to it waits for the heartbeat: take the id now, or
+   * dial whoever took it, perhaps a newcomer that found the room empty. A holder that is only
+   * slow still holds its id, and our dial to it is dropped as a duplicate.
+   */
+  private async holderSilent(): Promise<void> {
+    if (this.stateValue !== 'joined' || this.claiming || this.rendezvousPeer || !this.onBroker) return;
+    this.claiming = true;
+    try {
+      if (!(await this.tryClaim())) await this.dialRendezvous();
+    } catch {
+      // A full room or a broker hiccup: the heartbeat and the next check take over.
     } finally {
       this.claiming = false;
     }
@@ -502,7 +678,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
 
   private dial(id: string): void {
     const peer = this.peer;
-    if (!peer || this.tearingDown || this.dialing.has(id) || this.links.has(id) || this.departed.has(id)) return;
+    if (!peer || peer.disconnected || this.tearingDown || this.dialing.has(id) || this.links.has(id) || this.departed.has(id)) return;
     if ((this.dialBackoff.get(id)?.until ?? 0) > Date.now()) return;
     this.dialing.add(id);
     const link = this.startLink(peer.connect(id, { serialization: 'raw', reliable: true }), true);
@@ -539,6 +715,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
       else if (!link.remoteId) this.earlyTracks.set(link, [...(this.earlyTracks.get(link) ?? []), track]);
     });
     link.on('invalid', ({ count }) => count >= MAX_INVALID_MESSAGES && link.close());
+    link.on('silent', () => link.remoteId && this.remoteRendezvous.has(link.remoteId) && void this.holderSilent());
     // With a secret, 'open' means verified: the peer gets our frame key.
     link.on('open', () => this.frameKeys?.add(link));
     link.on('code', ({ code }) => {
@@ -619,6 +796,11 @@ export class Room extends TypedEventTarget<RoomEvents> {
       return;
     }
     const existing = this.links.get(hello.id);
+    // A rendezvous dial that reached a holder we are already linked to: the link we have stays.
+    if (existing && viaRendezvous) {
+      link.close();
+      return;
+    }
     if (existing) {
       const existingDialer = existing.outgoing ? this.id : hello.id;
       const newDialer = link.outgoing ? this.id : hello.id;
@@ -719,6 +901,8 @@ export class Room extends TypedEventTarget<RoomEvents> {
     this.earlyTracks.delete(link);
     this.frameKeys?.remove(link);
     if (this.tearingDown) return;
+    // Once the room has forgotten this link, a retired Peer it ran through may go.
+    queueMicrotask(() => !this.tearingDown && this.pruneRetiredPeers());
     const id = link.remoteId;
     if (!id || this.links.get(id) !== link) {
       if (!link.remoteId && link.outgoing) this.noteDialFailed(link.conn.peer);

@@ -197,7 +197,7 @@ describe('end-to-end encryption', () => {
     const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: true });
     const intruder = new Room({
       room,
-      broker: parseBrokerUrl(SERVER),
+      brokers: [parseBrokerUrl(SERVER)],
       iceServers: [],
       maxParticipants: 8,
       name: 'Intruder',

@@ -58,4 +58,29 @@ describe('leaving and crashing', function () {
     expect(el.participants).to.deep.equal([]);
     el.leave();
   });
+
+  it('when the rendezvous holder is killed, a newcomer gets into the room within 15 s, and the room does not split', async () => {
+    const room = uniqueRoom('rendezvous-loss');
+    await waitFor(() => participant('launch', { browser }).then(() => true, () => false), `the remote ${browser} started`, 90_000);
+    // The remote joins an empty room first, so it holds the rendezvous id.
+    const holder = await participant<string>('join', { browser, room, name: 'Holder' });
+    await waitFor(async () => (await participant<{ state: string }>('state', { handle: holder })).state === 'joined', 'the holder in the room');
+    const [b, c, newcomer] = await mountRooms(3, room);
+    await b!.join();
+    await c!.join();
+    await waitForFullMeshMedia([b!, c!], 5, 60_000, 2);
+
+    // It dies without a word, and a newcomer arrives at that very moment.
+    const killed = performance.now();
+    await participant('crash', { handle: holder });
+    await newcomer!.join();
+    await waitForFullMeshMedia([b!, c!, newcomer!], 5, 30_000);
+    const ms = performance.now() - killed;
+    console.log(`rendezvous holder killed: the newcomer was in the full mesh after ${Math.round(ms)} ms`);
+    expect(ms).to.be.below(15_000);
+    // One room: each sees exactly the two others, and the holder is gone everywhere.
+    for (const el of [b!, c!, newcomer!])
+      expect(el.participants.map((p) => p.name).sort()).to.deep.equal(['P0', 'P1', 'P2'].filter((n) => n !== el.name));
+    for (const el of [b!, c!, newcomer!]) el.leave();
+  });
 });

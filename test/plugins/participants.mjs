@@ -265,7 +265,11 @@ export function participantsPlugin({ serverUrl }) {
       const browser = pageOf(handle).browser();
       for (const [kind, launching] of browsers) if ((await launching.catch(() => null)) === browser) browsers.delete(kind);
       for (const [other, page] of pages) if (page.browser() === browser) pages.delete(other);
-      browser.process()?.kill('SIGKILL');
+      // The whole process group (Puppeteer starts the browser detached, as a group leader): a
+      // content or socket process that outlived its parent could still close its connections
+      // politely, which a crash does not.
+      const pid = browser.process()?.pid;
+      if (pid) process.kill(-pid, 'SIGKILL');
       return true;
     },
     async close({ handle }) {

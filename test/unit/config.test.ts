@@ -1,6 +1,6 @@
 import { expect } from '@open-wc/testing';
 import { parseIceServers, parseIceTransportPolicy, parseMaxParticipants } from '../../src/core/config.js';
-import { parseBrokerUrl } from '../../src/core/broker.js';
+import { backoffDelay, BROKER_RETRY_MAX_MS, brokerUrl, parseBrokerUrl, parseBrokerUrls } from '../../src/core/broker.js';
 
 describe('attribute parsing', () => {
   it('parses ice-servers', () => {
@@ -24,6 +24,21 @@ describe('attribute parsing', () => {
     expect(parseBrokerUrl('https://example.org/peerjs')).to.deep.equal({ host: 'example.org', port: 443, path: '/peerjs/', secure: true, key: 'peerjs' });
     expect(parseBrokerUrl('/peerjs', 'http://localhost:8080/x')).to.deep.equal({ host: 'localhost', port: 8080, path: '/peerjs/', secure: false, key: 'peerjs' });
     expect(() => parseBrokerUrl('ftp://x/')).to.throw(TypeError);
+  });
+
+  it('parses a comma-separated list of PeerServers, in order, and refuses any bad entry', () => {
+    const list = parseBrokerUrls(' https://a.example/peerjs ,wss://b.example:9000/p,', 'http://localhost/');
+    expect(list.map(brokerUrl)).to.deep.equal(['https://a.example:443/peerjs/', 'https://b.example:9000/p/']);
+    expect(() => parseBrokerUrls('https://a.example/peerjs, ftp://b.example/')).to.throw(TypeError);
+    expect(() => parseBrokerUrls(' , ')).to.throw(TypeError);
+  });
+
+  it('backs off exponentially, capped, with jitter', () => {
+    const middle = () => 0.5;
+    expect([0, 1, 2, 3, 4, 5, 6, 20].map((n) => backoffDelay(n, middle))).to.deep.equal([1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000]);
+    expect(backoffDelay(0, () => 0)).to.equal(750);
+    expect(backoffDelay(0, () => 1)).to.equal(1250);
+    expect(backoffDelay(50, () => 1)).to.equal(BROKER_RETRY_MAX_MS * 1.25);
   });
 
   it('parses ice-transport-policy, and refuses relay without a TURN server', () => {
