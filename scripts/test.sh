@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The one test command (`npm test`, as the README says): installs what a fresh Debian machine
-# lacks (Chromium, Firefox ESR, coturn, the npm packages), then lints, checks the generated docs, builds
-# and runs the whole suite in both browsers against a real PeerServer.
+# lacks (Chromium, Firefox ESR, coturn, the npm packages), then lints, checks the generated docs, tests
+# the server in Node, builds and runs the whole suite in both browsers against a real PeerServer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,6 +26,8 @@ fi
 
 npm run lint
 npm run check:docs
+# The npm start server's limits, health, drain and timeouts, with real PeerJS-protocol sockets.
+npm run test:server
 
 # test:browser builds first (pretest:browser): pages in the other browser load the CDN bundle.
 log=$(mktemp)
