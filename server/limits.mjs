@@ -125,7 +125,6 @@ export function createGuardedWebSocketServer({ server, path, limits, isDraining 
   const perKey = new Map();
 
   server.on('upgrade', (req, socket, head) => {
-    socket.on('error', () => socket.destroy());
     if (!wss.shouldHandle(req)) return refuse(socket, 400); // as ws itself answers
     if (isDraining()) {
       counters.drainingRefused++;
@@ -138,14 +137,27 @@ export function createGuardedWebSocketServer({ server, path, limits, isDraining 
       return refuse(socket, 429);
     }
     perKey.set(key, count + 1);
-    // Counted until the TCP socket is gone, however the WebSocket ends.
+    countUntilClosed(socket, key);
+    wss.handleUpgrade(req, socket, head, emitConnection);
+  });
+
+  /** @param {unknown} ws @param {import('node:http').IncomingMessage} req */
+  function emitConnection(ws, req) {
+    wss.emit('connection', ws, req);
+  }
+
+  /**
+   * Counted until the TCP socket is gone, however the WebSocket ends. (A function of its own:
+   * a listener made in the upgrade handler would keep the request alive with the socket.)
+   * @param {import('node:stream').Duplex} socket @param {string} key
+   */
+  function countUntilClosed(socket, key) {
     socket.once('close', () => {
       const left = (perKey.get(key) ?? 1) - 1;
       if (left > 0) perKey.set(key, left);
       else perKey.delete(key);
     });
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
-  });
+  }
 
   return { wss, counters };
 }
@@ -157,6 +169,7 @@ export function createGuardedWebSocketServer({ server, path, limits, isDraining 
  * @param {number} status
  */
 function refuse(socket, status) {
+  socket.on('error', () => socket.destroy());
   const reason = { 400: 'Bad Request', 429: 'Too Many Requests', 503: 'Service Unavailable' }[status] ?? '';
   socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
   socket.once('finish', () => socket.destroy());
