@@ -8,7 +8,7 @@ import { puppeteerLauncher } from '@web/test-runner-puppeteer';
 import { startServer } from './server/app.mjs';
 import { participantsPlugin, CHROMIUM_ARGS, FIREFOX_PREFS } from './test/plugins/participants.mjs';
 import { brokerLogPlugin } from './test/plugins/broker-log.mjs';
-import { startTurn } from './test/plugins/turn.mjs';
+import { startTurn, turnPlugin } from './test/plugins/turn.mjs';
 import { startMitmBroker, mitmBrokerPlugin } from './test/plugins/mitm-broker.mjs';
 import { spareBrokersPlugin } from './test/plugins/spare-brokers.mjs';
 
@@ -52,6 +52,7 @@ export default {
     brokerLogPlugin(server.peerServer),
     mitmBrokerPlugin(mitm),
     spareBrokersPlugin(),
+    turnPlugin(turn),
   ],
   testRunnerHtml: (testFramework) => `<!doctype html>
     <html lang="en"><body>

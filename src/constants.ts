@@ -18,6 +18,8 @@ export const EVENTS = {
   peerVerified: 'vr-peer-verified',
   peerVerificationFailed: 'vr-peer-verification-failed',
   brokerChange: 'vr-broker-change',
+  connectionQuality: 'vr-connection-quality',
+  reconnecting: 'vr-reconnecting',
   error: 'vr-error',
 } as const;
 

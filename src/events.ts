@@ -4,6 +4,7 @@
  */
 import { EVENTS, type ErrorCode, type RoomState } from './constants.js';
 import type { DeviceKind } from './core/devices.js';
+import type { ConnectionQuality } from './core/link-quality.js';
 
 /** A participant as the public API shows it. */
 export interface ParticipantInfo {
@@ -21,6 +22,8 @@ export interface ParticipantInfo {
   verified: boolean;
   /** Without a room secret: the short code (7 emoji, space-separated) both people should see, once known. */
   verificationCode: string | null;
+  /** The quality of our connection to them: `good`, `poor` (loss above 5 % or a round trip above 400 ms) or `reconnecting`. */
+  connectionQuality: ConnectionQuality;
 }
 
 /** Who an event is about: this participant (`local: true`) or a peer. */
@@ -44,6 +47,8 @@ export interface VideoRoomEventMap {
   [EVENTS.peerVerified]: CustomEvent<{ participant: ParticipantInfo; method: 'secret' | 'sas' }>;
   [EVENTS.peerVerificationFailed]: CustomEvent<{ code: ErrorCode; message: string; id: string; name: string; reason: string }>;
   [EVENTS.brokerChange]: CustomEvent<{ connected: boolean; server: string }>;
+  [EVENTS.connectionQuality]: CustomEvent<Who & { quality: ConnectionQuality; rttMs: number | null; lossPercent: number }>;
+  [EVENTS.reconnecting]: CustomEvent<Who & { reconnecting: boolean }>;
   [EVENTS.error]: CustomEvent<{ code: ErrorCode; message: string }>;
 }
 

@@ -16,6 +16,7 @@ import { canShareScreen } from './core/screen-share.js';
 import { isDeviceKind, type DeviceInfo, type DeviceKind } from './core/devices.js';
 import { renderDevicePanel } from './ui/device-panel.js';
 import { renderVerification } from './ui/verification-panel.js';
+import type { ConnectionQuality } from './core/link-quality.js';
 import { generateSecret, inviteUrl, isValidSecret, secretFromFragment } from './core/secret.js';
 
 /** The PeerServer that served this script: same origin, path `/peerjs`. */
@@ -29,6 +30,12 @@ const STATUS_TEXT: Record<RoomState, string> = {
   error: 'Something went wrong',
 };
 
+const QUALITY_TEXT: Record<ConnectionQuality, string> = {
+  good: 'Good connection',
+  poor: 'Poor connection',
+  reconnecting: 'Reconnecting…',
+};
+
 function publicInfo(p: Participant): ParticipantInfo {
   return {
     id: p.id,
@@ -38,6 +45,7 @@ function publicInfo(p: Participant): ParticipantInfo {
     screenSharing: p.screenSharing,
     verified: p.verified,
     verificationCode: p.code ? p.code.emoji.join(' ') : null,
+    connectionQuality: p.quality,
   };
 }
 
@@ -74,6 +82,8 @@ function initials(name: string): string {
  * @fires vr-peer-verified - A participant is verified: at once by the room secret (`method: 'secret'`), or when a person confirms the short code (`'sas'`); `detail: { participant, method }`.
  * @fires vr-peer-verification-failed - A connection failed verification (wrong or missing proof of the secret, or a code marked as not matching) and was closed; `detail: { code: 'e2ee-mitm-suspected', message, id, name, reason }`. A `vr-error` with the same code follows.
  * @fires vr-broker-change - The PeerServer was lost mid-call (`connected: false`: the call goes on, newcomers cannot join until it is back) or is reached again, perhaps the next one of `server`'s list (`connected: true`); `detail: { connected, server }`.
+ * @fires vr-connection-quality - The quality of the connection to a participant changed: `good`, `poor` (loss above 5 % or a round trip above 400 ms, from `getStats()`) or `reconnecting`; `detail: { local: false, id, name, quality, rttMs, lossPercent }`.
+ * @fires vr-reconnecting - The connection to a participant lost its path and an ICE restart is under way (`reconnecting: true`), or it has a path again (`false`); `detail: { local: false, id, name, reconnecting }`.
  * @fires vr-error - Something failed; `detail: { code, message }` with a code from the README's list.
  *
  * @csspart room - The outer container.
@@ -95,6 +105,7 @@ function initials(name: string): string {
  * @csspart invite-button - Copies an invite link (the page URL with the room secret in its fragment).
  * @csspart invite-link - The invite link, shown for copying by hand when the clipboard refused it.
  * @csspart verification-badge - On each remote tile: whether the connection is verified.
+ * @csspart connection-quality - On each remote tile: the connection quality (`data-quality` is `good`, `poor` or `reconnecting`).
  * @csspart verify-button - On an unverified tile (no room secret): opens the short code to compare.
  * @csspart verification - The panel showing a participant's short code, with "They match" and "They don't match".
  *
@@ -108,6 +119,8 @@ function initials(name: string): string {
  * @cssprop --vr-accent - Background of the Join button. Default `#2563eb`.
  * @cssprop --vr-focus-color - Focus ring colour. Default `#60a5fa`.
  * @cssprop --vr-speaking-color - Outline of the active speaker's tile. Default `#22c55e`.
+ * @cssprop --vr-warning-color - Text of warnings: an unverified badge, a poor connection, the status message. Default `#fbbf24`.
+ * @cssprop --vr-good-color - Text of a good connection-quality indicator. Default `#22c55e`.
  */
 export class VideoRoomElement extends LitElement {
   static override styles = styles;
@@ -290,6 +303,10 @@ export class VideoRoomElement extends LitElement {
         this.offBroker = !connected;
         fire(this, EVENTS.brokerChange, { connected, server });
       },
+      'peer-reconnecting': ({ participant, reconnecting }) =>
+        fire(this, EVENTS.reconnecting, { local: false, id: participant.id, name: participant.name, reconnecting }),
+      'peer-quality': ({ participant, quality, rttMs, lossPercent }) =>
+        fire(this, EVENTS.connectionQuality, { local: false, id: participant.id, name: participant.name, quality, rttMs, lossPercent }),
       error: ({ code, message }) => this.fail(code, message),
     });
     this.speakerCtl = new SpeakerController(
@@ -765,6 +782,8 @@ export class VideoRoomElement extends LitElement {
     videoMuted: boolean;
     /** A remote camera tile: whether its connection is verified, and whether a code can be compared. */
     verification?: { verified: boolean; canCompare: boolean };
+    /** A remote camera tile: the quality of the connection. */
+    quality?: ConnectionQuality;
   }) {
     const showVideo = !!options.stream && options.stream.getVideoTracks().length > 0 && !options.videoMuted;
     const who = options.local ? `${options.name || 'You'} (you)` : options.name || 'Guest';
@@ -782,6 +801,9 @@ export class VideoRoomElement extends LitElement {
       ${showVideo ? nothing : html`<div class="avatar" aria-hidden="true">${initials(options.name)}</div>`}
       <span class="label" part="name">${label}${!options.screen && options.audioMuted ? ' · muted' : ''}</span>
       ${options.verification ? this.renderBadge(options.id, options.verification) : nothing}
+      ${options.quality
+        ? html`<span class="quality" part="connection-quality" data-quality=${options.quality}>${QUALITY_TEXT[options.quality]}</span>`
+        : nothing}
     </div>`;
   }
 
@@ -918,6 +940,7 @@ export class VideoRoomElement extends LitElement {
               audioMuted: p.audioMuted,
               videoMuted: p.videoMuted,
               verification: { verified: p.verified, canCompare: p.code !== null },
+              quality: p.quality,
             }),
         )}
       </div>

@@ -196,6 +196,19 @@ export const styles = css`
     background: rgb(0 0 0 / 0.55);
     font-size: 0.8em;
   }
+  .quality {
+    position: absolute;
+    top: 6px;
+    right: 6px;
+    padding: 2px 8px;
+    border-radius: 999px;
+    background: rgb(0 0 0 / 0.55);
+    font-size: 0.8em;
+    color: var(--vr-warning-color, #fbbf24);
+  }
+  .quality[data-quality='good'] {
+    color: var(--vr-good-color, #22c55e);
+  }
   .badge.unverified {
     color: var(--vr-warning-color, #fbbf24);
   }

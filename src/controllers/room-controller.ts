@@ -50,6 +50,8 @@ export class RoomController implements ReactiveController {
       subscribe('peer-code'),
       subscribe('verification-failed'),
       subscribe('broker'),
+      subscribe('peer-reconnecting'),
+      subscribe('peer-quality'),
       subscribe('error'),
     ];
     return room.join();

@@ -11,6 +11,7 @@ import { cameraMids } from './sdp.js';
 import type { SenderCaps, UpstreamCaps } from './bandwidth.js';
 import { LinkVerifier, isVerificationMessage, type VerificationFailure } from './link-verifier.js';
 import type { ShortCode } from './verification.js';
+import { QualityTracker, readSample, type ConnectionQuality, type QualityFigures } from './link-quality.js';
 
 /** Frame encryption as a link needs it: every sender and receiver goes through it. */
 export interface FrameProtector {
@@ -43,6 +44,15 @@ export const HEARTBEAT_MS = 1_000;
 export const HEARTBEAT_TIMEOUT_MS = 6_000;
 /** Silence for this long is worth a look (is the peer still on the broker?), not yet a verdict. */
 export const SILENT_MS = 2_500;
+/**
+ * A link that lost its path (ICE disconnected or failed) and whose peer has answered through the
+ * broker since, so is alive, may look for a new path this long before it is given up.
+ */
+export const RECONNECT_TIMEOUT_MS = 20_000;
+/** While reconnecting, the ICE restart is tried again this often (a TURN server may be back). */
+export const RESTART_RETRY_MS = 3_000;
+/** Connection quality is judged every this many heartbeats. */
+const QUALITY_EVERY_BEATS = 2;
 
 /** Most messages held while a link is being verified; a peer sending more is dropped. */
 const MAX_HELD_MESSAGES = 64;
@@ -63,6 +73,10 @@ export interface PeerLinkEvents {
   invalid: { count: number };
   /** Nothing has come from the peer for SILENT_MS (once per silence): it may be gone. */
   silent: undefined;
+  /** The connection lost its path and an ICE restart is under way (true), or it has a path again (false). */
+  reconnecting: { reconnecting: boolean };
+  /** The connection quality changed. */
+  quality: { quality: ConnectionQuality } & QualityFigures;
   /**
    * The link is gone. `bye`: the peer said goodbye first; `closedByPeer`: the peer closed the
    * channel; `failed`: the connection failed.
@@ -98,12 +112,29 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
   private heartbeat: ReturnType<typeof setInterval> | undefined;
   /** When anything last came from the peer. */
   private lastHeard = 0;
+  /** When a data-channel message last came from the peer. */
+  private lastMessage = 0;
   /** When our heartbeat last ran. */
   private lastBeat = 0;
   /** The newest RTP arrival time seen at the last beat. */
   private lastRtp = 0;
   /** Whether the current silence was reported. */
   private silenceReported = false;
+  private beats = 0;
+  /**
+   * Sends a signalling message to the peer through the broker (set by the room): the way when
+   * the data channel, which shares the lost path, cannot carry the ICE restart. Returns false
+   * when we are off the broker ourselves.
+   */
+  relay: ((message: PeerMessage) => boolean) | null = null;
+  /** When the path was lost (0: it was not). */
+  private reconnectingSince = 0;
+  /** Whether the peer has answered through the broker since the path was lost. */
+  private peerAlive = false;
+  /** Whether ICE ever connected: only a path once found can be lost. */
+  private wasConnected = false;
+  private restartTimer: ReturnType<typeof setInterval> | undefined;
+  private readonly qualityTracker = new QualityTracker();
   /** A random id for this link, under which the peer's frame keys are kept. */
   readonly keyId = crypto.randomUUID();
   private readonly verifier: LinkVerifier;
@@ -168,6 +199,16 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
     return this.verified;
   }
 
+  /** The connection quality: good, poor or reconnecting. */
+  get quality(): ConnectionQuality {
+    return this.qualityTracker.quality;
+  }
+
+  /** The figures behind the current quality. */
+  get qualityFigures(): QualityFigures {
+    return this.qualityTracker.last;
+  }
+
   /** Whether the data channel is open. */
   get open(): boolean {
     return this.conn.open && !this.closed;
@@ -204,6 +245,7 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
     this.closed = true;
     clearTimeout(this.closing);
     clearInterval(this.heartbeat);
+    clearInterval(this.restartTimer);
     this.verifier.closed();
     this.held = [];
     this.heldTracks = [];
@@ -212,6 +254,7 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
     pc?.removeEventListener('icecandidate', this.onIceCandidate);
     pc?.removeEventListener('track', this.onTrack);
     pc?.removeEventListener('connectionstatechange', this.onConnectionState);
+    pc?.removeEventListener('iceconnectionstatechange', this.onIceState);
     pc?.removeEventListener('signalingstatechange', this.onSignalingState);
     this.conn.off('open', this.onConnOpen);
     this.conn.off('data', this.onConnData);
@@ -332,6 +375,10 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
     // From here on, signalling is ours and goes over the data channel. PeerJS's own handler
     // would send candidates through the broker.
     pc.onicecandidate = null;
+    // And a lost path is ours to mend: PeerJS closes the connection when ICE fails.
+    pc.oniceconnectionstatechange = null;
+    pc.addEventListener('iceconnectionstatechange', this.onIceState);
+    if (pc.iceConnectionState === 'connected' || pc.iceConnectionState === 'completed') this.wasConnected = true;
     pc.addEventListener('icecandidate', this.onIceCandidate);
     pc.addEventListener('negotiationneeded', this.onNegotiationNeeded);
     pc.addEventListener('track', this.onTrack);
@@ -357,6 +404,12 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
    * media packet (gone without a goodbye: the room reports it lost).
    */
   private beat(): void {
+    // Closed underneath us (PeerJS can close it without telling its DataConnection's listeners,
+    // and a local close() fires no state change): the link is gone.
+    if (this.pc?.signalingState === 'closed') {
+      this.close();
+      return;
+    }
     const now = Date.now();
     // Media packets are counted off the main thread, so they show a peer alive even while our
     // own page is too busy to read its messages in time.
@@ -370,7 +423,11 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
     const stalled = now - this.lastBeat > 2 * HEARTBEAT_MS;
     this.lastBeat = now;
     const silence = now - this.lastHeard;
-    if (!stalled && silence > HEARTBEAT_TIMEOUT_MS) {
+    this.checkReconnected();
+    // Silence is a verdict only for a peer that has not shown itself alive through the broker
+    // while we look for a new path together.
+    const limit = this.reconnectingSince && this.peerAlive ? RECONNECT_TIMEOUT_MS : HEARTBEAT_TIMEOUT_MS;
+    if (!stalled && silence > limit) {
       this.close();
       return;
     }
@@ -378,9 +435,94 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
     else if (!stalled && !this.silenceReported) {
       this.silenceReported = true;
       this.emit('silent', undefined);
+      // ICE takes about 5 s to call a path disconnected, and the peer must show itself alive
+      // through the broker before HEARTBEAT_TIMEOUT_MS: start looking now.
+      if (this.wasConnected) this.startReconnecting();
     }
     this.send({ t: 'hb' });
+    if (++this.beats % QUALITY_EVERY_BEATS === 0) void this.measureQuality();
   }
+
+  private async measureQuality(): Promise<void> {
+    const pc = this.pc;
+    // Firefox's getStats() never settles on a closed connection.
+    if (!pc || this.closed || this.reconnectingSince || !this.wasConnected || pc.signalingState === 'closed') return;
+    const report = await pc.getStats().catch(() => null);
+    if (!report || this.closed) return;
+    const quality = this.qualityTracker.update(readSample(report));
+    if (quality) this.emit('quality', { quality, ...this.qualityTracker.last });
+  }
+
+  /**
+   * The path is lost: look for a new one with an ICE restart, negotiated through the broker
+   * while the data channel is down with the path. The dialer offers; both sides relay.
+   */
+  private startReconnecting(): void {
+    if (this.closed || this.reconnectingSince) return;
+    this.reconnectingSince = Date.now();
+    this.peerAlive = false;
+    this.emit('reconnecting', { reconnecting: true });
+    this.emitQuality(this.qualityTracker.reconnecting(true));
+    void this.restartIce();
+    this.restartTimer = setInterval(() => void this.restartIce(), RESTART_RETRY_MS);
+  }
+
+  private stopReconnecting(): void {
+    if (!this.reconnectingSince) return;
+    this.reconnectingSince = 0;
+    clearInterval(this.restartTimer);
+    // The data channel is back with the path: its queued messages arrive now.
+    this.lastHeard = Date.now();
+    this.emit('reconnecting', { reconnecting: false });
+    this.emitQuality(this.qualityTracker.reconnecting(false));
+  }
+
+  private emitQuality(quality: ConnectionQuality | null): void {
+    if (quality) this.emit('quality', { quality, ...this.qualityTracker.last });
+  }
+
+  private async restartIce(): Promise<void> {
+    const pc = this.pc;
+    if (!pc || this.closed || !this.outgoing) return;
+    // An offer still unanswered after a retry interval was lost (the peer was off the broker):
+    // take it back and offer afresh.
+    if (pc.signalingState === 'have-local-offer' && !this.makingOffer) await pc.setLocalDescription({ type: 'rollback' }).catch(() => undefined);
+    if (!this.closed) pc.restartIce();
+  }
+
+  /** Sends signalling: over the data channel, or through the broker while the path is lost. */
+  private signal(message: PeerMessage): void {
+    if (this.reconnectingSince && this.relay?.(message)) return;
+    this.send(message);
+  }
+
+  /** A signalling message the peer sent through the broker: it is alive and looking for us. */
+  receiveRelayed(message: PeerMessage): void {
+    if (this.closed || (message.t !== 'sdp' && message.t !== 'ice')) return;
+    // The peer lost the path too (perhaps before we noticed): answer it the same way.
+    this.startReconnecting();
+    this.peerAlive = true;
+    if (message.t === 'sdp') void this.onDescription(message.description);
+    else void this.onCandidate(message.candidate);
+  }
+
+  /**
+   * The path is back once ICE is connected and the data channel has carried a message since it
+   * was lost. ICE alone is not enough: it may report the old path `connected` until it notices,
+   * and may stay `connected` through a restart.
+   */
+  private checkReconnected(): void {
+    const ice = this.pc?.iceConnectionState;
+    if (this.reconnectingSince && this.lastMessage > this.reconnectingSince && (ice === 'connected' || ice === 'completed')) this.stopReconnecting();
+  }
+
+  private readonly onIceState = () => {
+    const state = this.pc?.iceConnectionState;
+    if (state === 'connected' || state === 'completed') {
+      this.wasConnected = true;
+      this.checkReconnected();
+    } else if ((state === 'disconnected' || state === 'failed') && this.wasConnected) this.startReconnecting();
+  };
 
   /** When the newest RTP packet from the peer arrived (in the browser's own time base), or 0. */
   private lastRtpTimestamp(): number {
@@ -432,6 +574,11 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
 
   private readonly onConnectionState = () => {
     if (this.pc?.connectionState !== 'failed') return;
+    // A connection that had a path looks for a new one; one that never had one has failed.
+    if (this.wasConnected) {
+      this.startReconnecting();
+      return;
+    }
     this.failed = true;
     this.close();
   };
@@ -446,7 +593,7 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
   };
 
   private readonly onIceCandidate = (event: RTCPeerConnectionIceEvent) => {
-    if (event.candidate) this.send({ t: 'ice', candidate: event.candidate.toJSON() });
+    if (event.candidate) this.signal({ t: 'ice', candidate: event.candidate.toJSON() });
   };
 
   private readonly onNegotiationNeeded = async () => {
@@ -458,7 +605,7 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
       await pc.setLocalDescription();
       const description = pc.localDescription;
       if (description && (description.type === 'offer' || description.type === 'answer'))
-        this.send({ t: 'sdp', description: { type: description.type, sdp: description.sdp } });
+        this.signal({ t: 'sdp', description: { type: description.type, sdp: description.sdp } });
     } catch {
       // A failed offer leaves the state stable; the next negotiationneeded retries.
     } finally {
@@ -470,6 +617,8 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
     const pc = this.pc;
     if (!pc) return;
     const polite = !this.outgoing;
+    // An answer to an offer we took back, or one that came both ways, answers nothing now.
+    if (description.type === 'answer' && pc.signalingState !== 'have-local-offer') return;
     const offerCollision = description.type === 'offer' && (this.makingOffer || pc.signalingState !== 'stable');
     // The impolite side ignores a colliding offer; the polite side rolls back and answers it.
     if (!polite && offerCollision) return;
@@ -480,7 +629,7 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
         this.protect(pc);
         await pc.setLocalDescription();
         const answer = pc.localDescription;
-        if (answer) this.send({ t: 'sdp', description: { type: 'answer', sdp: answer.sdp } });
+        if (answer) this.signal({ t: 'sdp', description: { type: 'answer', sdp: answer.sdp } });
       }
     } catch {
       this.close();
@@ -508,7 +657,8 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
 
   private handleData(data: unknown): void {
     if (this.closed) return;
-    this.lastHeard = Date.now();
+    this.lastHeard = this.lastMessage = Date.now();
+    this.checkReconnected();
     const message = parseMessage(data);
     if (!message) {
       this.invalidCount++;

@@ -17,7 +17,8 @@ import { deriveAuthKey, type ShortCode } from './verification.js';
 import { FrameKeys } from './frame-keys.js';
 import { Timers } from './timers.js';
 import { FrameCrypto, pinCodecsForE2EE, type FrameCryptoStats } from './frame-crypto.js';
-import type { PeerMessage, PeerState, RosterEntry } from './messages.js';
+import { encodeMessage, parseMessage, type PeerMessage, type PeerState, type RosterEntry } from './messages.js';
+import type { ConnectionQuality, QualityFigures } from './link-quality.js';
 import { newcomers, preferNewConnection, shouldDial } from './roster.js';
 import { randomParticipantId, rendezvousIds } from './room-id.js';
 import { backoffDelay, brokerUrl, openPeer, type BrokerConfig } from './broker.js';
@@ -45,6 +46,8 @@ export interface Participant {
   verified: boolean;
   /** Without a room secret: the short code of our connection to them, once known. */
   code: ShortCode | null;
+  /** The quality of our connection to them. */
+  quality: ConnectionQuality;
 }
 
 /** How the participants of a room are verified. */
@@ -92,6 +95,10 @@ export interface RoomEvents {
   'peer-verified': { participant: Participant; method: VerificationMethod };
   /** Without a secret: the short code of a participant's connection is known (or changed). */
   'peer-code': { participant: Participant };
+  /** The connection to a participant lost its path and is looking for a new one, or found it. */
+  'peer-reconnecting': { participant: Participant; reconnecting: boolean };
+  /** The quality of the connection to a participant changed. */
+  'peer-quality': { participant: Participant; quality: ConnectionQuality } & QualityFigures;
   /** A connection could not be verified (or its code was rejected) and was closed. */
   'verification-failed': { id: string; name: string; reason: VerificationFailure | 'rejected' };
   /** We now encrypt with a new frame key (a participant left). */
@@ -215,7 +222,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
 
   /** Every RTCPeerConnection of the mesh, for statistics. */
   get peerConnections(): RTCPeerConnection[] {
-    return [...this.links.values()].flatMap((link) => (link.pc ? [link.pc] : []));
+    return [...this.links.values()].flatMap((link) => (link.pc && link.pc.signalingState !== 'closed' ? [link.pc] : []));
   }
 
   /** Whether this participant holds the room's rendezvous id. */
@@ -393,6 +400,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
     if (!('peer' in result)) throw new RoomError(ERROR_CODES.brokerUnreachable, 'the broker refused our id');
     const peer = result.peer;
     peer.on('connection', (conn) => this.accept(conn));
+    peer.socket.on('message', (data: unknown) => this.onBrokerMessage(data));
     // Established calls are peer to peer and go on; the broker is only needed by newcomers.
     peer.on('disconnected', () => this.peer === peer && this.brokerLost());
     peer.on('error', (error) => {
@@ -715,6 +723,17 @@ export class Room extends TypedEventTarget<RoomEvents> {
       else if (!link.remoteId) this.earlyTracks.set(link, [...(this.earlyTracks.get(link) ?? []), track]);
     });
     link.on('invalid', ({ count }) => count >= MAX_INVALID_MESSAGES && link.close());
+    link.relay = (message) => this.relay(link, message);
+    link.on('reconnecting', ({ reconnecting }) => {
+      const participant = this.participantOf(link);
+      if (participant) this.emit('peer-reconnecting', { participant, reconnecting });
+    });
+    link.on('quality', ({ quality, rttMs, lossPercent }) => {
+      const participant = this.participantOf(link);
+      if (!participant) return;
+      participant.quality = quality;
+      this.emit('peer-quality', { participant, quality, rttMs, lossPercent });
+    });
     link.on('silent', () => link.remoteId && this.remoteRendezvous.has(link.remoteId) && void this.holderSilent());
     // With a secret, 'open' means verified: the peer gets our frame key.
     link.on('open', () => this.frameKeys?.add(link));
@@ -732,6 +751,37 @@ export class Room extends TypedEventTarget<RoomEvents> {
     });
     link.on('close', ({ bye, failed, closedByPeer }) => this.onLinkClosed(link, bye, failed, closedByPeer));
     return link;
+  }
+
+  /** The participant a link carries, if it is their current link. */
+  private participantOf(link: PeerLink): Participant | undefined {
+    return link.remoteId && this.links.get(link.remoteId) === link ? this.people.get(link.remoteId) : undefined;
+  }
+
+  /**
+   * Sends a signalling message to a linked participant through the broker, for a link whose
+   * path (and so its data channel) is lost. It rides a PeerJS CANDIDATE message without a
+   * connection id, which the far end's PeerJS ignores and the room there reads (see
+   * onBrokerMessage). Returns false when we are off the broker.
+   */
+  private relay(link: PeerLink, message: PeerMessage): boolean {
+    const peer = this.peer;
+    if (!peer || peer.disconnected || !link.remoteId) return false;
+    peer.socket.send({ type: 'CANDIDATE', dst: link.remoteId, payload: { vr: encodeMessage(message) } });
+    return true;
+  }
+
+  /** A message from the broker: a linked participant's relayed signalling goes to its link. */
+  private onBrokerMessage(data: unknown): void {
+    if (typeof data !== 'object' || data === null) return;
+    const { type, src, payload } = data as { type?: unknown; src?: unknown; payload?: unknown };
+    if (type !== 'CANDIDATE' || typeof src !== 'string' || typeof payload !== 'object' || payload === null) return;
+    const { vr, connectionId } = payload as { vr?: unknown; connectionId?: unknown };
+    if (connectionId !== undefined) return;
+    // The broker vouches for `src`: only the participant's own link takes it.
+    const link = this.links.get(src);
+    const message = parseMessage(vr);
+    if (link && message) link.receiveRelayed(message);
   }
 
   private addTrack(participant: Participant, { track, screen }: { track: MediaStreamTrack; screen: boolean }): void {
@@ -827,6 +877,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
       if (participant) {
         participant.verified = this.verification === 'secret';
         participant.code = link.code;
+        participant.quality = link.quality;
         this.emit('peer-code', { participant });
       }
       // The new link's tracks arrive after its hello (the channel is ordered).
@@ -848,6 +899,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
       screenStream: new MediaStream(),
       verified: this.verification === 'secret',
       code: link.code,
+      quality: link.quality,
     };
     this.people.set(hello.id, participant);
     this.updateCaps();

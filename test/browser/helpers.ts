@@ -88,7 +88,14 @@ async function inbound(el: VideoRoomElement, kind: 'audio' | 'video', counter: '
   return Promise.all(
     peerConnections(el).map(async (pc) => {
       let total = 0;
-      (await pc.getStats()).forEach((report: { type: string; kind?: string } & Partial<Record<typeof counter, number>>) => {
+      // Firefox's getStats() has been seen never to settle for a connection whose far end was
+      // just killed: such a connection counts as -1 (not there yet) instead of hanging the test.
+      const stats = await Promise.race([pc.getStats(), new Promise<null>((resolve) => setTimeout(() => resolve(null), 2_000))]);
+      if (!stats) {
+        console.log(`getStats() did not settle in 2 s (${pc.connectionState}, ${pc.iceConnectionState}, ${pc.signalingState})`);
+        return -1;
+      }
+      stats.forEach((report: { type: string; kind?: string } & Partial<Record<typeof counter, number>>) => {
         if (report.type === 'inbound-rtp' && report.kind === kind) total += report[counter] ?? 0;
       });
       return total;

@@ -15,14 +15,8 @@ async function freeUdpPort() {
   return port;
 }
 
-/**
- * Starts turnserver on 127.0.0.1 with one long-term-credential user. Resolves with
- * `{ iceServer, close }` once it listens; rejects if it is missing or does not start in 15 s.
- */
-export async function startTurn() {
-  const port = await freeUdpPort();
-  const username = 'video-room';
-  const credential = `test-${Math.random().toString(36).slice(2)}`;
+/** Spawns turnserver; resolves with the child once it listens. */
+async function spawnTurn(port, username, credential) {
   // Relay ports: a small range of its own above the listening port.
   const minPort = 40000 + (port % 20000);
   const args = [
@@ -46,7 +40,9 @@ export async function startTurn() {
   ];
   const child = spawn('turnserver', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   // Never outlive the test run.
-  process.once('exit', () => child.kill('SIGKILL'));
+  const kill = () => child.kill('SIGKILL');
+  process.once('exit', kill);
+  child.once('exit', () => process.off('exit', kill));
   let output = '';
   await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`turnserver did not start in 15 s:\n${output}`)), 15_000);
@@ -69,13 +65,55 @@ export async function startTurn() {
     });
   });
   child.removeAllListeners('exit');
+  // Keep reading its log, or it blocks on a full pipe.
+  child.stdout.resume();
+  child.stderr.resume();
+  return child;
+}
+
+/** Stops a turnserver child; resolves once it exited. */
+function stopChild(child, signal) {
+  return new Promise((resolve) => {
+    if (!child || child.exitCode !== null || child.signalCode !== null) return resolve(undefined);
+    child.once('exit', () => resolve(undefined));
+    child.kill(signal);
+  });
+}
+
+/**
+ * Starts turnserver on 127.0.0.1 with one long-term-credential user. Resolves with
+ * `{ iceServer, stop, start, close }` once it listens; rejects if it is missing or does not
+ * start in 15 s. `stop()` kills it at once (every allocation, so every relayed path, is gone, as
+ * when a network drops) and `start()` starts a fresh one on the same port.
+ */
+export async function startTurn() {
+  const port = await freeUdpPort();
+  const username = 'video-room';
+  const credential = `test-${Math.random().toString(36).slice(2)}`;
+  let child = await spawnTurn(port, username, credential);
   return {
     iceServer: { urls: [`turn:127.0.0.1:${port}?transport=udp`], username, credential },
-    close: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve(undefined);
-        child.once('exit', () => resolve(undefined));
-        child.kill('SIGTERM');
-      }),
+    stop: async () => {
+      await stopChild(child, 'SIGKILL');
+    },
+    start: async () => {
+      if (child.exitCode === null && child.signalCode === null) return;
+      child = await spawnTurn(port, username, credential);
+    },
+    close: () => stopChild(child, 'SIGTERM'),
+  };
+}
+
+/** Lets tests stop and start the TURN server (`vr-turn` with `{ action: 'stop' | 'start' }`). */
+export function turnPlugin(turn) {
+  return {
+    name: 'vr-turn',
+    async executeCommand({ command, payload }) {
+      if (command !== 'vr-turn') return undefined;
+      if (payload?.action === 'stop') await turn.stop();
+      else if (payload?.action === 'start') await turn.start();
+      else throw new Error(`unknown vr-turn action ${payload?.action}`);
+      return true;
+    },
   };
 }
