@@ -7,7 +7,7 @@ import { SERVER, mountRooms, nextEvent, tileFrames, uniqueRoom, waitFor, waitFor
 
 /** A random value of a random JSON-ish shape, sometimes huge, sometimes hostile text. */
 function garbage(i: number): string {
-  const pick = i % 8;
+  const pick = i % 14;
   const text = (n: number) => Array.from({ length: n }, () => String.fromCharCode(Math.floor(Math.random() * 0xffff))).join('');
   switch (pick) {
     case 0:
@@ -24,6 +24,19 @@ function garbage(i: number): string {
       return `{"t":"state","name":"${'A'.repeat(70_000)}"}`;
     case 6:
       return JSON.stringify([1, 2, { t: 'bye' }]);
+    // The verification, frame-key and heartbeat messages, each with wrong fields.
+    case 8:
+      return JSON.stringify({ t: 'auth', proof: text(300) });
+    case 9:
+      return JSON.stringify({ t: 'sas-commit', commit: 42 });
+    case 10:
+      return JSON.stringify({ t: 'sas-reveal', nonce: '<i>not base64</i>'.repeat(50) });
+    case 11:
+      return JSON.stringify({ t: 'key', kid: -1, epoch: 'x', key: text(10) });
+    case 12:
+      return JSON.stringify({ t: 'key-ack', kid: 2 ** 40 });
+    case 13:
+      return JSON.stringify({ t: 'hb', extra: text(10) });
     default:
       return JSON.stringify({ t: 'state', name: '<img src=x onerror="window.__pwned=1">', audioMuted: 'yes', videoMuted: null });
   }
@@ -57,11 +70,25 @@ describe('hostile input over the data channel', () => {
       let sent = 0;
       for (let i = 0; i < 5000 && conn.open; i++) {
         void conn.send(garbage(i));
+        // And through the broker, as relayed signalling from a peer that is not linked.
+        if (i % 10 === 0) attacker.socket.send({ type: 'CANDIDATE', dst: aId, payload: { vr: garbage(i) } });
         sent++;
       }
+      // The page stays responsive: the longest gap between timer ticks while the garbage lands
+      // (measured from the end of the sending loop, which itself holds this page).
+      let longestGap = 0;
+      let last = performance.now();
+      const ticker = setInterval(() => {
+        const now = performance.now();
+        longestGap = Math.max(longestGap, now - last);
+        last = now;
+      }, 20);
       // The element drops a peer that keeps sending garbage.
       expect(await closed).to.equal(true);
+      clearInterval(ticker);
+      console.log(`fuzz: ${sent} malformed messages (and ${Math.ceil(sent / 10)} through the broker); the peer was dropped; longest timer gap meanwhile ${Math.round(longestGap)} ms`);
       expect(sent).to.be.greaterThan(0);
+      expect(longestGap).to.be.below(1_000);
     } finally {
       attacker.destroy();
       window.removeEventListener('error', onError);
