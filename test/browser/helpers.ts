@@ -51,6 +51,21 @@ export async function mountRooms(count: number, room: string, maxParticipants = 
   return elements;
 }
 
+/** The test TURN server (Debian's coturn on loopback, started by the test configuration). */
+export const TURN = (window as unknown as { __VR_TEST__: { turn: RTCIceServer } }).__VR_TEST__.turn;
+
+/** Mounts two elements for `room` that connect through the test TURN server only (not joined yet). */
+export async function mountRelayPair(room: string): Promise<[VideoRoomElement, VideoRoomElement]> {
+  const container = await fixture<HTMLDivElement>(html`<div>
+    ${[0, 1].map(
+      (i) => html`<video-room room=${room} server=${SERVER} name=${`P${i}`} ice-servers=${JSON.stringify([TURN])} ice-transport-policy="relay"></video-room>`,
+    )}
+  </div>`);
+  const [a, b] = [...container.querySelectorAll('video-room')];
+  await Promise.all([a!.updateComplete, b!.updateComplete]);
+  return [a!, b!];
+}
+
 const frameCounters = new WeakMap<HTMLVideoElement, { frames: number }>();
 
 /**

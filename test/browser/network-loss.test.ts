@@ -3,13 +3,11 @@
  * allocation with it) and finds a new one with an ICE restart negotiated through the broker,
  * since the data channel went down with the path. Same connections, nobody leaves or rejoins.
  */
-import { expect, fixture, html } from '@open-wc/testing';
+import { expect } from '@open-wc/testing';
 import { executeServerCommand } from '@web/test-runner-commands';
 import { EVENTS } from '../../src/constants.js';
 import type { VideoRoomElement } from '../../src/video-room.component.js';
-import { decodedFrames, peerConnections, SERVER, uniqueRoom, waitFor, waitForFullMeshMedia } from './helpers.js';
-
-const TURN = (window as unknown as { __VR_TEST__: { turn: RTCIceServer } }).__VR_TEST__.turn;
+import { decodedFrames, mountRelayPair, peerConnections, uniqueRoom, waitFor, waitForFullMeshMedia } from './helpers.js';
 
 type Relayed = { type: string; src: string; dst: string };
 
@@ -34,22 +32,16 @@ describe('network loss', function () {
 
   it('a lost path is found again by an ICE restart through the broker, and the call resumes without a rejoin', async () => {
     const room = uniqueRoom('network-loss');
-    const container = await fixture<HTMLDivElement>(html`<div>
-      ${[0, 1].map(
-        (i) =>
-          html`<video-room room=${room} server=${SERVER} name=${`P${i}`} ice-servers=${JSON.stringify([TURN])} ice-transport-policy="relay"></video-room>`,
-      )}
-    </div>`);
-    const [a, b] = [...container.querySelectorAll('video-room')] as VideoRoomElement[];
-    await a!.join();
-    await b!.join();
-    await waitForFullMeshMedia([a!, b!], 30);
-    const ids = [roomId(a!), roomId(b!)];
-    const connections = [a!, b!].map((el) => peerConnections(el)[0]);
-    expect([a!, b!].map(tileQuality)).to.deep.equal(['good', 'good']);
+    const [a, b] = await mountRelayPair(room);
+    await a.join();
+    await b.join();
+    await waitForFullMeshMedia([a, b], 30);
+    const ids = [roomId(a), roomId(b)];
+    const connections = [a, b].map((el) => peerConnections(el)[0]);
+    expect([a, b].map(tileQuality)).to.deep.equal(['good', 'good']);
 
     const events: { el: string; type: string; detail: { reconnecting?: boolean; quality?: string } }[] = [];
-    for (const el of [a!, b!])
+    for (const el of [a, b])
       for (const type of [EVENTS.reconnecting, EVENTS.connectionQuality, EVENTS.peerLeft, EVENTS.peerJoined])
         el.addEventListener(type, (event) => events.push({ el: el.name, type, detail: (event as CustomEvent).detail }));
     const saw = (el: VideoRoomElement, type: string, accept: (d: { reconnecting?: boolean; quality?: string }) => boolean) =>
@@ -59,11 +51,11 @@ describe('network loss', function () {
     // The network drops: every relayed path is gone.
     const dropped = performance.now();
     await turn('stop');
-    await waitFor(() => [a!, b!].every((el) => saw(el, EVENTS.reconnecting, (d) => d.reconnecting === true)), 'vr-reconnecting on both sides', 30_000);
+    await waitFor(() => [a, b].every((el) => saw(el, EVENTS.reconnecting, (d) => d.reconnecting === true)), 'vr-reconnecting on both sides', 30_000);
     const detected = performance.now() - dropped;
-    expect([a!, b!].map((el) => saw(el, EVENTS.connectionQuality, (d) => d.quality === 'reconnecting'))).to.deep.equal([true, true]);
-    await a!.updateComplete;
-    expect(tileQuality(a!)).to.equal('reconnecting');
+    expect([a, b].map((el) => saw(el, EVENTS.connectionQuality, (d) => d.quality === 'reconnecting'))).to.deep.equal([true, true]);
+    await a.updateComplete;
+    expect(tileQuality(a)).to.equal('reconnecting');
     // The restart goes through the broker, both ways, while the data channel is down.
     await waitFor(async () => {
       const relayed = (await brokerLog(ids)).relayed.slice(relayedBefore).filter((m) => m.type === 'CANDIDATE');
@@ -75,22 +67,22 @@ describe('network loss', function () {
     // The network comes back (a fresh TURN server, so only a restart can find the new path).
     await turn('start');
     const restored = performance.now();
-    await waitFor(() => [a!, b!].every((el) => saw(el, EVENTS.reconnecting, (d) => d.reconnecting === false)), 'the path found again', 60_000);
+    await waitFor(() => [a, b].every((el) => saw(el, EVENTS.reconnecting, (d) => d.reconnecting === false)), 'the path found again', 60_000);
     const recovered = performance.now() - restored;
-    const before = await Promise.all([a!, b!].map(decodedFrames));
+    const before = await Promise.all([a, b].map(decodedFrames));
     await waitFor(
-      async () => (await Promise.all([a!, b!].map(decodedFrames))).every((now, i) => (now[0] ?? 0) - (before[i]![0] ?? 0) >= 30),
+      async () => (await Promise.all([a, b].map(decodedFrames))).every((now, i) => (now[0] ?? 0) - (before[i]![0] ?? 0) >= 30),
       '30 more frames each way after the restart',
     );
     console.log(
       `network lost: reconnecting after ${Math.round(detected)} ms; outage ${Math.round(restored - dropped)} ms; ` +
         `path found again ${Math.round(recovered)} ms after the network came back; media resumed on the same connections`,
     );
-    expect([a!, b!].map((el) => peerConnections(el)[0])).to.deep.equal(connections);
+    expect([a, b].map((el) => peerConnections(el)[0])).to.deep.equal(connections);
     expect(events.filter((e) => e.type === EVENTS.peerLeft || e.type === EVENTS.peerJoined)).to.deep.equal([]);
-    expect(a!.participants.map((p) => p.connectionQuality)).to.deep.equal(['good']);
-    await a!.updateComplete;
-    expect(tileQuality(a!)).to.equal('good');
-    for (const el of [a!, b!]) el.leave();
+    expect(a.participants.map((p) => p.connectionQuality)).to.deep.equal(['good']);
+    await a.updateComplete;
+    expect(tileQuality(a)).to.equal('good');
+    for (const el of [a, b]) el.leave();
   });
 });

@@ -5,9 +5,7 @@
 import { expect, fixture, html } from '@open-wc/testing';
 import { ERROR_CODES, EVENTS } from '../../src/constants.js';
 import type { VideoRoomElement } from '../../src/video-room.component.js';
-import { nextEvent, peerConnections, SERVER, uniqueRoom, waitForFullMeshMedia } from './helpers.js';
-
-const TURN = (window as unknown as { __VR_TEST__: { turn: RTCIceServer } }).__VR_TEST__.turn;
+import { mountRelayPair, nextEvent, peerConnections, SERVER, uniqueRoom, waitForFullMeshMedia } from './helpers.js';
 
 /** The types of the local and remote candidates of `pc`'s selected pair(s). */
 async function selectedPairTypes(pc: RTCPeerConnection): Promise<string[]> {
@@ -31,13 +29,7 @@ async function selectedPairTypes(pc: RTCPeerConnection): Promise<string[]> {
 describe('TURN relay', () => {
   it('connects through the relay alone (ice-transport-policy="relay") and decodes video', async () => {
     const room = uniqueRoom('relay');
-    const container = await fixture<HTMLDivElement>(html`<div>
-      ${[0, 1].map(
-        (i) =>
-          html`<video-room room=${room} server=${SERVER} name=${`P${i}`} ice-servers=${JSON.stringify([TURN])} ice-transport-policy="relay"></video-room>`,
-      )}
-    </div>`);
-    const [a, b] = [...container.querySelectorAll('video-room')] as VideoRoomElement[];
+    const [a, b] = await mountRelayPair(room);
     const start = performance.now();
     await Promise.all([a!.join(), b!.join()]);
     await waitForFullMeshMedia([a!, b!], 30);
