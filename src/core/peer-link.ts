@@ -10,7 +10,7 @@ import { encodeMessage, parseMessage, type PeerMessage } from './messages.js';
 import { cameraMids } from './sdp.js';
 import type { SenderCaps, UpstreamCaps } from './bandwidth.js';
 import { LinkVerifier, isVerificationMessage, type VerificationFailure } from './link-verifier.js';
-import type { ShortCode } from './verification.js';
+import { sdpFingerprint, type ShortCode } from './verification.js';
 import { QualityTracker, readSample, type ConnectionQuality, type QualityFigures } from './link-quality.js';
 
 /** Frame encryption as a link needs it: every sender and receiver goes through it. */
@@ -202,11 +202,6 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
   /** The connection quality: good, poor or reconnecting. */
   get quality(): ConnectionQuality {
     return this.qualityTracker.quality;
-  }
-
-  /** The figures behind the current quality. */
-  get qualityFigures(): QualityFigures {
-    return this.qualityTracker.last;
   }
 
   /** Whether the data channel is open. */
@@ -496,9 +491,17 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
     this.send(message);
   }
 
-  /** A signalling message the peer sent through the broker: it is alive and looking for us. */
+  /**
+   * A signalling message the peer sent through the broker: it is alive and looking for us. The
+   * broker could forge one, so an offer or answer must keep the DTLS certificate the connection
+   * was verified with (a forged one could only break the connection, not join it).
+   */
   receiveRelayed(message: PeerMessage): void {
     if (this.closed || (message.t !== 'sdp' && message.t !== 'ice')) return;
+    if (message.t === 'sdp') {
+      const known = sdpFingerprint(this.pc?.remoteDescription?.sdp);
+      if (!known || sdpFingerprint(message.description.sdp) !== known) return;
+    }
     // The peer lost the path too (perhaps before we noticed): answer it the same way.
     this.startReconnecting();
     this.peerAlive = true;

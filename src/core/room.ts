@@ -467,10 +467,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
 
   private async reconnectBroker(): Promise<void> {
     if (this.stateValue !== 'joined' || this.tearingDown) return;
-    if (await this.moveToBroker(this.config.brokers.length)) {
-      this.reconnecting = false;
-      return;
-    }
+    if (await this.moveToBroker(this.config.brokers.length)) return;
     this.brokerFailures++;
     this.scheduleReconnect();
   }
@@ -493,6 +490,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
       if (old) this.retirePeer(old);
       if (index !== this.brokerIndex && this.rendezvousPeer) this.retireRendezvous(this.rendezvousPeer);
       this.brokerIndex = index;
+      this.reconnecting = false;
       this.emit('broker', { connected: true, server: brokerUrl(broker) });
       void this.ensureRendezvous();
       return true;
