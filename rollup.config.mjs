@@ -1,19 +1,32 @@
-// The CDN bundle: one minified ES module with Lit and PeerJS inlined, built from tsc's output.
+// The CDN bundles: one minified ES module with Lit and PeerJS inlined, and the same as a classic
+// script, built from tsc's output.
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import commonjs from '@rollup/plugin-commonjs';
 import terser from '@rollup/plugin-terser';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * Dependencies of PeerJS the element never uses, replaced by small stand-ins in this bundle
+ * only (the npm package imports PeerJS as it is): every host page pays for every byte here.
+ */
+const CDN_SHIMS = {
+  'webrtc-adapter': fileURLToPath(new URL('./scripts/cdn-shims/webrtc-adapter.mjs', import.meta.url)),
+  'peerjs-js-binarypack': fileURLToPath(new URL('./scripts/cdn-shims/peerjs-js-binarypack.mjs', import.meta.url)),
+};
 
 export default {
   input: 'dist/video-room.js',
-  output: {
-    file: 'build/video-room.js',
-    format: 'es',
-    sourcemap: true,
-  },
+  output: [
+    { file: 'build/video-room.js', format: 'es', sourcemap: true },
+    // For pages that cannot load modules: a classic script (`<script src>` without
+    // type="module"), the same code in a function scope, exposing `window.VideoRoom`.
+    { file: 'build/video-room.classic.js', format: 'iife', name: 'VideoRoom', sourcemap: true },
+  ],
   plugins: [
+    { name: 'cdn-shims', resolveId: (id) => CDN_SHIMS[id] ?? null },
     nodeResolve({ browser: true }),
     // peerjs -> webrtc-adapter -> sdp is CommonJS.
     commonjs(),
-    terser({ ecma: 2020, module: true, format: { comments: false } }),
+    terser({ ecma: 2020, module: true, compress: { passes: 3 }, format: { comments: false } }),
   ],
 };

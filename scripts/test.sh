@@ -29,10 +29,13 @@ npm run check:docs
 # The npm start server's limits, health, drain and timeouts, with real PeerJS-protocol sockets.
 npm run test:server
 
-# test:browser builds first (pretest:browser): pages in the other browser load the CDN bundle.
+# The build, and the CDN bundle's size budget (pages in the other browser load that bundle).
+npm run build
+npm run check:size
+
 log=$(mktemp)
 status=0
-npm run test:browser 2>&1 | tee "$log" || status=$?
+npx web-test-runner --config web-test-runner.config.mjs 2>&1 | tee "$log" || status=$?
 # One plain closing line for whoever reads the log: the totals over both browsers.
 passed=0
 failed=0

@@ -63,6 +63,8 @@ export function participantsPlugin({ serverUrl }) {
   const browsers = new Map();
   /** @type {Map<string, import('puppeteer').Page>} */
   const pages = new Map();
+  /** @type {WeakMap<import('puppeteer').Page, string[]>} */
+  const pageErrorsOf = new WeakMap();
   let next = 0;
 
   /** @type {Record<string, () => Promise<import('puppeteer').Browser>>} */
@@ -141,10 +143,15 @@ export function participantsPlugin({ serverUrl }) {
     /**
      * Opens the demo page and joins `room`. Optional: `server`, another PeerServer URL (the
      * page's `server` query parameter); `hash`, the page URL's fragment (e.g. `vr-secret=…`),
-     * which the element reads itself and which never reaches a server.
+     * which the element reads itself and which never reaches a server; `page`, another demo
+     * page than `/` (e.g. `/classic.html`).
      */
-    async join({ browser = 'chromium', room, name = 'Remote', server, hash }) {
+    async join({ browser = 'chromium', room, name = 'Remote', server, hash, page: path = '/' }) {
       const page = await (await browserFor(browser)).newPage();
+      // Uncaught exceptions of the page, for `errors`.
+      const pageErrors = [];
+      pageErrorsOf.set(page, pageErrors);
+      page.on('pageerror', (error) => pageErrors.push(String(error?.message ?? error)));
       // Record the element's vr-error codes from the start.
       await page.evaluateOnNewDocument(() => {
         window.__vrErrors = [];
@@ -155,7 +162,7 @@ export function participantsPlugin({ serverUrl }) {
       const query = new URLSearchParams({ room, name });
       if (server) query.set('server', server);
       const fragment = hash ? `#${String(hash).replace(/^#/, '')}` : '';
-      await page.goto(`${serverUrl}/?${query}&autojoin${fragment}`);
+      await page.goto(`${serverUrl}${path}?${query}&autojoin${fragment}`);
       return handle;
     },
     /** Frames presented by each remote camera tile's video, in tile order. */
@@ -256,6 +263,10 @@ export function participantsPlugin({ serverUrl }) {
     },
     async errors({ handle }) {
       return pages.get(handle).evaluate(() => window.__vrErrors ?? []);
+    },
+    /** Uncaught exceptions on the participant's page. */
+    async pageErrors({ handle }) {
+      return pageErrorsOf.get(pageOf(handle)) ?? [];
     },
     /**
      * Kills the participant's whole browser process (SIGKILL): a crash, with no goodbye. Every
