@@ -26,12 +26,12 @@ fi
 
 npm run lint
 npm run check:docs
-# The npm start server's limits, health, drain and timeouts, with real PeerJS-protocol sockets.
-npm run test:server
-
 # The build, and the CDN bundle's size budget (pages in the other browser load that bundle).
 npm run build
 npm run check:size
+# In Node: the npm start server's limits, health, drain and timeouts, with real PeerJS-protocol
+# sockets; and the npm package as built (exports, types, .js imports, side effects).
+npm run test:server
 
 log=$(mktemp)
 status=0
