@@ -67,6 +67,9 @@ function initials(name: string): string {
  * An end-to-end encrypted, peer-to-peer video call for a named room, brokered by a stock PeerJS
  * PeerServer. Everyone whose page shows the same `room` sees and hears everyone else.
  *
+ * Keyboard shortcuts, while focus is inside the element: Ctrl+D (⌘D on a Mac) turns the
+ * microphone off and on, Ctrl+E (⌘E) the camera, Ctrl+Shift+L (⌘⇧L) leaves the call.
+ *
  * @summary Embeddable peer-to-peer video room.
  *
  * @fires vr-state-change - The room state changed; `detail: { state, previous }`.
@@ -102,6 +105,7 @@ function initials(name: string): string {
  * @csspart devices - The camera, microphone and speaker choosers with the level meter.
  * @csspart level - The microphone level meter.
  * @csspart status - The status line (a polite live region).
+ * @csspart announcer - Visually hidden live region announcing who joined and left, for screen readers.
  * @csspart invite-button - Copies an invite link (the page URL with the room secret in its fragment).
  * @csspart invite-link - The invite link, shown for copying by hand when the clipboard refused it.
  * @csspart verification-badge - On each remote tile: whether the connection is verified.
@@ -148,6 +152,7 @@ export class VideoRoomElement extends LitElement {
     verifying: { state: true, attribute: false },
     shownInvite: { state: true, attribute: false },
     offBroker: { state: true, attribute: false },
+    announcement: { state: true, attribute: false },
   };
 
   /** Name of the room to join; everyone with the same room name meets. */
@@ -191,6 +196,8 @@ export class VideoRoomElement extends LitElement {
   private declare shownInvite: string | null;
   /** In a call whose broker is lost, until it is reached again. */
   private declare offBroker: boolean;
+  /** The last join or leave, for screen readers (a polite live region). */
+  private declare announcement: string;
   /** The secret of the current call (null: none). */
   private callSecret: string | null = null;
 
@@ -230,6 +237,7 @@ export class VideoRoomElement extends LitElement {
     this.verifying = null;
     this.shownInvite = null;
     this.offBroker = false;
+    this.announcement = '';
     let previous: RoomState = 'idle';
     this.mediaCtl = new MediaController(this, {
       'media:stream': ({ stream }) => {
@@ -265,10 +273,12 @@ export class VideoRoomElement extends LitElement {
         if (state === 'left') fire(this, EVENTS.left, { room: this.joinedRoom });
       },
       'peer-joined': ({ participant }) => {
+        this.announcement = `${participant.name || 'A guest'} joined the call.`;
         this.tileStreams.set(participant.id, new MediaStream(participant.stream.getTracks()));
         fire(this, EVENTS.peerJoined, { participant: publicInfo(participant) });
       },
       'peer-left': ({ participant, reason }) => {
+        this.announcement = `${participant.name || 'A guest'} ${reason === 'left' ? 'left the call' : 'was disconnected'}.`;
         this.tileStreams.delete(participant.id);
         this.tileStreams.delete(`${participant.id}:screen`);
         fire(this, EVENTS.peerLeft, { participant: publicInfo(participant), reason });
@@ -360,6 +370,7 @@ export class VideoRoomElement extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
+    this.addEventListener('keydown', this.onShortcut);
     // A secret in an attribute would sit in the page's HTML for anyone to read: refuse it.
     if (this.hasAttribute('secret'))
       this.fail(ERROR_CODES.invalidSecret, 'A secret must not be set as an attribute; use the secret property or #vr-secret in the page URL. It is ignored.');
@@ -370,8 +381,23 @@ export class VideoRoomElement extends LitElement {
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
+    this.removeEventListener('keydown', this.onShortcut);
     this.stopLevelMeter();
   }
+
+  /**
+   * Keyboard shortcuts while focus is in the element (the host page's own keys stay its own):
+   * Ctrl+D (⌘D) microphone, Ctrl+E (⌘E) camera, Ctrl+Shift+L (⌘⇧L) leave.
+   */
+  private readonly onShortcut = (event: KeyboardEvent) => {
+    if (!(event.ctrlKey || event.metaKey) || event.altKey || event.repeat) return;
+    const key = event.key.toLowerCase();
+    if (key === 'd' && !event.shiftKey) this.toggleAudio();
+    else if (key === 'e' && !event.shiftKey) this.toggleVideo();
+    else if (key === 'l' && event.shiftKey && (this.state === 'joining' || this.state === 'joined')) this.leave();
+    else return;
+    event.preventDefault();
+  };
 
   // Applied before rendering, so the media and room events they cause join this update.
   override willUpdate(changed: PropertyValues<this>): void {
@@ -984,6 +1010,7 @@ export class VideoRoomElement extends LitElement {
       state === 'joined' ? `${STATUS_TEXT.joined} · ${people} ${people === 1 ? 'person' : 'people'}${encryption}${broker}` : STATUS_TEXT[state];
     return html`<div class="room" part="room" data-state=${state}>
       ${inCall ? this.renderCall() : this.renderPrejoin()}
+      <div class="visually-hidden" part="announcer" role="log" aria-live="polite">${this.announcement}</div>
       <div class="status" part="status" role="status" aria-live="polite">
         ${status}${this.message ? html` · <span class="message">${this.message}</span>` : nothing}
       </div>
