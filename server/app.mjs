@@ -32,6 +32,19 @@ export const DEFAULT_PEER_OPTIONS = Object.freeze({
   concurrent_limit: 5_000,
 });
 
+/** The Content-Security-Policy of the strict-CSP demo page (demo/csp.html). */
+export const STRICT_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self'",
+  "connect-src 'self'",
+  'worker-src blob:',
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
 /** How long `close()` waits for clients to answer the 1001 close before cutting them. */
 export const DEFAULT_DRAIN_TIMEOUT_MS = 5_000;
 
@@ -103,6 +116,11 @@ export async function startServer({ port = 8080, host = undefined, peerOptions =
   app.get('/video-room.js', (_req, res) => {
     res.type('text/javascript');
     res.sendFile(path.join(root, 'build', 'video-room.js'));
+  });
+  // The strict-CSP demo: no inline script or style, no eval. Frame encryption needs blob: workers.
+  app.get('/csp.html', (_req, res, next) => {
+    res.set('Content-Security-Policy', STRICT_CSP);
+    next();
   });
   app.use('/build', express.static(path.join(root, 'build')));
   app.use('/', express.static(path.join(root, 'demo'), { extensions: ['html'] }));

@@ -96,6 +96,10 @@ function initials(name: string): string {
  * @csspart video - The video element inside each tile.
  * @csspart name - The name label on each tile.
  * @csspart controls - The control bar.
+ * @csspart join-button - The Join (or Rejoin) button of the pre-join panel.
+ * @csspart leave-button - The Leave button.
+ * @csspart close-button - Closes the device settings.
+ * @csspart sound-button - Shown when the browser blocked sound until a click: enables it.
  * @csspart mute-button - The microphone toggle (`aria-pressed="true"` while muted).
  * @csspart camera-button - The camera toggle (`aria-pressed="true"` while the camera is off).
  * @csspart switch-camera-button - Switches to the next camera (shown where there is more than one).
@@ -892,7 +896,7 @@ export class VideoRoomElement extends LitElement {
       </label>
       ${this.renderDevices()}
       <div class="controls" part="controls">${this.renderMuteButtons()} ${this.renderInvite()}
-        <button class="primary" type="submit" ?disabled=${busy}>${this.state === 'left' ? 'Rejoin' : 'Join'}</button>
+        <button class="primary" part="join-button" type="submit" ?disabled=${busy}>${this.state === 'left' ? 'Rejoin' : 'Join'}</button>
       </div>
       ${this.renderShownInvite()}
     </form>`;
@@ -923,7 +927,7 @@ export class VideoRoomElement extends LitElement {
         videoMuted: this.videoMuted,
       })}
       ${this.renderDevices()}
-      <button type="button" @click=${() => (this.settingsOpen = false)}>Close</button>
+      <button type="button" part="close-button" @click=${() => (this.settingsOpen = false)}>Close</button>
     </section>`;
   }
 
@@ -938,9 +942,10 @@ export class VideoRoomElement extends LitElement {
         .map((p) => ({ local: false, id: `${p.id}:screen`, name: p.name, stream: this.tileStreams.get(`${p.id}:screen`) ?? null })),
     ];
     const count = participants.length + 1;
-    const columns = Math.ceil(Math.sqrt(count));
+    // A data attribute, not a style attribute: pages with a strict CSP (no 'unsafe-inline') block those.
+    const columns = Math.min(8, Math.ceil(Math.sqrt(count)));
     const sharing = this.screenSharing;
-    return html`<div class="grid ${screens.length ? 'spotlight' : ''}" part=${screens.length ? 'grid spotlight' : 'grid'} style="--vr-columns: ${columns}">
+    return html`<div class="grid ${screens.length ? 'spotlight' : ''}" part=${screens.length ? 'grid spotlight' : 'grid'} data-columns=${columns}>
         ${repeat(
           screens,
           (s) => s.id,
@@ -978,7 +983,7 @@ export class VideoRoomElement extends LitElement {
       ${this.settingsOpen ? this.renderSettings() : nothing} ${this.renderVerifying()}
       <div class="controls" part="controls">
         ${this.soundBlocked
-          ? html`<button type="button" class="primary" @click=${this.enableSound}>Click to enable sound</button>`
+          ? html`<button type="button" class="primary" part="sound-button" @click=${this.enableSound}>Click to enable sound</button>`
           : nothing}
         ${this.renderMuteButtons()}
         ${canShareScreen()
@@ -995,7 +1000,7 @@ export class VideoRoomElement extends LitElement {
           Settings
         </button>
         ${this.renderInvite()}
-        <button type="button" @click=${() => this.leave()}>Leave</button>
+        <button type="button" part="leave-button" @click=${() => this.leave()}>Leave</button>
       </div>
       ${this.renderShownInvite()}`;
   }

@@ -46,6 +46,27 @@ export const styles = css`
     grid-template-columns: repeat(var(--vr-columns, 1), minmax(0, 1fr));
     align-content: center;
   }
+  .grid[data-columns='2'] {
+    --vr-columns: 2;
+  }
+  .grid[data-columns='3'] {
+    --vr-columns: 3;
+  }
+  .grid[data-columns='4'] {
+    --vr-columns: 4;
+  }
+  .grid[data-columns='5'] {
+    --vr-columns: 5;
+  }
+  .grid[data-columns='6'] {
+    --vr-columns: 6;
+  }
+  .grid[data-columns='7'] {
+    --vr-columns: 7;
+  }
+  .grid[data-columns='8'] {
+    --vr-columns: 8;
+  }
   .tile {
     position: relative;
     aspect-ratio: 4 / 3;

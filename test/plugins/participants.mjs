@@ -156,6 +156,8 @@ export function participantsPlugin({ serverUrl }) {
       await page.evaluateOnNewDocument(() => {
         window.__vrErrors = [];
         addEventListener('vr-error', (event) => window.__vrErrors.push(event.detail.code));
+        // A Content-Security-Policy violation counts as an error too (the strict-CSP demo).
+        addEventListener('securitypolicyviolation', (event) => window.__vrErrors.push(`csp:${event.effectiveDirective} ${event.blockedURI}`));
       });
       const handle = `p${next++}`;
       pages.set(handle, page);
@@ -263,6 +265,21 @@ export function participantsPlugin({ serverUrl }) {
     },
     async errors({ handle }) {
       return pages.get(handle).evaluate(() => window.__vrErrors ?? []);
+    },
+    /** Every <video-room> on the participant's page: its configuration and whether it drew its pre-join panel. */
+    async elements({ handle }) {
+      return pageOf(handle).evaluate(() =>
+        [...document.querySelectorAll('video-room')].map((el) => ({
+          room: el.room,
+          state: el.state,
+          maxParticipants: el.maxParticipants,
+          videoQuality: el.videoQuality,
+          audioMuted: el.audioMuted,
+          videoMuted: el.videoMuted,
+          upgraded: customElements.get('video-room') !== undefined && el instanceof customElements.get('video-room'),
+          joinButton: !!el.shadowRoot?.querySelector('[part~="join-button"]'),
+        })),
+      );
     },
     /** Uncaught exceptions on the participant's page. */
     async pageErrors({ handle }) {
