@@ -67,6 +67,8 @@ const api = [
   table(['part', 'description'], element.cssParts.map((p) => [`\`${p.name}\``, p.description])),
   '### CSS custom properties',
   table(['property', 'description'], element.cssProperties.map((p) => [`\`${p.name}\``, p.description])),
+  '### Slots',
+  table(['slot', 'description'], (element.slots ?? []).map((s) => [`\`${s.name}\``, s.description])),
 ].join('\n\n');
 
 const readme = read('README.md');

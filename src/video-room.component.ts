@@ -109,10 +109,13 @@ function initials(name: string): string {
  * @csspart devices - The camera, microphone and speaker choosers with the level meter.
  * @csspart level - The microphone level meter.
  * @csspart status - The status line (a polite live region).
+ * @csspart empty - The message in the grid while nobody else is in the call (around the `empty` slot).
  * @csspart announcer - Visually hidden live region announcing who joined and left, for screen readers.
  * @csspart invite-button - Copies an invite link (the page URL with the room secret in its fragment).
  * @csspart invite-link - The invite link, shown for copying by hand when the clipboard refused it.
  * @csspart verification-badge - On each remote tile: whether the connection is verified.
+ * @slot controls - Extra buttons of the host's own, at the end of the control bar during a call.
+ * @slot empty - Shown in the grid while nobody else is in the call (default: "Nobody else is here yet.").
  * @csspart connection-quality - On each remote tile: the connection quality (`data-quality` is `good`, `poor` or `reconnecting`).
  * @csspart verify-button - On an unverified tile (no room secret): opens the short code to compare.
  * @csspart verification - The panel showing a participant's short code, with "They match" and "They don't match".
@@ -974,6 +977,7 @@ export class VideoRoomElement extends LitElement {
               quality: p.quality,
             }),
         )}
+        ${participants.length === 0 ? html`<div class="empty" part="empty"><slot name="empty">Nobody else is here yet.</slot></div>` : nothing}
       </div>
       ${repeat(
         participants,
@@ -1000,6 +1004,7 @@ export class VideoRoomElement extends LitElement {
           Settings
         </button>
         ${this.renderInvite()}
+        <slot name="controls"></slot>
         <button type="button" part="leave-button" @click=${() => this.leave()}>Leave</button>
       </div>
       ${this.renderShownInvite()}`;

@@ -67,6 +67,13 @@ export const styles = css`
   .grid[data-columns='8'] {
     --vr-columns: 8;
   }
+  .empty {
+    display: grid;
+    place-items: center;
+    padding: var(--vr-gap, 8px);
+    text-align: center;
+    opacity: 0.8;
+  }
   .tile {
     position: relative;
     aspect-ratio: 4 / 3;

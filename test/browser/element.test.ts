@@ -224,3 +224,35 @@ describe('<video-room> element', () => {
     }
   });
 });
+
+describe('slots', () => {
+  it('shows the host’s empty-room message while alone, and the host’s extra buttons in the control bar', async () => {
+    const container = await fixture<HTMLDivElement>(html`<div>
+      <video-room room=${uniqueRoom('slots')} server=${SERVER} name="P0">
+        <span slot="empty">Your tutor will be with you shortly.</span>
+        <button slot="controls" type="button">Raise hand</button>
+      </video-room>
+      <video-room server=${SERVER} name="P1"></video-room>
+    </div>`);
+    const [a, b] = [...container.querySelectorAll('video-room')] as VideoRoomElement[];
+    b!.room = a!.room;
+    await a!.join();
+    await a!.updateComplete;
+    const empty = a!.shadowRoot!.querySelector<HTMLSlotElement>('slot[name="empty"]')!;
+    expect(empty.assignedElements().map((e) => e.textContent)).to.deep.equal(['Your tutor will be with you shortly.']);
+    const controls = a!.shadowRoot!.querySelector<HTMLSlotElement>('[part="controls"] slot[name="controls"]')!;
+    expect(controls.assignedElements().map((e) => e.textContent)).to.deep.equal(['Raise hand']);
+    // Someone else arrives: the empty-room message goes.
+    await b!.join();
+    await waitFor(() => a!.participants.length === 1, 'P1 in the call');
+    await a!.updateComplete;
+    expect(a!.shadowRoot!.querySelector('slot[name="empty"]')).to.equal(null);
+    // The default message, without a slotted one.
+    await waitFor(() => b!.participants.length === 1, 'P0 seen by P1');
+    a!.leave();
+    await waitFor(() => b!.participants.length === 0, 'P0 gone');
+    await b!.updateComplete;
+    expect(b!.shadowRoot!.querySelector('[part="empty"]')!.textContent!.trim()).to.equal('Nobody else is here yet.');
+    b!.leave();
+  });
+});
