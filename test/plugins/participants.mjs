@@ -148,7 +148,7 @@ export function participantsPlugin({ serverUrl }) {
      */
     async join({ browser = 'chromium', room, name = 'Remote', server, hash, page: path = '/' }) {
       const page = await (await browserFor(browser)).newPage();
-      // Uncaught exceptions of the page, for `errors`.
+      // Uncaught exceptions of the page, for `pageErrors`.
       const pageErrors = [];
       pageErrorsOf.set(page, pageErrors);
       page.on('pageerror', (error) => pageErrors.push(String(error?.message ?? error)));
