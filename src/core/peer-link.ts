@@ -444,8 +444,7 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
     if (!pc || this.closed || this.reconnectingSince || !this.wasConnected || pc.signalingState === 'closed') return;
     const report = await pc.getStats().catch(() => null);
     if (!report || this.closed) return;
-    const quality = this.qualityTracker.update(readSample(report));
-    if (quality) this.emit('quality', { quality, ...this.qualityTracker.last });
+    this.emitQuality(this.qualityTracker.update(readSample(report)));
   }
 
   /**
