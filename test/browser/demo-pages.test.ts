@@ -1,7 +1,9 @@
 /**
  * The demo pages `npm start` serves, loaded in another browser: the strict-CSP page (no
  * unsafe-inline, no unsafe-eval) holds an end-to-end encrypted call without a single CSP
- * violation, and the CMS page's attribute-configured rooms each come up as configured.
+ * violation, the CMS page's attribute-configured rooms each come up as configured, and the
+ * React page (React 19 setting the element's properties and keeping a list from its events)
+ * holds a call.
  */
 import { expect } from '@open-wc/testing';
 import { EVENTS } from '../../src/constants.js';
@@ -51,5 +53,34 @@ describe('demo pages', function () {
     expect(await participant<string[]>('errors', { handle: page })).to.deep.equal([]);
     expect(await participant<string[]>('pageErrors', { handle: page })).to.deep.equal([]);
     await participant('close', { handle: page });
+  });
+
+  it('the React page holds a call: React sets the element’s properties and lists who is in it from its events', async () => {
+    const room = uniqueRoom('react');
+    const [el] = await mountRooms(1, room);
+    await el!.join();
+    const remote = await participant<string>('join', { browser, room, name: 'React', page: '/react.html' });
+    await waitForFullMeshMedia([el!], 5, 60_000, 1);
+    expect(el!.participants.map((p) => p.name)).to.deep.equal(['React']);
+    await waitFor(async () => ((await participant<number[]>('frames', { handle: remote }))[0] ?? 0) > 5, 'the React page decoding our video');
+    // React's own list, kept from vr-joined and vr-peer-joined: itself, then us.
+    const list = await waitFor(async () => {
+      const text = await participant<string | null>('text', { handle: remote, selector: '.participants' });
+      return text?.includes('P0') ? text : null;
+    }, 'our name in the React page’s participant list');
+    expect(list.split('\n').map((line) => line.trim()).filter(Boolean)).to.deep.equal(['React (you)', 'P0']);
+    // A prop the element has arrives as a property: the number, which no attribute named
+    // `maxParticipants` would have set.
+    const [info] = await participant<{ room: string; state: string; maxParticipants: number }[]>('elements', { handle: remote });
+    expect([info!.room, info!.state, info!.maxParticipants]).to.deep.equal([room, 'joined', 4]);
+    // We leave: React's list drops us on vr-peer-left.
+    el!.leave();
+    await waitFor(async () => {
+      const text = await participant<string | null>('text', { handle: remote, selector: '.participants' });
+      return text !== null && !text.includes('P0');
+    }, 'our name gone from the React page’s participant list');
+    expect(await participant<string[]>('errors', { handle: remote })).to.deep.equal([]);
+    expect(await participant<string[]>('pageErrors', { handle: remote })).to.deep.equal([]);
+    await participant('close', { handle: remote });
   });
 });

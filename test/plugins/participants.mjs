@@ -281,6 +281,13 @@ export function participantsPlugin({ serverUrl }) {
         })),
       );
     },
+    /**
+     * The rendered text (`innerText`) of the first element matching `selector` on the
+     * participant's page, outside any shadow root (default: the whole body); null if none matches.
+     */
+    async text({ handle, selector = 'body' }) {
+      return pageOf(handle).evaluate((s) => document.querySelector(s)?.innerText ?? null, selector);
+    },
     /** Uncaught exceptions on the participant's page. */
     async pageErrors({ handle }) {
       return pageErrorsOf.get(pageOf(handle)) ?? [];
