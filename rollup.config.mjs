@@ -16,11 +16,18 @@ const CDN_SHIMS = {
 
 export default {
   input: 'dist/video-room.js',
+  // The chunks import what they share with the bundle from the bundle itself, which may export
+  // more than the package's entry: no third file between them.
+  preserveEntrySignatures: 'allow-extension',
   output: [
-    { file: 'build/video-room.js', format: 'es', sourcemap: true },
+    // Chunks loaded beside the bundle only when needed (build/chunks/): each translation, by
+    // pages in that language, and frame encryption, by rooms with a secret. No page pays for
+    // what it does not use.
+    { dir: 'build', entryFileNames: 'video-room.js', chunkFileNames: 'chunks/[name].js', format: 'es', sourcemap: true },
     // For pages that cannot load modules: a classic script (`<script src>` without
-    // type="module"), the same code in a function scope, exposing `window.VideoRoom`.
-    { file: 'build/video-room.classic.js', format: 'iife', name: 'VideoRoom', sourcemap: true },
+    // type="module"), the same code in a function scope, exposing `window.VideoRoom`. A classic
+    // script has no base URL to load chunks from, so they are inlined.
+    { file: 'build/video-room.classic.js', format: 'iife', name: 'VideoRoom', sourcemap: true, inlineDynamicImports: true },
   ],
   plugins: [
     { name: 'cdn-shims', resolveId: (id) => CDN_SHIMS[id] ?? null },

@@ -9,7 +9,8 @@ import terser from '@rollup/plugin-terser';
 
 export default {
   input: 'demo/react-app.js',
-  output: { file: 'build/demo/react-app.js', format: 'es', sourcemap: true },
+  // One file: the translations and frame encryption the element loads on demand are inlined.
+  output: { file: 'build/demo/react-app.js', format: 'es', sourcemap: true, inlineDynamicImports: true },
   plugins: [
     replace({ preventAssignment: true, values: { 'process.env.NODE_ENV': JSON.stringify('production') } }),
     nodeResolve({ browser: true }),

@@ -20,6 +20,9 @@ export const EVENTS = {
   brokerChange: 'vr-broker-change',
   connectionQuality: 'vr-connection-quality',
   reconnecting: 'vr-reconnecting',
+  message: 'vr-message',
+  pipChange: 'vr-pip-change',
+  fullscreenChange: 'vr-fullscreen-change',
   error: 'vr-error',
 } as const;
 
@@ -37,6 +40,9 @@ export const ATTRIBUTES = {
   videoQuality: 'video-quality',
   facingMode: 'facing-mode',
   maxUpstreamKbps: 'max-upstream-kbps',
+  lang: 'lang',
+  theme: 'theme',
+  chat: 'chat',
 } as const;
 
 /** The connection states a room goes through. */
@@ -73,6 +79,14 @@ export const ERROR_CODE_DOCS = {
   'e2ee-unsupported': 'This browser cannot encrypt media frames (no `RTCRtpScriptTransform` or encoded streams), which a room with a secret needs; it cannot join.',
   'e2ee-mitm-suspected': 'A connection could not be verified (a wrong or missing proof of the room secret, or a short code that did not match) and was closed: someone, such as the broker, may be in the middle.',
   'clipboard-failed': 'The invite link could not be copied to the clipboard; it is shown for copying by hand.',
+  'invalid-strings': '`strings` is not an object of texts, or has unknown keys or values that are not strings; those are ignored.',
+  'invalid-theme': '`theme` is not `light`, `dark` or `auto`; the page\'s colour scheme is followed.',
+  'invalid-chat': '`chat` is not `on` or `off`; chat stays on.',
+  'locale-failed': 'The translation for `lang` could not be loaded; English is shown.',
+  'chat-unavailable': '`sendMessage()` was called with chat off (`chat="off"`) or outside a call; nothing was sent.',
+  'invalid-message': '`sendMessage()` was given no text, only spaces, or more than 2000 characters; nothing was sent.',
+  'pip-unavailable': 'Picture-in-picture is not available: the browser has neither Document nor video picture-in-picture, refused it (it needs a click), or there is no video to show.',
+  'fullscreen-unavailable': 'Fullscreen is not available: an iframe without `allow="fullscreen"`, a refusal (it needs a click), or no such tile.',
 } as const;
 
 /** Error codes carried by `vr-error` (`detail.code`), by name. */
@@ -105,6 +119,14 @@ export const ERROR_CODES = {
   e2eeUnsupported: 'e2ee-unsupported',
   e2eeMitmSuspected: 'e2ee-mitm-suspected',
   clipboardFailed: 'clipboard-failed',
+  invalidStrings: 'invalid-strings',
+  invalidTheme: 'invalid-theme',
+  invalidChat: 'invalid-chat',
+  localeFailed: 'locale-failed',
+  chatUnavailable: 'chat-unavailable',
+  invalidMessage: 'invalid-message',
+  pipUnavailable: 'pip-unavailable',
+  fullscreenUnavailable: 'fullscreen-unavailable',
 } as const satisfies Record<string, keyof typeof ERROR_CODE_DOCS>;
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
 

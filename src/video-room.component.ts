@@ -1,4 +1,4 @@
-import { LitElement, html, nothing, type PropertyValues } from 'lit';
+import { LitElement, html, nothing, render, type PropertyValues } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
 import { styles } from './video-room.styles.js';
 import { DEFAULT_MAX_PARTICIPANTS, ERROR_CODES, EVENTS, type ErrorCode, type RoomState } from './constants.js';
@@ -18,23 +18,14 @@ import { renderDevicePanel } from './ui/device-panel.js';
 import { renderVerification } from './ui/verification-panel.js';
 import type { ConnectionQuality } from './core/link-quality.js';
 import { generateSecret, inviteUrl, isValidSecret, secretFromFragment } from './core/secret.js';
+import { ChatLog, cleanChatText } from './core/chat.js';
+import { ViewController, pipSupport } from './controllers/view-controller.js';
+import { EN, format, loadStrings, localeFor, withOverrides, type StringKey, type VideoRoomStrings } from './i18n/strings.js';
 
 /** The PeerServer that served this script: same origin, path `/peerjs`. */
 const DEFAULT_SERVER = new URL('/peerjs', import.meta.url).href;
 
-const STATUS_TEXT: Record<RoomState, string> = {
-  idle: 'Ready to join',
-  joining: 'Joining…',
-  joined: 'In the call',
-  left: 'You left the call',
-  error: 'Something went wrong',
-};
-
-const QUALITY_TEXT: Record<ConnectionQuality, string> = {
-  good: 'Good connection',
-  poor: 'Poor connection',
-  reconnecting: 'Reconnecting…',
-};
+const THEMES = ['light', 'dark', 'auto'];
 
 function publicInfo(p: Participant): ParticipantInfo {
   return {
@@ -87,7 +78,10 @@ function initials(name: string): string {
  * @fires vr-broker-change - The PeerServer was lost mid-call (`connected: false`: the call goes on, newcomers cannot join until it is back) or is reached again, perhaps the next one of `server`'s list (`connected: true`); `detail: { connected, server }`.
  * @fires vr-connection-quality - The quality of the connection to a participant changed: `good`, `poor` (loss above 5 % or a round trip above 400 ms, from `getStats()`) or `reconnecting`; `detail: { local: false, id, name, quality, rttMs, lossPercent }`.
  * @fires vr-reconnecting - The connection to a participant lost its path and an ICE restart is under way (`reconnecting: true`), or it has a path again (`false`); `detail: { local: false, id, name, reconnecting }`.
- * @fires vr-error - Something failed; `detail: { code, message }` with a code from the README's list.
+ * @fires vr-message - A chat message was sent here (`local: true`, with `recipients`, how many it went to) or came from a verified participant; `detail: { local, id, name, text, time, recipients? }`.
+ * @fires vr-pip-change - Picture-in-picture opened (`mode: 'document'` or `'video'`) or closed (`open: false`); `detail: { open, mode }`.
+ * @fires vr-fullscreen-change - The room (`id: ''`) or a tile (its id) went fullscreen, or fullscreen ended (`fullscreen: false`, `id: null`); `detail: { fullscreen, id }`.
+ * @fires vr-error - Something failed; `detail: { code, message }` with a code from the README's list. `message` is English, for logs; the element shows the `strings.errors` text of its language.
  *
  * @csspart room - The outer container.
  * @csspart prejoin - The pre-join panel (preview, name field, devices, Join button).
@@ -120,18 +114,36 @@ function initials(name: string): string {
  * @csspart verify-button - On an unverified tile (no room secret): opens the short code to compare.
  * @csspart verification - The panel showing a participant's short code, with "They match" and "They don't match".
  *
- * @cssprop --vr-background - Background of the element. Default `#18181b`.
- * @cssprop --vr-color - Text colour. Default `#f4f4f5`.
+ * @attr lang - The language of the element's texts (`en`, `de`, `fr`, `es`, `pt`, or a tag such as `pt-BR`); default: the nearest `lang` of the page, else the browser's language. Others show English.
+ *
+ * @csspart chat-button - Opens and closes the chat panel (`aria-expanded`), with the unread badge.
+ * @csspart unread-badge - The number of chat messages that came in while the panel was closed.
+ * @csspart chat - The chat panel.
+ * @csspart chat-log - The list of chat messages (a polite live region).
+ * @csspart chat-input - The chat message field.
+ * @csspart send-button - Sends the chat message.
+ * @csspart pip-button - Opens and closes picture-in-picture (`aria-pressed`).
+ * @csspart fullscreen-button - Shows the whole room fullscreen (`aria-pressed`).
+ * @csspart tile-fullscreen-button - On each tile during a call: shows that tile fullscreen.
+ *
+ * @cssprop --vr-background - Background of the element. Default `light-dark(#fafafa, #18181b)`: light or dark as `theme` or the page's colour scheme says.
+ * @cssprop --vr-color - Text colour. Default `light-dark(#18181b, #f4f4f5)`.
  * @cssprop --vr-font-family - Font. Default `system-ui, sans-serif`.
  * @cssprop --vr-radius - Corner radius of the element. Default `12px`.
  * @cssprop --vr-gap - Gap between tiles and controls. Default `8px`.
- * @cssprop --vr-tile-background - Background of a tile without video. Default `#27272a`.
+ * @cssprop --vr-tile-background - Background of a tile without video. Default `light-dark(#e4e4e7, #27272a)`.
+ * @cssprop --vr-panel-background - Background of the settings, verification and chat panels. Default `light-dark(#fafafaf5, #18181bf5)`.
+ * @cssprop --vr-button-background - Background of buttons. Default `light-dark(#e4e4e7, #3f3f46)`.
+ * @cssprop --vr-button-active-background - Background of a pressed toggle (muted, camera off, sharing). Default `#b91c1c`, with white text.
+ * @cssprop --vr-button-radius - Corner radius of buttons. Default `999px`.
+ * @cssprop --vr-border-color - Borders of buttons, fields and panels. Default `light-dark(#a1a1aa, #52525b)`.
+ * @cssprop --vr-input-background - Background of fields and lists. Default `light-dark(#fff, #09090b)`.
  * @cssprop --vr-tile-radius - Corner radius of tiles. Default `8px`.
- * @cssprop --vr-accent - Background of the Join button. Default `#2563eb`.
- * @cssprop --vr-focus-color - Focus ring colour. Default `#60a5fa`.
+ * @cssprop --vr-accent - Background of the Join button, Send button and unread badge (with white text). Default `#2563eb`.
+ * @cssprop --vr-focus-color - Focus ring colour. Default `light-dark(#1d4ed8, #60a5fa)`.
  * @cssprop --vr-speaking-color - Outline of the active speaker's tile. Default `#22c55e`.
- * @cssprop --vr-warning-color - Text of warnings: an unverified badge, a poor connection, the status message. Default `#fbbf24`.
- * @cssprop --vr-good-color - Text of a good connection-quality indicator. Default `#22c55e`.
+ * @cssprop --vr-warning-color - Text of warnings: an unverified badge, a poor connection, the status message. Default `light-dark(#b45309, #fbbf24)` (on tiles, always the dark one).
+ * @cssprop --vr-good-color - Text of a good connection-quality indicator. Default `#22c55e` (on tiles).
  */
 export class VideoRoomElement extends LitElement {
   static override styles = styles;
@@ -151,6 +163,11 @@ export class VideoRoomElement extends LitElement {
     videoQuality: { type: String, attribute: 'video-quality' },
     facingMode: { type: String, attribute: 'facing-mode' },
     maxUpstreamKbps: { type: String, attribute: 'max-upstream-kbps' },
+    theme: { type: String, attribute: 'theme', reflect: true },
+    chat: { type: String, attribute: 'chat' },
+    strings: { attribute: false },
+    chatOpen: { state: true, attribute: false },
+    texts: { state: true, attribute: false },
     displayName: { state: true, attribute: false },
     message: { state: true, attribute: false },
     soundBlocked: { state: true, attribute: false },
@@ -186,6 +203,12 @@ export class VideoRoomElement extends LitElement {
   declare facingMode: string | null;
   /** Most this participant sends in all, in kbit/s (default 2500); each peer's copy gets a share. */
   declare maxUpstreamKbps: string | number | null;
+  /** `light` or `dark` colours; `auto` (or none) follows the page's `color-scheme` and the system's `prefers-color-scheme`. */
+  declare theme: string | null;
+  /** `off` removes the chat (no panel, no messages in or out); `on` is the default. */
+  declare chat: string | null;
+  /** Texts to use instead of the language's own, by key (see the README), e.g. `{ join: 'Enter' }`; `errors` maps error codes to messages. */
+  declare strings: Partial<VideoRoomStrings> | null;
   /**
    * The room secret (property only, never an attribute). Without it, the page URL's fragment
    * `#vr-secret=…` is used. With a secret, the broker sees only ids derived from it, peers must
@@ -207,10 +230,22 @@ export class VideoRoomElement extends LitElement {
   private declare announcement: string;
   /** The secret of the current call (null: none). */
   private callSecret: string | null = null;
+  private declare chatOpen: boolean;
+  /** The texts in use: the language's, with `strings` on top. */
+  private declare texts: VideoRoomStrings;
+  /** The language whose texts are in use or loading. */
+  private locale = 'en';
+  private localeTexts: VideoRoomStrings = EN;
+  /** Before the first render, while a language's texts load: nothing is drawn rather than English first. */
+  private localeLoading: Promise<unknown> | null = null;
+  private readonly chatLog = new ChatLog();
+  /** The chat field's text, kept when a message cannot be sent. */
+  private chatDraft = '';
 
   private readonly mediaCtl: MediaController;
   private readonly roomCtl: RoomController;
   private readonly speakerCtl: SpeakerController;
+  private readonly viewCtl: ViewController;
   /** Streams handed to remote tiles, renewed when tracks arrive so the video element reloads. */
   private readonly tileStreams = new Map<string, MediaStream>();
   /** The stream of the local tile, renewed when a device switch swaps a track. */
@@ -245,14 +280,25 @@ export class VideoRoomElement extends LitElement {
     this.shownInvite = null;
     this.offBroker = false;
     this.announcement = '';
+    this.theme = null;
+    this.chat = null;
+    this.strings = null;
+    this.chatOpen = false;
+    this.texts = EN;
     let previous: RoomState = 'idle';
+    this.viewCtl = new ViewController(this, (what) => {
+      const view = this.viewCtl;
+      if (what === 'pip') fire(this, EVENTS.pipChange, { open: view.pip !== null, mode: view.pip });
+      else fire(this, EVENTS.fullscreenChange, { fullscreen: view.fullscreen !== null, id: view.fullscreen });
+    });
     this.mediaCtl = new MediaController(this, {
       'media:stream': ({ stream }) => {
         this.localTileStream = stream ? new MediaStream(stream.getTracks()) : null;
         this.roomCtl.room?.updateLocalMedia(stream);
       },
       'media:device': ({ kind, deviceId, label, reason }) => {
-        if (reason === 'fallback') this.message = `${kind === 'videoinput' ? 'Camera' : 'Microphone'} disconnected; now using ${label || 'the default one'}.`;
+        if (reason === 'fallback')
+          this.message = this.t(kind === 'videoinput' ? 'cameraFallback' : 'microphoneFallback', { label: label || this.t('defaultDevice') });
         fire(this, EVENTS.deviceChange, { kind, deviceId, label, reason });
       },
       'media:error': ({ error }) =>
@@ -276,16 +322,19 @@ export class VideoRoomElement extends LitElement {
           this.speakerCtl.start();
           fire(this, EVENTS.joined, { room: this.joinedRoom, id: this.roomCtl.room?.id ?? '' });
         }
-        if (state === 'left' || state === 'error') this.speakerCtl.stop();
+        if (state === 'left' || state === 'error') {
+          this.speakerCtl.stop();
+          void this.viewCtl.closePip();
+        }
         if (state === 'left') fire(this, EVENTS.left, { room: this.joinedRoom });
       },
       'peer-joined': ({ participant }) => {
-        this.announcement = `${participant.name || 'A guest'} joined the call.`;
+        this.announcement = this.t('peerJoined', { name: participant.name || this.t('guest') });
         this.tileStreams.set(participant.id, new MediaStream(participant.stream.getTracks()));
         fire(this, EVENTS.peerJoined, { participant: publicInfo(participant) });
       },
       'peer-left': ({ participant, reason }) => {
-        this.announcement = `${participant.name || 'A guest'} ${reason === 'left' ? 'left the call' : 'was disconnected'}.`;
+        this.announcement = this.t(reason === 'left' ? 'peerLeft' : 'peerLost', { name: participant.name || this.t('guest') });
         this.tileStreams.delete(participant.id);
         this.tileStreams.delete(`${participant.id}:screen`);
         fire(this, EVENTS.peerLeft, { participant: publicInfo(participant), reason });
@@ -324,6 +373,12 @@ export class VideoRoomElement extends LitElement {
         fire(this, EVENTS.reconnecting, { local: false, id: participant.id, name: participant.name, reconnecting }),
       'peer-quality': ({ participant, quality, rttMs, lossPercent }) =>
         fire(this, EVENTS.connectionQuality, { local: false, id: participant.id, name: participant.name, quality, rttMs, lossPercent }),
+      chat: ({ participant, text }) => {
+        if (this.chat === 'off') return;
+        const message = { local: false, id: participant.id, name: participant.name, text, time: Date.now() };
+        this.chatLog.add(message, this.chatOpen);
+        fire(this, EVENTS.message, message);
+      },
       error: ({ code, message }) => this.fail(code, message),
     });
     this.speakerCtl = new SpeakerController(
@@ -375,8 +430,19 @@ export class VideoRoomElement extends LitElement {
     return state === 'joining' || state === 'joined' ? (this.roomCtl.room?.verification ?? null) : null;
   }
 
+  static override get observedAttributes(): string[] {
+    // `lang` stays HTMLElement's own (the property reflects the attribute); only watched here.
+    return [...super.observedAttributes, 'lang'];
+  }
+
+  override attributeChangedCallback(name: string, old: string | null, value: string | null): void {
+    super.attributeChangedCallback(name, old, value);
+    if (name === 'lang' && this.isConnected) void this.applyLocale();
+  }
+
   override connectedCallback(): void {
     super.connectedCallback();
+    void this.applyLocale();
     this.addEventListener('keydown', this.onShortcut);
     // A secret in an attribute would sit in the page's HTML for anyone to read: refuse it.
     if (this.hasAttribute('secret'))
@@ -406,8 +472,52 @@ export class VideoRoomElement extends LitElement {
     event.preventDefault();
   };
 
+  /** Loads the texts of the element's language: its `lang`, the page's, else the browser's. */
+  private async applyLocale(): Promise<void> {
+    const locale = localeFor(this.closest('[lang]')?.getAttribute('lang') || document.documentElement.lang || navigator.language);
+    if (locale === this.locale) return;
+    this.locale = locale;
+    const loading = loadStrings(locale);
+    // Before the first render, draw nothing rather than English first; later, keep the old texts until the new ones come.
+    if (!this.hasUpdated) this.localeLoading = loading.catch(() => undefined);
+    let texts = EN;
+    try {
+      texts = await loading;
+    } catch {
+      if (this.locale === locale) this.fail(ERROR_CODES.localeFailed, `The texts for "${locale}" could not be loaded; showing English.`);
+    }
+    if (this.locale !== locale) return;
+    this.localeLoading = null;
+    this.localeTexts = texts;
+    this.texts = this.withStrings(false);
+  }
+
+  protected override async scheduleUpdate(): Promise<void> {
+    if (this.localeLoading) await this.localeLoading;
+    super.scheduleUpdate();
+  }
+
+  /** The language's texts with `strings` on top; `report` fires `invalid-strings` for refused keys. */
+  private withStrings(report: boolean): VideoRoomStrings {
+    const { strings, refused } = withOverrides(this.localeTexts, this.strings);
+    if (report && refused.length) this.fail(ERROR_CODES.invalidStrings, `strings: ignored ${refused.join(', ')} (unknown keys, or not text).`);
+    return strings;
+  }
+
+  /** A text of the current language, with its placeholders filled. */
+  private t(key: StringKey, values?: Record<string, string | number>): string {
+    const text = this.texts[key];
+    return values ? format(text, values) : text;
+  }
+
   // Applied before rendering, so the media and room events they cause join this update.
   override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('strings')) this.texts = this.withStrings(true);
+    if (changed.has('theme') && this.theme !== null && !THEMES.includes(this.theme))
+      this.fail(ERROR_CODES.invalidTheme, 'theme must be light, dark or auto; following the page.');
+    if (changed.has('chat') && this.chat !== null && this.chat !== 'on' && this.chat !== 'off')
+      this.fail(ERROR_CODES.invalidChat, 'chat must be on or off; chat stays on.');
+    if (this.chat === 'off') this.chatOpen = false;
     if (changed.has('name')) {
       this.displayName = this.name;
       if (changed.get('name') !== undefined) this.roomCtl.room?.updateLocal({ name: this.name });
@@ -436,6 +546,9 @@ export class VideoRoomElement extends LitElement {
   }
 
   override updated(): void {
+    // Document picture-in-picture shows the same call: it is drawn with the element.
+    const pipRoot = this.viewCtl.pipRoot;
+    if (pipRoot) render(this.renderPip(), pipRoot, { host: this });
     this.playRemoteAudio();
     this.applySink();
     // The meter shows in the pre-join panel and the settings, and only while there is a microphone.
@@ -514,7 +627,7 @@ export class VideoRoomElement extends LitElement {
     try {
       await navigator.clipboard.writeText(link);
       this.shownInvite = null;
-      this.message = 'Invite link copied.';
+      this.message = this.t('inviteCopied');
       return true;
     } catch {
       this.shownInvite = link;
@@ -604,6 +717,86 @@ export class VideoRoomElement extends LitElement {
     this.mediaCtl.screen.stop();
   }
 
+  /**
+   * Sends a chat message to every verified participant (with short codes, those whose code you
+   * confirmed). Returns whether it was sent; bad text or no chat fires `vr-error` instead.
+   */
+  sendMessage(text: string): boolean {
+    const room = this.roomCtl.room;
+    if (this.chat === 'off' || !room || this.state !== 'joined') {
+      this.fail(ERROR_CODES.chatUnavailable, 'There is no chat to send to: chat is off, or there is no call.');
+      return false;
+    }
+    const clean = cleanChatText(text);
+    if (!clean) {
+      this.fail(ERROR_CODES.invalidMessage, 'A chat message needs some text, at most 2000 characters; nothing was sent.');
+      return false;
+    }
+    const recipients = room.sendChat(clean);
+    const message = { local: true, id: room.id, name: this.displayName, text: clean, time: Date.now() };
+    this.chatLog.add(message, true);
+    this.requestUpdate();
+    fire(this, EVENTS.message, { ...message, recipients });
+    return true;
+  }
+
+  /**
+   * Opens picture-in-picture, or closes it: a small window with the call's tiles and controls
+   * (Document Picture-in-Picture), else the active speaker's video. Browsers allow it only from
+   * a click. Resolves whether it is open.
+   */
+  async togglePictureInPicture(): Promise<boolean> {
+    const view = this.viewCtl;
+    if (view.pip) {
+      await view.closePip();
+      return false;
+    }
+    try {
+      if (this.state !== 'joined') throw new Error('not in a call');
+      const mode = await view.openPip(styles.cssText, this.pipVideo(), { width: 480, height: 360 });
+      this.requestUpdate();
+      fire(this, EVENTS.pipChange, { open: true, mode });
+      return true;
+    } catch (error) {
+      this.fail(ERROR_CODES.pipUnavailable, `Picture-in-picture could not open: ${String(error)}`);
+      return false;
+    }
+  }
+
+  /**
+   * Shows the whole room fullscreen, or with `id` (a participant's id, this participant's own,
+   * or `<id>:screen` for a shared screen) that tile; again, or `exit`, leaves fullscreen. Browsers
+   * allow it only from a click. Resolves whether something is fullscreen.
+   */
+  async toggleFullscreen(id = ''): Promise<boolean> {
+    const view = this.viewCtl;
+    if (view.fullscreen === id) {
+      await view.exitFullscreen();
+      return false;
+    }
+    const target = id ? this.renderRoot.querySelector(`.grid .tile[data-id="${CSS.escape(id)}"]`) : this;
+    try {
+      if (!target) throw new Error(`there is no tile ${id}`);
+      await view.enterFullscreen(target, id);
+      return true;
+    } catch (error) {
+      this.fail(ERROR_CODES.fullscreenUnavailable, `Fullscreen could not start: ${String(error)}`);
+      return false;
+    }
+  }
+
+  /** For video picture-in-picture: the active speaker's video, else the first remote one, else our own. */
+  private pipVideo(): HTMLVideoElement | null {
+    const videos = [...this.renderRoot.querySelectorAll<HTMLVideoElement>('.grid .tile video')].filter((v) => v.srcObject && !v.hidden);
+    const speaker = this.speakerCtl.speaker;
+    return (
+      videos.find((v) => v.closest<HTMLElement>('.tile')?.dataset.id === speaker && !v.closest('.local')) ??
+      videos.find((v) => !v.closest('.local')) ??
+      videos[0] ??
+      null
+    );
+  }
+
   private async setSpeaker(deviceId: string): Promise<boolean> {
     if (!canChooseSpeaker) {
       this.fail(ERROR_CODES.speakerUnsupported, 'This browser cannot choose the speaker.');
@@ -640,7 +833,7 @@ export class VideoRoomElement extends LitElement {
   }
 
   private fail(code: ErrorCode, message: string): void {
-    this.message = message;
+    this.message = this.texts.errors?.[code] ?? message;
     fire(this, EVENTS.error, { code, message });
   }
 
@@ -805,6 +998,20 @@ export class VideoRoomElement extends LitElement {
     void this.setDevice(kind, deviceId);
   }
 
+  private onChatSubmit(event: Event): void {
+    event.preventDefault();
+    const input = this.renderRoot.querySelector<HTMLInputElement>('input[part="chat-input"]');
+    this.chatDraft = input?.value ?? this.chatDraft;
+    if (!this.sendMessage(this.chatDraft)) return;
+    this.chatDraft = '';
+    if (input) input.value = '';
+  }
+
+  private toggleChat(): void {
+    this.chatOpen = !this.chatOpen;
+    if (this.chatOpen) this.chatLog.markRead();
+  }
+
   private renderTile(options: {
     local: boolean;
     screen?: boolean;
@@ -817,45 +1024,63 @@ export class VideoRoomElement extends LitElement {
     verification?: { verified: boolean; canCompare: boolean };
     /** A remote camera tile: the quality of the connection. */
     quality?: ConnectionQuality;
+    /** A tile of the call (not a preview): it can go fullscreen. */
+    inCall?: boolean;
   }) {
     const showVideo = !!options.stream && options.stream.getVideoTracks().length > 0 && !options.videoMuted;
-    const who = options.local ? `${options.name || 'You'} (you)` : options.name || 'Guest';
-    const label = options.screen ? `${who} · screen` : who;
+    const who = options.local
+      ? options.name
+        ? this.t('you', { name: options.name })
+        : this.t('youUnnamed')
+      : options.name || this.t('guest');
+    const label = options.screen ? this.t('screenOf', { name: who }) : who;
     const speaking = !options.screen && this.state === 'joined' && this.speakerCtl.speaker === options.id;
     const parts = ['tile', options.local ? 'local' : '', options.screen ? 'screen' : '', speaking ? 'speaking' : ''].filter(Boolean).join(' ');
+    const fullscreen = options.inCall && document.fullscreenEnabled;
     return html`<div
       class="tile ${options.local ? 'local' : 'remote'} ${options.screen ? 'screen' : ''} ${speaking ? 'speaking' : ''}"
       part=${parts}
       data-id=${options.id}
       role="group"
       aria-label=${label}
+      @dblclick=${fullscreen ? () => void this.toggleFullscreen(options.id) : nothing}
     >
       <video part="video" autoplay playsinline muted .muted=${true} .srcObject=${options.stream} ?hidden=${!showVideo}></video>
       ${showVideo ? nothing : html`<div class="avatar" aria-hidden="true">${initials(options.name)}</div>`}
-      <span class="label" part="name">${label}${!options.screen && options.audioMuted ? ' · muted' : ''}</span>
+      <span class="label" part="name">${label}${!options.screen && options.audioMuted ? ` · ${this.t('muted')}` : ''}</span>
       ${options.verification ? this.renderBadge(options.id, options.verification) : nothing}
-      ${options.quality
-        ? html`<span class="quality" part="connection-quality" data-quality=${options.quality}>${QUALITY_TEXT[options.quality]}</span>`
+      ${options.quality ? html`<span class="quality" part="connection-quality" data-quality=${options.quality}>${this.t(options.quality)}</span>` : nothing}
+      ${fullscreen
+        ? html`<button
+            type="button"
+            class="tile-fullscreen"
+            part="tile-fullscreen-button"
+            aria-label=${this.t('fullscreenOf', { name: label })}
+            aria-pressed=${this.viewCtl.fullscreen === options.id ? 'true' : 'false'}
+            @click=${() => void this.toggleFullscreen(options.id)}
+          >
+            ⛶
+          </button>`
         : nothing}
     </div>`;
   }
 
   private renderBadge(id: string, { verified, canCompare }: { verified: boolean; canCompare: boolean }) {
-    if (verified) return html`<span class="badge verified" part="verification-badge">Verified</span>`;
+    if (verified) return html`<span class="badge verified" part="verification-badge">${this.t('verified')}</span>`;
     return html`<span class="badge unverified" part="verification-badge"
-      >Unverified
-      ${canCompare ? html`<button type="button" part="verify-button" @click=${() => (this.verifying = id)}>Verify</button>` : nothing}</span
+      >${this.t('unverified')}
+      ${canCompare ? html`<button type="button" part="verify-button" @click=${() => (this.verifying = id)}>${this.t('verify')}</button>` : nothing}</span
     >`;
   }
 
   private renderInvite() {
-    return html`<button type="button" part="invite-button" @click=${() => void this.copyInviteLink()}>Copy invite link</button>`;
+    return html`<button type="button" part="invite-button" @click=${() => void this.copyInviteLink()}>${this.t('copyInvite')}</button>`;
   }
 
   private renderShownInvite() {
     if (!this.shownInvite) return nothing;
     return html`<label class="invite-link">
-      <span class="visually-hidden">Invite link</span>
+      <span class="visually-hidden">${this.t('inviteLink')}</span>
       <input part="invite-link" readonly .value=${this.shownInvite} @focus=${(e: Event) => (e.target as HTMLInputElement).select()} />
     </label>`;
   }
@@ -867,6 +1092,7 @@ export class VideoRoomElement extends LitElement {
     return renderVerification({
       name: participant.name,
       code: participant.code,
+      texts: this.texts,
       onAnswer: (matches) => {
         this.verifying = null;
         room.confirmCode(participant.id, matches);
@@ -878,6 +1104,7 @@ export class VideoRoomElement extends LitElement {
   private renderDevices() {
     return renderDevicePanel({
       devices: this.mediaCtl.devices,
+      texts: this.texts,
       onSelect: (kind, deviceId) => this.onDeviceSelect(kind, deviceId),
     });
   }
@@ -894,12 +1121,12 @@ export class VideoRoomElement extends LitElement {
         videoMuted: this.videoMuted,
       })}
       <label>
-        <span>Your name</span>
+        <span>${this.t('yourName')}</span>
         <input name="name" autocomplete="name" maxlength="64" .value=${this.displayName} @input=${this.onNameInput} />
       </label>
       ${this.renderDevices()}
       <div class="controls" part="controls">${this.renderMuteButtons()} ${this.renderInvite()}
-        <button class="primary" part="join-button" type="submit" ?disabled=${busy}>${this.state === 'left' ? 'Rejoin' : 'Join'}</button>
+        <button class="primary" part="join-button" type="submit" ?disabled=${busy}>${this.t(this.state === 'left' ? 'rejoin' : 'join')}</button>
       </div>
       ${this.renderShownInvite()}
     </form>`;
@@ -909,18 +1136,18 @@ export class VideoRoomElement extends LitElement {
     // Toggle buttons keep their name; aria-pressed carries the state (pressed = muted / off).
     const cameras = this.mediaCtl.devices.filter((d) => d.kind === 'videoinput').length;
     return html`<button type="button" part="mute-button" aria-pressed=${this.audioMuted ? 'true' : 'false'} @click=${() => this.toggleAudio()}>
-        Mute
+        ${this.t('mute')}
       </button>
       <button type="button" part="camera-button" aria-pressed=${this.videoMuted ? 'true' : 'false'} @click=${() => this.toggleVideo()}>
-        Camera off
+        ${this.t('cameraOff')}
       </button>
       ${cameras > 1
-        ? html`<button type="button" part="switch-camera-button" @click=${() => void this.switchCamera()}>Switch camera</button>`
+        ? html`<button type="button" part="switch-camera-button" @click=${() => void this.switchCamera()}>${this.t('switchCamera')}</button>`
         : nothing}`;
   }
 
   private renderSettings() {
-    return html`<section class="settings" part="settings" role="dialog" aria-label="Settings">
+    return html`<section class="settings" part="settings" role="dialog" aria-label=${this.t('settings')}>
       ${this.renderTile({
         local: true,
         id: 'settings-preview',
@@ -930,11 +1157,32 @@ export class VideoRoomElement extends LitElement {
         videoMuted: this.videoMuted,
       })}
       ${this.renderDevices()}
-      <button type="button" part="close-button" @click=${() => (this.settingsOpen = false)}>Close</button>
+      <button type="button" part="close-button" @click=${() => (this.settingsOpen = false)}>${this.t('close')}</button>
     </section>`;
   }
 
-  private renderCall() {
+  private renderChat() {
+    const room = this.roomCtl.room;
+    // With short codes, messages reach only those whose code this person confirmed: say so while anyone is unverified.
+    const someUnverified = room?.verification === 'sas' && room.participants.some((p) => !p.verified);
+    const messages = this.chatLog.messages;
+    return html`<section class="chat" part="chat" aria-label=${this.t('chat')}>
+      <ol class="chat-log" part="chat-log" role="log" aria-live="polite">
+        ${messages.length === 0 ? html`<li class="chat-empty">${this.t('noMessages')}</li>` : nothing}
+        ${messages.map(
+          (m) => html`<li class=${m.local ? 'mine' : ''}><span class="chat-name">${m.local ? this.t('youUnnamed') : m.name || this.t('guest')}</span> ${m.text}</li>`,
+        )}
+      </ol>
+      ${someUnverified ? html`<p class="chat-note">${this.t('chatVerifiedOnly')}</p>` : nothing}
+      <form class="chat-form" @submit=${this.onChatSubmit}>
+        <input part="chat-input" aria-label=${this.t('message')} maxlength="2000" autocomplete="off" .value=${this.chatDraft} />
+        <button type="submit" class="primary" part="send-button">${this.t('send')}</button>
+      </form>
+    </section>`;
+  }
+
+  /** The tiles of the call: screens first, then this participant, then everyone else. */
+  private renderGrid(inPip = false) {
     const room = this.roomCtl.room;
     const participants = room?.participants ?? [];
     const localId = room?.id ?? 'local';
@@ -947,38 +1195,65 @@ export class VideoRoomElement extends LitElement {
     const count = participants.length + 1;
     // A data attribute, not a style attribute: pages with a strict CSP (no 'unsafe-inline') block those.
     const columns = Math.min(8, Math.ceil(Math.sqrt(count)));
-    const sharing = this.screenSharing;
-    return html`<div class="grid ${screens.length ? 'spotlight' : ''}" part=${screens.length ? 'grid spotlight' : 'grid'} data-columns=${columns}>
-        ${repeat(
-          screens,
-          (s) => s.id,
-          (s) => this.renderTile({ ...s, screen: true, audioMuted: false, videoMuted: false }),
-        )}
-        ${this.renderTile({
-          local: true,
-          id: localId,
-          name: this.displayName,
-          stream: this.localTileStream,
-          audioMuted: this.audioMuted,
-          videoMuted: this.videoMuted,
-        })}
-        ${repeat(
-          participants,
-          (p) => p.id,
-          (p) =>
-            this.renderTile({
-              local: false,
-              id: p.id,
-              name: p.name,
-              stream: this.tileStreams.get(p.id) ?? null,
-              audioMuted: p.audioMuted,
-              videoMuted: p.videoMuted,
-              verification: { verified: p.verified, canCompare: p.code !== null },
-              quality: p.quality,
-            }),
-        )}
-        ${participants.length === 0 ? html`<div class="empty" part="empty"><slot name="empty">Nobody else is here yet.</slot></div>` : nothing}
+    const inCall = !inPip;
+    return html`<div class="grid ${screens.length && !inPip ? 'spotlight' : ''}" part=${screens.length ? 'grid spotlight' : 'grid'} data-columns=${columns}>
+      ${repeat(
+        screens,
+        (s) => s.id,
+        (s) => this.renderTile({ ...s, screen: true, audioMuted: false, videoMuted: false, inCall }),
+      )}
+      ${this.renderTile({
+        local: true,
+        id: localId,
+        name: this.displayName,
+        stream: this.localTileStream,
+        audioMuted: this.audioMuted,
+        videoMuted: this.videoMuted,
+        inCall,
+      })}
+      ${repeat(
+        participants,
+        (p) => p.id,
+        (p) =>
+          this.renderTile({
+            local: false,
+            id: p.id,
+            name: p.name,
+            stream: this.tileStreams.get(p.id) ?? null,
+            audioMuted: p.audioMuted,
+            videoMuted: p.videoMuted,
+            verification: { verified: p.verified, canCompare: p.code !== null && !inPip },
+            quality: p.quality,
+            inCall,
+          }),
+      )}
+      ${participants.length === 0 && !inPip
+        ? html`<div class="empty" part="empty"><slot name="empty">${this.t('empty')}</slot></div>`
+        : nothing}
+    </div>`;
+  }
+
+  /** What Document Picture-in-Picture shows: the tiles, and the microphone, camera and leave buttons. */
+  private renderPip() {
+    return html`<div class="room pip" data-state=${this.state}>
+      ${this.renderGrid(true)}
+      <div class="controls">
+        ${this.renderMuteButtons()}
+        <button type="button" @click=${() => void this.togglePictureInPicture()}>${this.t('close')}</button>
+        <button type="button" @click=${() => this.leave()}>${this.t('leave')}</button>
       </div>
+    </div>`;
+  }
+
+  private renderCall() {
+    const room = this.roomCtl.room;
+    const participants = room?.participants ?? [];
+    const sharing = this.screenSharing;
+    const chat = this.chat !== 'off';
+    const unread = this.chatLog.unread;
+    const pip = pipSupport();
+    const view = this.viewCtl;
+    return html`<div class="stage">${this.renderGrid()} ${chat && this.chatOpen ? this.renderChat() : nothing}</div>
       ${repeat(
         participants,
         (p) => p.id,
@@ -987,7 +1262,7 @@ export class VideoRoomElement extends LitElement {
       ${this.settingsOpen ? this.renderSettings() : nothing} ${this.renderVerifying()}
       <div class="controls" part="controls">
         ${this.soundBlocked
-          ? html`<button type="button" class="primary" part="sound-button" @click=${this.enableSound}>Click to enable sound</button>`
+          ? html`<button type="button" class="primary" part="sound-button" @click=${this.enableSound}>${this.t('enableSound')}</button>`
           : nothing}
         ${this.renderMuteButtons()}
         ${canShareScreen()
@@ -997,15 +1272,33 @@ export class VideoRoomElement extends LitElement {
               aria-pressed=${sharing ? 'true' : 'false'}
               @click=${() => (sharing ? this.stopScreenShare() : void this.shareScreen())}
             >
-              Share screen
+              ${this.t('shareScreen')}
+            </button>`
+          : nothing}
+        ${chat
+          ? html`<button type="button" part="chat-button" aria-expanded=${this.chatOpen ? 'true' : 'false'} @click=${this.toggleChat}>
+              ${this.t('chat')}${unread
+                ? html` <span class="unread" part="unread-badge" aria-hidden="true">${unread}</span
+                    ><span class="visually-hidden">${this.t('unread', { count: unread })}</span>`
+                : nothing}
+            </button>`
+          : nothing}
+        ${pip
+          ? html`<button type="button" part="pip-button" aria-pressed=${view.pip ? 'true' : 'false'} @click=${() => void this.togglePictureInPicture()}>
+              ${this.t('pip')}
+            </button>`
+          : nothing}
+        ${document.fullscreenEnabled
+          ? html`<button type="button" part="fullscreen-button" aria-pressed=${view.fullscreen === '' ? 'true' : 'false'} @click=${() => void this.toggleFullscreen()}>
+              ${this.t('fullscreen')}
             </button>`
           : nothing}
         <button type="button" part="settings-button" aria-expanded=${this.settingsOpen ? 'true' : 'false'} @click=${() => (this.settingsOpen = !this.settingsOpen)}>
-          Settings
+          ${this.t('settings')}
         </button>
         ${this.renderInvite()}
         <slot name="controls"></slot>
-        <button type="button" part="leave-button" @click=${() => this.leave()}>Leave</button>
+        <button type="button" part="leave-button" @click=${() => this.leave()}>${this.t('leave')}</button>
       </div>
       ${this.renderShownInvite()}`;
   }
@@ -1014,15 +1307,17 @@ export class VideoRoomElement extends LitElement {
     const state = this.state;
     const inCall = state === 'joined' || (state === 'joining' && this.autojoin);
     const people = (this.roomCtl.room?.participants.length ?? 0) + 1;
-    const encryption = this.verification === 'secret' ? ' · end-to-end encrypted with the room secret' : '';
-    const broker = this.offBroker ? ' · reconnecting to the server (the call goes on; newcomers can join once it is back)' : '';
-    const status =
-      state === 'joined' ? `${STATUS_TEXT.joined} · ${people} ${people === 1 ? 'person' : 'people'}${encryption}${broker}` : STATUS_TEXT[state];
+    const status = [this.t(state)];
+    if (state === 'joined') {
+      status.push(people === 1 ? this.t('onePerson') : this.t('people', { count: people }));
+      if (this.verification === 'secret') status.push(this.t('encrypted'));
+      if (this.offBroker) status.push(this.t('offBroker'));
+    }
     return html`<div class="room" part="room" data-state=${state}>
       ${inCall ? this.renderCall() : this.renderPrejoin()}
       <div class="visually-hidden" part="announcer" role="log" aria-live="polite">${this.announcement}</div>
       <div class="status" part="status" role="status" aria-live="polite">
-        ${status}${this.message ? html` · <span class="message">${this.message}</span>` : nothing}
+        ${status.join(' · ')}${this.message ? html` · <span class="message">${this.message}</span>` : nothing}
       </div>
     </div>`;
   }

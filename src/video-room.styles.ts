@@ -1,19 +1,39 @@
 import { css } from 'lit';
 
 export const styles = css`
+  /* Light or dark: the theme attribute, else the page's color-scheme and the system's preference. */
   :host {
+    color-scheme: light dark;
     display: block;
     position: relative;
     box-sizing: border-box;
     min-height: 240px;
-    color: var(--vr-color, #f4f4f5);
-    background: var(--vr-background, #18181b);
+    color: var(--vr-color, light-dark(#18181b, #f4f4f5));
+    background: var(--vr-background, light-dark(#fafafa, #18181b));
     font-family: var(--vr-font-family, system-ui, sans-serif);
     border-radius: var(--vr-radius, 12px);
     overflow: hidden;
   }
+  :host([theme='light']) {
+    color-scheme: light;
+  }
+  :host([theme='dark']) {
+    color-scheme: dark;
+  }
   :host([hidden]) {
     display: none;
+  }
+  :host(:fullscreen) {
+    border-radius: 0;
+  }
+  .stage {
+    flex: 1;
+    display: flex;
+    gap: var(--vr-gap, 8px);
+    min-height: 0;
+  }
+  .stage .grid {
+    flex: 1;
   }
   *,
   *::before,
@@ -77,9 +97,37 @@ export const styles = css`
   .tile {
     position: relative;
     aspect-ratio: 4 / 3;
-    background: var(--vr-tile-background, #27272a);
+    background: var(--vr-tile-background, light-dark(#e4e4e7, #27272a));
     border-radius: var(--vr-tile-radius, 8px);
     overflow: hidden;
+  }
+  .tile:fullscreen {
+    aspect-ratio: auto;
+    border-radius: 0;
+  }
+  .tile:fullscreen video {
+    object-fit: contain;
+  }
+  /* Text over video: light on a dark veil, whatever the theme. */
+  .label,
+  .badge,
+  .quality,
+  .tile-fullscreen {
+    color-scheme: dark;
+    color: #fff;
+  }
+  .tile-fullscreen {
+    position: absolute;
+    right: 6px;
+    bottom: 6px;
+    padding: 0 8px;
+    background: rgb(0 0 0 / 0.55);
+    border: 0;
+    opacity: 0;
+  }
+  .tile:hover .tile-fullscreen,
+  .tile-fullscreen:focus-visible {
+    opacity: 1;
   }
   video {
     width: 100%;
@@ -97,7 +145,7 @@ export const styles = css`
     place-items: center;
     font-size: 2.5em;
     font-weight: 600;
-    background: var(--vr-tile-background, #27272a);
+    background: var(--vr-tile-background, light-dark(#e4e4e7, #27272a));
   }
   .label {
     position: absolute;
@@ -134,7 +182,7 @@ export const styles = css`
     align-content: center;
     padding: var(--vr-gap, 8px);
     border-radius: var(--vr-tile-radius, 8px);
-    background: var(--vr-panel-background, rgb(24 24 27 / 0.96));
+    background: var(--vr-panel-background, light-dark(#fafafaf5, #18181bf5));
     overflow: auto;
   }
   .settings .tile {
@@ -160,8 +208,8 @@ export const styles = css`
   select {
     padding: 6px;
     border-radius: 6px;
-    border: 1px solid var(--vr-border-color, #52525b);
-    background: var(--vr-input-background, #09090b);
+    border: 1px solid var(--vr-border-color, light-dark(#a1a1aa, #52525b));
+    background: var(--vr-input-background, light-dark(#fff, #09090b));
     color: inherit;
   }
   .controls {
@@ -174,23 +222,76 @@ export const styles = css`
     font: inherit;
     color: inherit;
     padding: 8px 16px;
-    border: 1px solid var(--vr-border-color, #52525b);
+    border: 1px solid var(--vr-border-color, light-dark(#a1a1aa, #52525b));
     border-radius: var(--vr-button-radius, 999px);
-    background: var(--vr-button-background, #3f3f46);
+    background: var(--vr-button-background, light-dark(#e4e4e7, #3f3f46));
     cursor: pointer;
   }
   button:focus-visible,
   select:focus-visible,
   input:focus-visible {
-    outline: 2px solid var(--vr-focus-color, #60a5fa);
+    outline: 2px solid var(--vr-focus-color, light-dark(#1d4ed8, #60a5fa));
     outline-offset: 2px;
   }
   button[aria-pressed='true'] {
     background: var(--vr-button-active-background, #b91c1c);
+    color: #fff;
   }
-  button.primary {
+  button.primary,
+  .unread {
     background: var(--vr-accent, #2563eb);
+    color: #fff;
     border-color: transparent;
+  }
+  .unread {
+    display: inline-block;
+    min-width: 1.5em;
+    padding: 0 4px;
+    border-radius: 999px;
+    font-size: 0.8em;
+    text-align: center;
+  }
+  .chat {
+    flex: 0 0 min(18em, 45%);
+    display: flex;
+    flex-direction: column;
+    gap: var(--vr-gap, 8px);
+    min-height: 0;
+    padding: var(--vr-gap, 8px);
+    border-radius: var(--vr-tile-radius, 8px);
+    background: var(--vr-panel-background, light-dark(#fafafaf5, #18181bf5));
+    border: 1px solid var(--vr-border-color, light-dark(#a1a1aa, #52525b));
+  }
+  .chat-log {
+    flex: 1;
+    margin: 0;
+    padding: 0;
+    list-style: none;
+    overflow: auto;
+    white-space: pre-wrap;
+    overflow-wrap: anywhere;
+  }
+  .chat-log li {
+    padding: 2px 0;
+  }
+  .chat-name {
+    font-weight: 600;
+  }
+  .chat-note {
+    margin: 0;
+    font-size: 0.85em;
+    color: var(--vr-warning-color, light-dark(#b45309, #fbbf24));
+  }
+  .chat-form {
+    display: flex;
+    gap: 4px;
+  }
+  .chat-form input {
+    flex: 1;
+    min-width: 0;
+  }
+  .pip {
+    height: 100vh;
   }
   button:disabled {
     opacity: 0.6;
@@ -200,8 +301,8 @@ export const styles = css`
     font: inherit;
     padding: 8px;
     border-radius: 6px;
-    border: 1px solid var(--vr-border-color, #52525b);
-    background: var(--vr-input-background, #09090b);
+    border: 1px solid var(--vr-border-color, light-dark(#a1a1aa, #52525b));
+    background: var(--vr-input-background, light-dark(#fff, #09090b));
     color: inherit;
   }
   .status {
@@ -210,7 +311,7 @@ export const styles = css`
     min-height: 1.2em;
   }
   .message {
-    color: var(--vr-warning-color, #fbbf24);
+    color: var(--vr-warning-color, light-dark(#b45309, #fbbf24));
   }
   .badge {
     position: absolute;

@@ -52,6 +52,7 @@ export class RoomController implements ReactiveController {
       subscribe('broker'),
       subscribe('peer-reconnecting'),
       subscribe('peer-quality'),
+      subscribe('chat'),
       subscribe('error'),
     ];
     return room.join();

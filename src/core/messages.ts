@@ -3,6 +3,7 @@
  * Nothing from a peer is used before `parseMessage` has checked its size, type and fields.
  */
 import { isVideoRoomId } from './room-id.js';
+import { cleanChatText } from './chat.js';
 
 /** Largest message accepted from a peer, in UTF-16 code units. */
 export const MAX_MESSAGE_LENGTH = 64 * 1024;
@@ -45,7 +46,9 @@ export type PeerMessage =
   | { t: 'sas-reveal'; nonce: Bytes }
   /** A frame-encryption key of the sender (16 bytes) and its key id; answered by `key-ack`. */
   | { t: 'key'; kid: number; key: Bytes }
-  | { t: 'key-ack'; kid: number };
+  | { t: 'key-ack'; kid: number }
+  /** A chat message (sent to verified participants only). */
+  | { t: 'chat'; text: string };
 
 /** The field of each message that carries bytes (base64 on the wire). */
 const BINARY_FIELDS = { auth: 'proof', 'sas-commit': 'commit', 'sas-reveal': 'nonce', key: 'key' } as const;
@@ -178,6 +181,10 @@ export function parseMessage(raw: unknown): PeerMessage | null {
     }
     case 'key-ack':
       return isKeyId(data.kid) ? { t: 'key-ack', kid: data.kid } : null;
+    case 'chat': {
+      const text = cleanChatText(data.text);
+      return text ? { t: 'chat', text } : null;
+    }
     default:
       return null;
   }

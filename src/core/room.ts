@@ -14,9 +14,9 @@ import { TypedEventTarget } from './typed-event-target.js';
 import { PeerLink, type FrameProtector } from './peer-link.js';
 import type { VerificationFailure } from './link-verifier.js';
 import { deriveAuthKey, type ShortCode } from './verification.js';
-import { FrameKeys } from './frame-keys.js';
+import type { FrameKeys } from './frame-keys.js';
 import { Timers } from './timers.js';
-import { FrameCrypto, pinCodecsForE2EE, type FrameCryptoStats } from './frame-crypto.js';
+import type { FrameCrypto, FrameCryptoStats } from './frame-crypto.js';
 import { encodeMessage, parseMessage, type PeerMessage, type PeerState, type RosterEntry } from './messages.js';
 import type { ConnectionQuality, QualityFigures } from './link-quality.js';
 import { newcomers, preferNewConnection, shouldDial } from './roster.js';
@@ -99,6 +99,8 @@ export interface RoomEvents {
   'peer-reconnecting': { participant: Participant; reconnecting: boolean };
   /** The quality of the connection to a participant changed. */
   'peer-quality': { participant: Participant; quality: ConnectionQuality } & QualityFigures;
+  /** A chat message from a verified participant. */
+  chat: { participant: Participant; text: string };
   /** A connection could not be verified (or its code was rejected) and was closed. */
   'verification-failed': { id: string; name: string; reason: VerificationFailure | 'rejected' };
   /** We now encrypt with a new frame key (a participant left). */
@@ -125,6 +127,8 @@ export class RoomError extends Error {
 // reported sooner by the broker's EXPIRE (PeerJS peer-unavailable, after 5 s).
 const DIAL_TIMEOUT_MS = 15_000;
 const RENDEZVOUS_DIAL_TIMEOUT_MS = 15_000;
+/** Chat messages held per unverified participant. */
+const MAX_HELD_CHAT = 50;
 /** A rendezvous dial whose channel has not opened by then is doubled (see dialRendezvous). */
 const RENDEZVOUS_REDIAL_MS = 4_000;
 /** A participant gossiped to us that should have dialed us but has not, gets dialed after this. */
@@ -148,6 +152,8 @@ export class Room extends TypedEventTarget<RoomEvents> {
   private readonly pending = new Set<PeerLink>();
   private readonly dialing = new Set<string>();
   private readonly people = new Map<string, Participant>();
+  /** Chat from participants not yet verified (short codes not compared yet), shown once they are. */
+  private readonly heldChat = new Map<string, string[]>();
   private readonly departed = new Set<string>();
   /** Ids whose last dial failed, and when they may be dialed again (doubling each time). */
   private readonly dialBackoff = new Map<string, { failures: number; until: number }>();
@@ -183,6 +189,8 @@ export class Room extends TypedEventTarget<RoomEvents> {
   private authKey: CryptoKey | null = null;
   private frameCrypto: FrameCrypto | null = null;
   private frameKeys: FrameKeys | null = null;
+  /** With a secret: what connections need for frame encryption (loaded with it). */
+  private frameRtc: { config: RTCConfiguration; pinCodecs: (transceiver: RTCRtpTransceiver) => boolean } | null = null;
   /** Links whose far end failed verification. */
   private readonly unverified = new WeakSet<PeerLink>();
   /** Remote tracks of links whose hello has not come yet. */
@@ -261,8 +269,24 @@ export class Room extends TypedEventTarget<RoomEvents> {
     if (!participant.verified) {
       participant.verified = true;
       this.emit('peer-verified', { participant, method: 'sas' });
+      for (const text of this.heldChat.get(id) ?? []) this.emit('chat', { participant, text });
+      this.heldChat.delete(id);
     }
     return true;
+  }
+
+  /**
+   * Sends a chat message to every verified participant (with short codes, those whose code
+   * this person confirmed). Returns how many it went to.
+   */
+  sendChat(text: string): number {
+    let sent = 0;
+    for (const [id, link] of this.links) {
+      if (!this.people.get(id)?.verified) continue;
+      link.send({ t: 'chat', text });
+      sent++;
+    }
+    return sent;
   }
 
   /** Joins the room; resolves once in it, rejects with a RoomError. */
@@ -272,9 +296,11 @@ export class Room extends TypedEventTarget<RoomEvents> {
     this.setState('joining');
     try {
       const secret = this.config.secret ?? null;
-      if (secret) this.startEncryption();
+      const encryption = secret ? this.startEncryption() : null;
       [this.rendezvousId] = this.config.rendezvousIdsOverride ?? (await rendezvousIds(this.config.room, secret));
       if (secret) this.authKey = await deriveAuthKey(this.config.room, secret);
+      await encryption;
+      if (!this.isJoining()) return;
       const deadline = Date.now() + (this.config.joinTimeoutMs ?? 30_000);
       const first = await this.openFirstBroker();
       if (!first) return;
@@ -370,27 +396,37 @@ export class Room extends TypedEventTarget<RoomEvents> {
     return {
       iceServers: this.config.iceServers,
       iceTransportPolicy: this.config.iceTransportPolicy ?? 'all',
-      ...(this.frameCrypto ? FrameCrypto.rtcConfig(this.frameCrypto.mode) : {}),
+      ...this.frameRtc?.config,
     };
   }
 
   /** With a room secret, frames are encrypted; a browser that cannot do that cannot join. */
-  private startEncryption(): void {
+  private async startEncryption(): Promise<void> {
+    let encryption: typeof import('./encryption.js');
+    try {
+      encryption = await import('./encryption.js');
+    } catch (error) {
+      throw new RoomError(ERROR_CODES.e2eeUnsupported, `The frame encryption module could not be loaded (${String(error)}).`);
+    }
+    const { FrameCrypto, FrameKeys, pinCodecsForE2EE } = encryption;
     const mode = FrameCrypto.availableMode();
     if (!mode) throw new RoomError(ERROR_CODES.e2eeUnsupported, 'This browser cannot encrypt video frames, which a room with a secret needs.');
+    if (!this.isJoining()) return;
     const frameCrypto = new FrameCrypto({ mode });
     this.frameCrypto = frameCrypto;
+    this.frameRtc = { config: FrameCrypto.rtcConfig(mode), pinCodecs: pinCodecsForE2EE };
     this.frameKeys = new FrameKeys(frameCrypto);
     this.frameKeys.on('epoch', ({ epoch }) => this.emit('key-epoch', { epoch }));
   }
 
   private get frameProtector(): FrameProtector | null {
     const frameCrypto = this.frameCrypto;
-    if (!frameCrypto) return null;
+    const frameRtc = this.frameRtc;
+    if (!frameCrypto || !frameRtc) return null;
     return {
       protectSender: (sender) => frameCrypto.protectSender(sender),
       protectReceiver: (receiver, senderId) => frameCrypto.protectReceiver(receiver, senderId),
-      pinCodecs: (transceiver) => pinCodecsForE2EE(transceiver),
+      pinCodecs: frameRtc.pinCodecs,
     };
   }
 
@@ -826,6 +862,19 @@ export class Room extends TypedEventTarget<RoomEvents> {
       case 'key-ack':
         this.frameKeys?.handle(link, message);
         return;
+      case 'chat': {
+        const participant = link.remoteId && this.links.get(link.remoteId) === link ? this.people.get(link.remoteId) : undefined;
+        if (!participant) return;
+        if (participant.verified) {
+          this.emit('chat', { participant, text: message.text });
+          return;
+        }
+        // Held until this person confirms the code; a bounded few, so a peer cannot fill memory.
+        const held = this.heldChat.get(participant.id) ?? [];
+        if (held.length < MAX_HELD_CHAT) held.push(message.text);
+        this.heldChat.set(participant.id, held);
+        return;
+      }
       default:
     }
   }
@@ -962,6 +1011,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
     if (bye) this.departed.add(id);
     const participant = this.people.get(id);
     this.people.delete(id);
+    this.heldChat.delete(id);
     const wasRendezvous = this.remoteRendezvous.delete(id);
     this.updateCaps();
     // Whoever left keeps our old key: from now on we send with one they do not have.

@@ -4,32 +4,33 @@
  */
 import { html, nothing } from 'lit';
 import type { DeviceInfo, DeviceKind } from '../core/devices.js';
+import type { VideoRoomStrings } from '../i18n/strings.js';
 
-const KINDS: { kind: DeviceKind; label: string; fallback: string }[] = [
-  { kind: 'videoinput', label: 'Camera', fallback: 'Camera' },
-  { kind: 'audioinput', label: 'Microphone', fallback: 'Microphone' },
-  { kind: 'audiooutput', label: 'Speaker', fallback: 'Speaker' },
-];
+const KINDS = [
+  ['videoinput', 'camera'],
+  ['audioinput', 'microphone'],
+  ['audiooutput', 'speaker'],
+] as const;
 
-export function renderDevicePanel(options: { devices: DeviceInfo[]; onSelect: (kind: DeviceKind, deviceId: string) => void }) {
+export function renderDevicePanel(options: {
+  devices: DeviceInfo[];
+  texts: VideoRoomStrings;
+  onSelect: (kind: DeviceKind, deviceId: string) => void;
+}) {
+  const { texts } = options;
   return html`<div class="devices" part="devices">
-    ${KINDS.map(({ kind, label, fallback }) => {
+    ${KINDS.map(([kind, key]) => {
       const devices = options.devices.filter((d) => d.kind === kind);
       if (devices.length === 0) return nothing;
       return html`<label>
-        <span>${label}</span>
-        <select
-          name=${kind}
-          @change=${(event: Event) => options.onSelect(kind, (event.target as HTMLSelectElement).value)}
-        >
-          ${devices.map(
-            (d, i) => html`<option value=${d.deviceId} ?selected=${d.selected}>${d.label || `${fallback} ${i + 1}`}</option>`,
-          )}
+        <span>${texts[key]}</span>
+        <select name=${kind} @change=${(event: Event) => options.onSelect(kind, (event.target as HTMLSelectElement).value)}>
+          ${devices.map((d, i) => html`<option value=${d.deviceId} ?selected=${d.selected}>${d.label || `${texts[key]} ${i + 1}`}</option>`)}
         </select>
       </label>`;
     })}
     <label>
-      <span>Microphone level</span>
+      <span>${texts.level}</span>
       <meter part="level" min="0" max="1" low="0.05" high="0.6" optimum="0.2" value="0"></meter>
     </label>
   </div>`;

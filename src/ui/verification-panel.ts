@@ -4,25 +4,28 @@
  */
 import { html } from 'lit';
 import type { ShortCode } from '../core/verification.js';
+import { format, type VideoRoomStrings } from '../i18n/strings.js';
 
 export function renderVerification(options: {
   name: string;
   code: ShortCode;
+  texts: VideoRoomStrings;
   onAnswer: (matches: boolean) => void;
   onClose: () => void;
 }) {
-  const who = options.name || 'this participant';
-  return html`<section class="settings verification" part="verification" role="dialog" aria-label=${`Verify ${who}`}>
-    <p>Ask ${who} what their screen shows. If you both see the same symbols, nobody is listening in.</p>
-    <ol class="code" aria-label="Short code">
+  const { texts } = options;
+  const name = options.name || texts.thisParticipant;
+  return html`<section class="settings verification" part="verification" role="dialog" aria-label=${format(texts.verifyTitle, { name })}>
+    <p>${format(texts.verifyPrompt, { name })}</p>
+    <ol class="code" aria-label=${texts.shortCode}>
       ${options.code.emoji.map(
         (emoji, i) => html`<li><span class="emoji" aria-hidden="true">${emoji}</span><span class="code-name">${options.code.names[i]}</span></li>`,
       )}
     </ol>
     <div class="controls">
-      <button type="button" class="primary" @click=${() => options.onAnswer(true)}>They match</button>
-      <button type="button" @click=${() => options.onAnswer(false)}>They don't match</button>
-      <button type="button" @click=${options.onClose}>Later</button>
+      <button type="button" class="primary" @click=${() => options.onAnswer(true)}>${texts.match}</button>
+      <button type="button" @click=${() => options.onAnswer(false)}>${texts.noMatch}</button>
+      <button type="button" @click=${options.onClose}>${texts.later}</button>
     </div>
   </section>`;
 }

@@ -246,9 +246,18 @@ describe('end-to-end encryption', () => {
     const [a, b] = await mountRooms(2, uniqueRoom('no-key'));
     a.secret = b.secret = 'shared';
     const joining = [a.join(), b.join()];
-    // b never takes a's key (nor acknowledges it): its decryptor has nothing to decrypt with.
-    frameKeys(b).handle = () => undefined;
+    // b never takes a's key (nor acknowledges it): its decryptor has nothing to decrypt with. The
+    // keys come with the encryption module, loaded while joining: disarmed as they are set.
+    let keys: FrameKeys | null = null;
+    Object.defineProperty(coreRoom(b), 'frameKeys', {
+      get: () => keys,
+      set: (value: FrameKeys | null) => {
+        if (value) value.handle = () => undefined;
+        keys = value;
+      },
+    });
     await Promise.all(joining);
+    expect(frameKeys(b)).to.equal(keys);
     // a decodes b's video; b receives a's frames but decodes none.
     await waitFor(async () => (await decodedFrames(a))[0]! > 30, 'a decoding b');
     await waitFor(async () => ((await coreRoom(b).frameStats())?.dropped ?? 0) > 30, 'b dropping a’s frames');
