@@ -568,6 +568,8 @@ export class VideoRoomElement extends LitElement {
     if (secret === undefined) return;
     this.callSecret = secret;
     this.joinedRoom = config.room;
+    this.chatLog.clear();
+    this.chatOpen = false;
     // Capture and the broker handshake run side by side; the tracks join the links when ready.
     const capture = this.captureForCall();
     const joining = this.roomCtl.join({
@@ -1167,12 +1169,13 @@ export class VideoRoomElement extends LitElement {
     const someUnverified = room?.verification === 'sas' && room.participants.some((p) => !p.verified);
     const messages = this.chatLog.messages;
     return html`<section class="chat" part="chat" aria-label=${this.t('chat')}>
-      <ol class="chat-log" part="chat-log" role="log" aria-live="polite">
-        ${messages.length === 0 ? html`<li class="chat-empty">${this.t('noMessages')}</li>` : nothing}
+      <div class="chat-log" part="chat-log" role="log" aria-live="polite">
+        ${messages.length === 0 ? html`<p class="chat-empty">${this.t('noMessages')}</p>` : nothing}
         ${messages.map(
-          (m) => html`<li class=${m.local ? 'mine' : ''}><span class="chat-name">${m.local ? this.t('youUnnamed') : m.name || this.t('guest')}</span> ${m.text}</li>`,
+          (m) =>
+            html`<p class="chat-message ${m.local ? 'mine' : ''}"><span class="chat-name">${m.local ? this.t('youUnnamed') : m.name || this.t('guest')}</span> ${m.text}</p>`,
         )}
-      </ol>
+      </div>
       ${someUnverified ? html`<p class="chat-note">${this.t('chatVerifiedOnly')}</p>` : nothing}
       <form class="chat-form" @submit=${this.onChatSubmit}>
         <input part="chat-input" aria-label=${this.t('message')} maxlength="2000" autocomplete="off" .value=${this.chatDraft} />

@@ -264,14 +264,12 @@ export const styles = css`
   }
   .chat-log {
     flex: 1;
-    margin: 0;
-    padding: 0;
-    list-style: none;
     overflow: auto;
     white-space: pre-wrap;
     overflow-wrap: anywhere;
   }
-  .chat-log li {
+  .chat-log p {
+    margin: 0;
     padding: 2px 0;
   }
   .chat-name {

@@ -40,7 +40,8 @@ export class ChatLog {
   add(message: ChatMessage, seen: boolean): void {
     this.messages.push(message);
     if (this.messages.length > CHAT_LOG_SIZE) this.messages.shift();
-    if (!seen && !message.local) this.unread++;
+    // Counted up to what the log holds: older messages are gone.
+    if (!seen && !message.local) this.unread = Math.min(this.unread + 1, CHAT_LOG_SIZE);
   }
 
   markRead(): void {

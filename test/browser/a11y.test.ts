@@ -1,6 +1,6 @@
 /**
  * Accessibility: axe (chai-a11y-axe) finds no violation on the pre-join panel, the in-call
- * view, the settings and the verification panel.
+ * view, the settings, the verification panel and the chat, in the light and the dark theme.
  */
 import { expect } from '@open-wc/testing';
 import { sendKeys } from '@web/test-runner-commands';
@@ -12,6 +12,11 @@ describe('accessibility (axe)', function () {
   it('the pre-join panel has no axe violations (and axe sees inside the shadow root)', async () => {
     const [el] = await mountRooms(1, uniqueRoom('a11y'));
     await expect(el).to.be.accessible();
+    for (const theme of ['light', 'dark']) {
+      el!.theme = theme;
+      await el!.updateComplete;
+      await expect(el).to.be.accessible();
+    }
     // The audit can fail: a button without a name, inside the shadow root, is caught.
     const nameless = document.createElement('button');
     el!.shadowRoot!.append(nameless);
@@ -32,6 +37,15 @@ describe('accessibility (axe)', function () {
     await a!.updateComplete;
     expect(a!.shadowRoot!.querySelector('[part="verification"]')).not.to.equal(null);
     await expect(a).to.be.accessible();
+    // The chat panel with a message, in both themes (axe checks the colour contrast too).
+    a!.shadowRoot!.querySelector<HTMLButtonElement>('[part~="chat-button"]')!.click();
+    expect(a!.sendMessage('hello')).to.equal(true);
+    for (const theme of ['dark', 'light']) {
+      a!.theme = theme;
+      await a!.updateComplete;
+      expect(a!.shadowRoot!.querySelector('[part="chat"]')).not.to.equal(null);
+      await expect(a).to.be.accessible();
+    }
     for (const el of [a!, b!]) el.leave();
   });
 
