@@ -22,6 +22,7 @@ rmSync(outdir, { recursive: true, force: true });
 // The error codes' documentation lives in src/constants.ts; tsc's output is importable.
 execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
 const { ERROR_CODE_DOCS } = await import(pathToFileURL(path.join(root, 'dist', 'constants.js')).href);
+const { EN } = await import(pathToFileURL(path.join(root, 'dist', 'i18n', 'strings.js')).href);
 
 const escape = (text = '') => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 const element = JSON.parse(manifest)
@@ -39,7 +40,8 @@ const api = [
     ['attribute', 'property', 'type', 'default', 'description'],
     element.attributes.map((a) => {
       const field = element.members.find((m) => m.name === a.fieldName) ?? {};
-      return [`\`${a.name}\``, `\`${a.fieldName}\``, `\`${field.type?.text ?? ''}\``, field.default ? `\`${field.default}\`` : '', a.description ?? field.description];
+      // An attribute without a field of its own (lang) keeps HTMLElement's property.
+      return [`\`${a.name}\``, a.fieldName ? `\`${a.fieldName}\`` : `\`${a.name}\` (HTMLElement's)`, `\`${field.type?.text ?? ''}\``, field.default ? `\`${field.default}\`` : '', a.description ?? field.description];
     }),
   ),
   '### Properties without an attribute',
@@ -69,6 +71,9 @@ const api = [
   table(['property', 'description'], element.cssProperties.map((p) => [`\`${p.name}\``, p.description])),
   '### Slots',
   table(['slot', 'description'], (element.slots ?? []).map((s) => [`\`${s.name}\``, s.description])),
+  '### Texts (keys of `strings`)',
+  'Every text the element shows, with its English wording; `{name}`-style placeholders are filled in as text. `strings.errors` maps any error code above to the message shown for it.',
+  table(['key', 'English'], Object.entries(EN).map(([key, text]) => [`\`${key}\``, text])),
 ].join('\n\n');
 
 const readme = read('README.md');

@@ -117,6 +117,8 @@ export async function startServer({ port = 8080, host = undefined, peerOptions =
     res.type('text/javascript');
     res.sendFile(path.join(root, 'build', 'video-room.js'));
   });
+  // What the bundle loads beside itself when needed: translations, frame encryption.
+  app.use('/chunks', express.static(path.join(root, 'build', 'chunks')));
   // The strict-CSP demo: no inline script or style, no eval. Frame encryption needs blob: workers.
   app.get('/csp.html', (_req, res, next) => {
     res.set('Content-Security-Policy', STRICT_CSP);

@@ -106,8 +106,17 @@ export class ViewController implements ReactiveController {
   }
 
   async closePip(): Promise<void> {
-    if (this.pipWindow) this.pipWindow.close();
-    else if (this.pipVideo && document.pictureInPictureElement) await document.exitPictureInPicture().catch(() => undefined);
+    // Closed here: reported at once, not on the window's pagehide or the video's
+    // leavepictureinpicture (those report closes by the person, with the window's own controls).
+    const win = this.pipWindow;
+    const video = this.pipVideo;
+    if (win) {
+      win.close();
+      this.pipClosed(win);
+    } else if (video) {
+      if (document.pictureInPictureElement) await document.exitPictureInPicture().catch(() => undefined);
+      this.pipClosed(video);
+    }
   }
 
   private pipClosed(source: Window | HTMLVideoElement): void {

@@ -38,9 +38,20 @@ describe('demo pages', function () {
     el!.leave();
   });
 
-  it('the CMS page’s rooms come up each as its attributes say, with no script of the page’s own', async () => {
+  it('the CMS page’s rooms come up each as its attributes say (language and theme too), with no script of the page’s own', async () => {
     const page = await participant<string>('join', { browser, room: 'unused', page: '/cms.html' });
-    type Info = { room: string; state: string; maxParticipants: number; videoQuality: string | null; audioMuted: boolean; videoMuted: boolean; upgraded: boolean; joinButton: boolean };
+    type Info = {
+      room: string;
+      state: string;
+      maxParticipants: number;
+      videoQuality: string | null;
+      audioMuted: boolean;
+      videoMuted: boolean;
+      upgraded: boolean;
+      joinButton: boolean;
+      joinText: string | null;
+      background: string;
+    };
     const elements = await waitFor(async () => {
       const list = await participant<Info[]>('elements', { handle: page });
       return list.length === 3 && list.every((e) => e.upgraded && e.joinButton) ? list : null;
@@ -50,6 +61,9 @@ describe('demo pages', function () {
       ['office-hours-physics', 'idle', 6, null, true, false],
       ['office-hours-chemistry', 'idle', 8, null, false, true],
     ]);
+    // Languages from the CDN bundle's chunks: a German section, a French room; the German one light.
+    expect(elements.map((e) => e.joinText)).to.deep.equal(['Join', 'Beitreten', 'Rejoindre']);
+    expect(elements[1]!.background).to.equal('rgb(250, 250, 250)');
     expect(await participant<string[]>('errors', { handle: page })).to.deep.equal([]);
     expect(await participant<string[]>('pageErrors', { handle: page })).to.deep.equal([]);
     await participant('close', { handle: page });

@@ -21,6 +21,16 @@ function part(el: VideoRoomElement, name: string, root: ParentNode = el.shadowRo
   return found;
 }
 
+/** The next `type` event of `el`; a vr-error before it fails with its message. */
+function nextOrError<T>(el: VideoRoomElement, type: string): Promise<T> {
+  return Promise.race([
+    nextEvent<T>(el, type),
+    nextEvent<{ code: string; message: string }>(el, EVENTS.error, 60_000).then((e) => {
+      throw new Error(`${e.code}: ${e.message}`);
+    }),
+  ]);
+}
+
 type FullscreenDetail = { fullscreen: boolean; id: string | null };
 type PipDetail = { open: boolean; mode: string | null };
 
@@ -33,7 +43,7 @@ describe('fullscreen and picture-in-picture', function () {
     await waitForFullMeshMedia([a!, b!], 3);
     await a!.updateComplete;
 
-    let change = nextEvent<FullscreenDetail>(a!, EVENTS.fullscreenChange);
+    let change = nextOrError<FullscreenDetail>(a!, EVENTS.fullscreenChange);
     await click(part(a!, 'fullscreen-button'));
     expect(await change).to.deep.equal({ fullscreen: true, id: '' });
     expect(document.fullscreenElement).to.equal(a);
@@ -43,13 +53,13 @@ describe('fullscreen and picture-in-picture', function () {
     // From the room to b's tile in one click.
     const remoteId = a!.participants[0]!.id;
     const tile = a!.shadowRoot!.querySelector(`.tile[data-id="${remoteId}"]`)!;
-    change = nextEvent<FullscreenDetail>(a!, EVENTS.fullscreenChange);
+    change = nextOrError<FullscreenDetail>(a!, EVENTS.fullscreenChange);
     await click(part(a!, 'tile-fullscreen-button', tile));
     expect(await change).to.deep.equal({ fullscreen: true, id: remoteId });
     expect(a!.shadowRoot!.fullscreenElement).to.equal(tile);
     await waitFor(() => presentedFrames(tile.querySelector('video')!) > 0, 'the fullscreen tile playing');
 
-    change = nextEvent<FullscreenDetail>(a!, EVENTS.fullscreenChange);
+    change = nextOrError<FullscreenDetail>(a!, EVENTS.fullscreenChange);
     await document.exitFullscreen();
     expect(await change).to.deep.equal({ fullscreen: false, id: null });
     await a!.updateComplete;
@@ -70,7 +80,7 @@ describe('fullscreen and picture-in-picture', function () {
     await waitForFullMeshMedia([a!, b!], 3);
     await a!.updateComplete;
 
-    let change = nextEvent<PipDetail>(a!, EVENTS.pipChange);
+    let change = nextOrError<PipDetail>(a!, EVENTS.pipChange);
     await click(part(a!, 'pip-button'));
     expect(await change).to.deep.equal({ open: true, mode: 'document' });
     const root = (a as unknown as { viewCtl: { pipRoot: ShadowRoot | null } }).viewCtl.pipRoot!;
@@ -87,14 +97,14 @@ describe('fullscreen and picture-in-picture', function () {
     expect(mute.getAttribute('aria-pressed')).to.equal('true');
     expect(part(a!, 'pip-button').getAttribute('aria-pressed')).to.equal('true');
 
-    change = nextEvent<PipDetail>(a!, EVENTS.pipChange);
+    change = nextOrError<PipDetail>(a!, EVENTS.pipChange);
     expect(await a!.togglePictureInPicture()).to.equal(false);
     expect(await change).to.deep.equal({ open: false, mode: null });
 
-    change = nextEvent<PipDetail>(a!, EVENTS.pipChange);
+    change = nextOrError<PipDetail>(a!, EVENTS.pipChange);
     await click(part(a!, 'pip-button'));
     expect((await change).open).to.equal(true);
-    change = nextEvent<PipDetail>(a!, EVENTS.pipChange);
+    change = nextOrError<PipDetail>(a!, EVENTS.pipChange);
     a!.leave();
     expect(await change).to.deep.equal({ open: false, mode: null });
     b!.leave();
@@ -110,14 +120,14 @@ describe('fullscreen and picture-in-picture', function () {
       await Promise.all([a!.join(), b!.join()]);
       await waitForFullMeshMedia([a!, b!], 3);
       await a!.updateComplete;
-      const change = nextEvent<PipDetail>(a!, EVENTS.pipChange);
+      const change = nextOrError<PipDetail>(a!, EVENTS.pipChange);
       await click(part(a!, 'pip-button'));
       expect(await change).to.deep.equal({ open: true, mode: 'video' });
       // The document sees the host; the shadow root, the video itself.
       expect(document.pictureInPictureElement).to.equal(a);
       const video = (a!.shadowRoot as ShadowRoot & { pictureInPictureElement: Element }).pictureInPictureElement;
       expect(video.closest('.tile')!.getAttribute('data-id')).to.equal(a!.participants[0]!.id);
-      const closed = nextEvent<PipDetail>(a!, EVENTS.pipChange);
+      const closed = nextOrError<PipDetail>(a!, EVENTS.pipChange);
       await document.exitPictureInPicture();
       expect(await closed).to.deep.equal({ open: false, mode: null });
       for (const el of [a!, b!]) el.leave();

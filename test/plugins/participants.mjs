@@ -278,6 +278,8 @@ export function participantsPlugin({ serverUrl }) {
           videoMuted: el.videoMuted,
           upgraded: customElements.get('video-room') !== undefined && el instanceof customElements.get('video-room'),
           joinButton: !!el.shadowRoot?.querySelector('[part~="join-button"]'),
+          joinText: el.shadowRoot?.querySelector('[part~="join-button"]')?.textContent?.trim() ?? null,
+          background: getComputedStyle(el).backgroundColor,
         })),
       );
     },
