@@ -22,6 +22,9 @@ const config = {
   autojoin: params.has('autojoin'),
 };
 
+/** The page's own wording for the element's empty room (any text can be replaced). */
+const strings = { empty: 'Nobody else yet: open this page in another tab to join.' };
+
 /** Who is in the call, from the element's events: `{ id, name, local }`, this participant first. */
 function useParticipants() {
   const [people, setPeople] = useState([]);
@@ -69,6 +72,8 @@ function App() {
       autojoin: config.autojoin,
       // A property, not an attribute: as an attribute it would have to be `max-participants`.
       maxParticipants: 4,
+      // An object property: texts of the page's own.
+      strings,
       'onvr-state-change': onState,
       ...handlers,
     }),

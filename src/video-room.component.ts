@@ -548,7 +548,11 @@ export class VideoRoomElement extends LitElement {
   override updated(): void {
     // Document picture-in-picture shows the same call: it is drawn with the element.
     const pipRoot = this.viewCtl.pipRoot;
-    if (pipRoot) render(this.renderPip(), pipRoot, { host: this });
+    if (pipRoot) {
+      pipRoot.host.toggleAttribute('theme', !!this.theme);
+      if (this.theme) pipRoot.host.setAttribute('theme', this.theme);
+      render(this.renderPip(), pipRoot, { host: this });
+    }
     this.playRemoteAudio();
     this.applySink();
     // The meter shows in the pre-join panel and the settings, and only while there is a microphone.
@@ -789,7 +793,9 @@ export class VideoRoomElement extends LitElement {
 
   /** For video picture-in-picture: the active speaker's video, else the first remote one, else our own. */
   private pipVideo(): HTMLVideoElement | null {
-    const videos = [...this.renderRoot.querySelectorAll<HTMLVideoElement>('.grid .tile video')].filter((v) => v.srcObject && !v.hidden);
+    const all = [...this.renderRoot.querySelectorAll<HTMLVideoElement>('.grid .tile video')].filter((v) => v.srcObject && !v.hidden);
+    // Playing ones first: a video whose stream was just replaced must load again before it can go.
+    const videos = [...all.filter((v) => v.readyState >= HTMLMediaElement.HAVE_METADATA), ...all];
     const speaker = this.speakerCtl.speaker;
     return (
       videos.find((v) => v.closest<HTMLElement>('.tile')?.dataset.id === speaker && !v.closest('.local')) ??

@@ -96,6 +96,13 @@ export class ViewController implements ReactiveController {
       return 'document';
     }
     if (support === 'video' && video) {
+      // A video whose stream was just replaced has no metadata yet, which the browser refuses;
+      // its metadata comes within moments, and the click's activation lasts seconds.
+      if (video.readyState < HTMLMediaElement.HAVE_METADATA)
+        await new Promise((resolve) => {
+          video.addEventListener('loadedmetadata', resolve, { once: true });
+          setTimeout(resolve, 2_000);
+        });
       await video.requestPictureInPicture();
       this.pipVideo = video;
       this.pip = 'video';

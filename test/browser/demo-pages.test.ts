@@ -93,6 +93,12 @@ describe('demo pages', function () {
       const text = await participant<string | null>('text', { handle: remote, selector: '.participants' });
       return text !== null && !text.includes('P0');
     }, 'our name gone from the React page’s participant list');
+    // An object prop arrives as a property too: the page's own text for the empty room.
+    const [alone] = await waitFor(async () => {
+      const list = await participant<{ emptyText: string | null }[]>('elements', { handle: remote });
+      return list[0]?.emptyText ? list : null;
+    }, 'the React page alone in its room');
+    expect(alone!.emptyText).to.equal('Nobody else yet: open this page in another tab to join.');
     expect(await participant<string[]>('errors', { handle: remote })).to.deep.equal([]);
     expect(await participant<string[]>('pageErrors', { handle: remote })).to.deep.equal([]);
     await participant('close', { handle: remote });

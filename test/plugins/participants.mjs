@@ -280,6 +280,7 @@ export function participantsPlugin({ serverUrl }) {
           joinButton: !!el.shadowRoot?.querySelector('[part~="join-button"]'),
           joinText: el.shadowRoot?.querySelector('[part~="join-button"]')?.textContent?.trim() ?? null,
           background: getComputedStyle(el).backgroundColor,
+          emptyText: el.shadowRoot?.querySelector('[part~="empty"]')?.textContent?.trim() ?? null,
         })),
       );
     },
