@@ -549,8 +549,8 @@ export class VideoRoomElement extends LitElement {
     // Document picture-in-picture shows the same call: it is drawn with the element.
     const pipRoot = this.viewCtl.pipRoot;
     if (pipRoot) {
-      pipRoot.host.toggleAttribute('theme', !!this.theme);
       if (this.theme) pipRoot.host.setAttribute('theme', this.theme);
+      else pipRoot.host.removeAttribute('theme');
       render(this.renderPip(), pipRoot, { host: this });
     }
     this.playRemoteAudio();
@@ -759,9 +759,7 @@ export class VideoRoomElement extends LitElement {
     }
     try {
       if (this.state !== 'joined') throw new Error('not in a call');
-      const mode = await view.openPip(styles.cssText, this.pipVideo(), { width: 480, height: 360 });
-      this.requestUpdate();
-      fire(this, EVENTS.pipChange, { open: true, mode });
+      await view.openPip(styles.cssText, this.pipVideo(), { width: 480, height: 360 });
       return true;
     } catch (error) {
       this.fail(ERROR_CODES.pipUnavailable, `Picture-in-picture could not open: ${String(error)}`);
@@ -771,8 +769,8 @@ export class VideoRoomElement extends LitElement {
 
   /**
    * Shows the whole room fullscreen, or with `id` (a participant's id, this participant's own,
-   * or `<id>:screen` for a shared screen) that tile; again, or `exit`, leaves fullscreen. Browsers
-   * allow it only from a click. Resolves whether something is fullscreen.
+   * or `<id>:screen` for a shared screen) that tile; called again with the same `id`, leaves
+   * fullscreen. Browsers allow it only from a click. Resolves whether something is fullscreen.
    */
   async toggleFullscreen(id = ''): Promise<boolean> {
     const view = this.viewCtl;

@@ -91,9 +91,8 @@ export class ViewController implements ReactiveController {
       root.adoptedStyleSheets = [sheet];
       this.pipWindow = win;
       this.pipRoot = root;
-      this.pip = 'document';
       win.addEventListener('pagehide', () => this.pipClosed(win), { once: true });
-      return 'document';
+      return this.pipOpened('document');
     }
     if (support === 'video' && video) {
       // A video whose stream was just replaced has no metadata yet, which the browser refuses;
@@ -105,9 +104,8 @@ export class ViewController implements ReactiveController {
         });
       await video.requestPictureInPicture();
       this.pipVideo = video;
-      this.pip = 'video';
       video.addEventListener('leavepictureinpicture', () => this.pipClosed(video), { once: true });
-      return 'video';
+      return this.pipOpened('video');
     }
     throw new Error('no picture-in-picture available');
   }
@@ -124,6 +122,13 @@ export class ViewController implements ReactiveController {
       if (document.pictureInPictureElement) await document.exitPictureInPicture().catch(() => undefined);
       this.pipClosed(video);
     }
+  }
+
+  private pipOpened(mode: PipMode): PipMode {
+    this.pip = mode;
+    this.onChange('pip');
+    this.host.requestUpdate();
+    return mode;
   }
 
   private pipClosed(source: Window | HTMLVideoElement): void {
