@@ -1,4 +1,4 @@
-// The baseline for `npm run bench:join`: the plainest full mesh PeerJS allows, with nothing of
+// The baseline of `npm run bench`: the plainest full mesh PeerJS allows, with nothing of
 // the element's (no rendezvous, no roster, no encryption, no UI framework).
 //
 // Query: ?port=<PeerServer port>&run=<unique run tag>&i=<this page's index>.

@@ -1,0 +1,99 @@
+// One call of `n` participants, the element's (the demo page with the CDN bundle, autojoin) or
+// raw PeerJS's (bench/raw/mesh.html), every participant a browser context of one Chromium, all
+// pages loaded at once as in a real meeting. The probe (probe.mjs) measures each page.
+import { randomBytes } from 'node:crypto';
+import { cpuSeconds, openParticipants, sleep, treeTicks } from './harness.mjs';
+import { probe } from './probe.mjs';
+
+export const KINDS = /** @type {const} */ (['element', 'raw']);
+export const LABEL = { element: '<video-room>', raw: 'raw PeerJS' };
+
+/** The page of participant `i` of a call. `secret` (element only) goes in the URL fragment. */
+function pageUrl(urls, kind, tag, i, secret) {
+  if (kind === 'raw') return `${urls.raw}/mesh.html?${new URLSearchParams({ port: String(urls.peerPort), run: tag, i: String(i) })}`;
+  const query = `${urls.app}/?${new URLSearchParams({ room: `bench-${tag}`, name: `P${i}` })}&autojoin`;
+  return secret ? `${query}#vr-secret=${secret}` : query;
+}
+
+/**
+ * Starts a call and waits until every participant shows every other's video. Resolves
+ * `{ ok: true, joinMs, pages, close }` (joinMs: the slowest participant, from its navigation
+ * start) or `{ ok: false, reason }`; never throws.
+ */
+export async function startCall(browser, urls, { kind, n, timeoutMs, secret = null }) {
+  const tag = randomBytes(4).toString('hex');
+  let call;
+  try {
+    call = await openParticipants(browser, n, probe, { kind, expected: n - 1, script: null });
+  } catch (error) {
+    return { ok: false, reason: String(error?.message ?? error).split('\n')[0] };
+  }
+  const fail = async (reason) => {
+    await call.close();
+    return { ok: false, reason };
+  };
+  try {
+    const deadline = Date.now() + timeoutMs;
+    await Promise.all(call.pages.map((page, i) => page.goto(pageUrl(urls, kind, tag, i, secret), { timeout: timeoutMs })));
+    try {
+      await Promise.all(
+        call.pages.map((page) =>
+          page.waitForFunction(() => window.__bench?.joinedAt != null, { polling: 50, timeout: Math.max(1, deadline - Date.now()) }),
+        ),
+      );
+    } catch {
+      return fail(`not joined after ${Math.round(timeoutMs / 1000)} s: ${await diagnose(call.pages, kind)}`);
+    }
+    const results = await Promise.all(call.pages.map((page) => page.evaluate(() => window.__bench.joinedAt)));
+    return { ok: true, joinMs: Math.max(...results), pages: call.pages, close: call.close };
+  } catch (error) {
+    return fail(String(error?.message ?? error).split('\n')[0]);
+  }
+}
+
+/**
+ * Measures a running call for `seconds`: browser CPU seconds per participant per minute, and per
+ * participant the upstream and downstream bitrate (kbit/s, RTP bytes from getStats) and the
+ * video frames decoded per second per remote participant.
+ */
+export async function measureCall(browser, pages, seconds) {
+  const pid = browser.process().pid;
+  const sample = () => Promise.all(pages.map((page) => page.evaluate(() => window.__benchStats())));
+  const [cpu0, stats0] = [await treeTicks(pid), await sample()];
+  await sleep(seconds * 1000);
+  const [cpu1, stats1] = [await treeTicks(pid), await sample()];
+  const n = pages.length;
+  const elapsed = stats1.map((s, i) => (s.at - stats0[i].at) / 1000);
+  const per = (key) => stats1.map((s, i) => (s[key] - stats0[i][key]) / elapsed[i]);
+  const avg = (values) => values.reduce((a, b) => a + b, 0) / values.length;
+  const wall = avg(elapsed);
+  return {
+    cpuPerParticipantMin: (cpuSeconds(cpu0, cpu1).all / n / wall) * 60,
+    upKbps: avg(per('sent')) * 8 / 1000,
+    downKbps: avg(per('received')) * 8 / 1000,
+    fpsPerRemote: avg(per('decoded')) / Math.max(1, n - 1),
+    width: Math.max(...stats1.map((s) => s.width)),
+    height: Math.max(...stats1.map((s) => s.height)),
+  };
+}
+
+/** What each page of a stuck call got as far as, for the report. */
+async function diagnose(pages, kind) {
+  const states = await Promise.all(
+    pages.map((page) =>
+      page
+        .evaluate((kind) => {
+          const bench = window.__bench ?? {};
+          const frames = `${bench.decoded}/${bench.expected} remote videos with frames of ${bench.remoteVideos}`;
+          if (kind === 'element') {
+            const el = document.querySelector('video-room');
+            return `${el?.state}, ${el?.participants?.length ?? 0} participants, ${frames}`;
+          }
+          const errors = window.__rawMesh?.errors ?? [];
+          return `${frames}${errors.length ? `, errors: ${errors.join('; ')}` : ''}`;
+        }, kind)
+        .catch((error) => `unreadable (${error.message})`),
+    ),
+  );
+  return states.map((state, i) => `P${i}: ${state}`).join(' | ');
+}
