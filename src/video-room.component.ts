@@ -4,11 +4,12 @@ import { styles } from './video-room.styles.js';
 import { DEFAULT_MAX_PARTICIPANTS, ERROR_CODES, EVENTS, type ErrorCode, type RoomState } from './constants.js';
 import { fire, type ParticipantInfo } from './events.js';
 import { MediaController, canChooseSpeaker } from './controllers/media-controller.js';
-import { RoomController } from './controllers/room-controller.js';
+import { RoomController, loadRoom } from './controllers/room-controller.js';
 import { SpeakerController } from './controllers/speaker-controller.js';
 import { MediaError } from './core/local-media.js';
-import { RoomError, type Participant } from './core/room.js';
-import { parseBrokerUrls, type BrokerConfig } from './core/broker.js';
+import type { Participant } from './core/room.js';
+import { RoomError } from './core/room-error.js';
+import { parseBrokerUrls, type BrokerConfig } from './core/broker-config.js';
 import { parseIceServers, parseIceTransportPolicy, parseMaxParticipants } from './core/config.js';
 import { parseFacingMode, parseVideoQuality, DEFAULT_VIDEO_QUALITY, type VideoQuality, type FacingMode } from './core/quality.js';
 import { parseMaxUpstreamKbps, DEFAULT_MAX_UPSTREAM_KBPS } from './core/bandwidth.js';
@@ -545,6 +546,13 @@ export class VideoRoomElement extends LitElement {
     }
   }
 
+  override firstUpdated(): void {
+    // The pre-join panel is drawn: fetch the call's code while the visitor gets ready, so that
+    // Join does not wait for it (requestIdleCallback is missing in Safari).
+    const idle = globalThis.requestIdleCallback ?? ((run: () => void) => setTimeout(run, 200));
+    idle(() => void loadRoom().catch(() => undefined));
+  }
+
   override updated(): void {
     // Document picture-in-picture shows the same call: it is drawn with the element.
     const pipRoot = this.viewCtl.pipRoot;
@@ -576,24 +584,25 @@ export class VideoRoomElement extends LitElement {
     this.chatOpen = false;
     // Capture and the broker handshake run side by side; the tracks join the links when ready.
     const capture = this.captureForCall();
-    const joining = this.roomCtl.join({
-      room: config.room,
-      brokers: config.brokers,
-      iceServers: config.iceServers,
-      iceTransportPolicy: config.iceTransportPolicy,
-      maxParticipants: config.maxParticipants,
-      name: this.displayName || this.name,
-      audioMuted: this.audioMuted,
-      videoMuted: this.videoMuted,
-      localMedia: capture,
-      videoQuality: this.quality,
-      maxUpstreamKbps: this.upstreamKbps,
-      secret,
-    });
-    // A screen shared before joining goes to everyone.
-    if (this.mediaCtl.screen.track) this.roomCtl.room?.setScreenTrack(this.mediaCtl.screen.track);
     try {
-      await joining;
+      await this.roomCtl.join(
+        () => ({
+          room: config.room,
+          brokers: config.brokers,
+          iceServers: config.iceServers,
+          iceTransportPolicy: config.iceTransportPolicy,
+          maxParticipants: config.maxParticipants,
+          name: this.displayName || this.name,
+          audioMuted: this.audioMuted,
+          videoMuted: this.videoMuted,
+          localMedia: capture,
+          videoQuality: this.quality,
+          maxUpstreamKbps: this.upstreamKbps,
+          secret,
+        }),
+        // A screen shared before joining goes to everyone.
+        (room) => this.mediaCtl.screen.track && room.setScreenTrack(this.mediaCtl.screen.track),
+      );
     } catch (error) {
       const code = error instanceof RoomError ? error.code : ERROR_CODES.brokerUnreachable;
       this.fail(code, error instanceof Error ? error.message : String(error));

@@ -12,7 +12,6 @@ export const styles = css`
     background: var(--vr-background, light-dark(#fafafa, #18181b));
     font-family: var(--vr-font-family, system-ui, sans-serif);
     border-radius: var(--vr-radius, 12px);
-    overflow: hidden;
   }
   :host([theme='light']) {
     color-scheme: light;
@@ -99,7 +98,6 @@ export const styles = css`
     aspect-ratio: 4 / 3;
     background: var(--vr-tile-background, light-dark(#e4e4e7, #27272a));
     border-radius: var(--vr-tile-radius, 8px);
-    overflow: hidden;
   }
   .tile:fullscreen {
     aspect-ratio: auto;
@@ -134,6 +132,7 @@ export const styles = css`
     height: 100%;
     object-fit: cover;
     display: block;
+    border-radius: inherit;
   }
   .local video {
     transform: scaleX(-1);
@@ -146,6 +145,7 @@ export const styles = css`
     font-size: 2.5em;
     font-weight: 600;
     background: var(--vr-tile-background, light-dark(#e4e4e7, #27272a));
+    border-radius: inherit;
   }
   .label {
     position: absolute;

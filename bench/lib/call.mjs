@@ -20,11 +20,13 @@ function pageUrl(urls, kind, tag, i, secret) {
  * `{ ok: true, joinMs, pages, close }` (joinMs: the slowest participant, from its navigation
  * start) or `{ ok: false, reason }`; never throws.
  */
-export async function startCall(browser, urls, { kind, n, timeoutMs, secret = null }) {
+export async function startCall(browser, urls, { kind, n, timeoutMs, secret = null, setup = null }) {
   const tag = randomBytes(4).toString('hex');
   let call;
   try {
     call = await openParticipants(browser, n, probe, { kind, expected: n - 1, script: null });
+    // A profiler's own instrumentation, before the pages' scripts too.
+    if (setup) await Promise.all(call.pages.map((page) => page.evaluateOnNewDocument(setup)));
   } catch (error) {
     return { ok: false, reason: String(error?.message ?? error).split('\n')[0] };
   }
@@ -87,7 +89,13 @@ async function diagnose(pages, kind) {
           const frames = `${bench.decoded}/${bench.expected} remote videos with frames of ${bench.remoteVideos}`;
           if (kind === 'element') {
             const el = document.querySelector('video-room');
-            return `${el?.state}, ${el?.participants?.length ?? 0} participants, ${frames}`;
+            const room = el?.roomCtl?.room;
+            const short = (id) => id.slice(-6);
+            const internals = room
+              ? ` [me ${short(room.id)}; linked ${[...room.links.keys()].map(short).join(' ')}; dialing ${[...room.dialing].map(short).join(' ')}; ` +
+                `backoff ${[...room.dialBackoff].map(([id, b]) => `${short(id)}×${b.failures}`).join(' ')}; departed ${[...room.departed].map(short).join(' ')}; pending ${room.pending.size}; broker ${room.peer ? (room.peer.open ? 'open' : room.peer.disconnected ? 'disconnected' : 'opening') : 'none'}]`
+              : '';
+            return `${el?.state}, ${el?.participants?.length ?? 0} participants, ${frames}${internals}${bench.events?.length ? `; events: ${bench.events.join(' / ')}` : ''}`;
           }
           const errors = window.__rawMesh?.errors ?? [];
           return `${frames}${errors.length ? `, errors: ${errors.join('; ')}` : ''}`;

@@ -10,7 +10,14 @@
 // - media: every RTCPeerConnection the page makes is kept, and `window.__benchStats()` sums their
 //   RTP counters (bytes sent and received, frames encoded and decoded).
 export function probe({ kind, expected, script }) {
-  const state = (window.__bench = { expected, joinedAt: null, decoded: 0, remoteVideos: 0, drawnAt: null, scriptAt: null });
+  const state = (window.__bench = { expected, joinedAt: null, decoded: 0, remoteVideos: 0, drawnAt: null, scriptAt: null, events: [] });
+  // The element's errors and departures, for the report of a run that does not come together.
+  document.addEventListener('vr-error', (e) => state.events.push(`${Math.round(performance.now())} ms ${e.detail.code}: ${e.detail.message}`), true);
+  document.addEventListener(
+    'vr-peer-left',
+    (e) => state.events.push(`${Math.round(performance.now())} ms ${e.detail.participant.name} ${e.detail.reason}`),
+    true,
+  );
 
   const connections = [];
   const Native = window.RTCPeerConnection;

@@ -2,15 +2,9 @@
  * Talking to a stock PeerServer through PeerJS: where it is, and opening a Peer under an id.
  */
 import { Peer, type PeerError, type PeerOptions } from 'peerjs';
+import type { BrokerConfig } from './broker-config.js';
 
-/** Where the PeerServer is, in the form PeerJS wants it. */
-export interface BrokerConfig {
-  host: string;
-  port: number;
-  path: string;
-  secure: boolean;
-  key: string;
-}
+export { brokerUrl, parseBrokerUrl, parseBrokerUrls, type BrokerConfig } from './broker-config.js';
 
 /** How long to wait for the broker to accept an id before giving up. */
 export const BROKER_OPEN_TIMEOUT_MS = 10_000;
@@ -27,38 +21,6 @@ export const BROKER_RETRY_MAX_MS = 30_000;
 export function backoffDelay(failures: number, random: () => number = Math.random): number {
   const base = Math.min(BROKER_RETRY_MAX_MS, BROKER_RETRY_MIN_MS * 2 ** Math.max(0, failures));
   return Math.round(base * (0.75 + 0.5 * random()));
-}
-
-/**
- * Parses a PeerServer URL (`https://host:port/peerjs`, or ws/wss) into PeerJS options.
- * Throws a TypeError for anything else.
- */
-export function parseBrokerUrl(value: string, base?: string): BrokerConfig {
-  const url = new URL(value, base);
-  const secure = url.protocol === 'https:' || url.protocol === 'wss:';
-  if (!secure && url.protocol !== 'http:' && url.protocol !== 'ws:') throw new TypeError(`unsupported protocol ${url.protocol}`);
-  const port = url.port ? Number(url.port) : secure ? 443 : 80;
-  const path = url.pathname.endsWith('/') ? url.pathname : `${url.pathname}/`;
-  return { host: url.hostname, port, path, secure, key: 'peerjs' };
-}
-
-/**
- * Parses `server`: one PeerServer URL or a comma-separated list of them, in order of preference.
- * Throws a TypeError if any is not a URL PeerJS can use, or the list is empty.
- */
-export function parseBrokerUrls(value: string, base?: string): BrokerConfig[] {
-  const brokers = value
-    .split(',')
-    .map((part) => part.trim())
-    .filter((part) => part !== '')
-    .map((part) => parseBrokerUrl(part, base));
-  if (brokers.length === 0) throw new TypeError('no server');
-  return brokers;
-}
-
-/** A broker's URL, for messages and events. */
-export function brokerUrl(broker: BrokerConfig): string {
-  return `${broker.secure ? 'https' : 'http'}://${broker.host}:${broker.port}${broker.path}`;
 }
 
 /** Result of trying to take an id on the broker. */

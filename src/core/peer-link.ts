@@ -693,9 +693,15 @@ async function setCaps(sender: RTCRtpSender, caps: SenderCaps): Promise<void> {
   const params = sender.getParameters();
   const encoding = params.encodings?.[0];
   if (!encoding) return;
-  if (encoding.maxBitrate === caps.maxBitrate && encoding.scaleResolutionDownBy === caps.scaleResolutionDownBy) return;
+  if (
+    encoding.maxBitrate === caps.maxBitrate &&
+    encoding.scaleResolutionDownBy === caps.scaleResolutionDownBy &&
+    encoding.maxFramerate === caps.maxFramerate
+  )
+    return;
   encoding.maxBitrate = caps.maxBitrate;
   encoding.scaleResolutionDownBy = caps.scaleResolutionDownBy;
+  encoding.maxFramerate = caps.maxFramerate;
   try {
     await sender.setParameters(params);
   } catch {

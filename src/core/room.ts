@@ -25,6 +25,9 @@ import { backoffDelay, brokerUrl, openPeer, type BrokerConfig } from './broker.j
 import { allocateUpstream, DEFAULT_MAX_UPSTREAM_KBPS, type UpstreamCaps } from './bandwidth.js';
 import { DEFAULT_VIDEO_QUALITY, type VideoQuality } from './quality.js';
 import { ERROR_CODES, type ErrorCode, type RoomState } from '../constants.js';
+import { RoomError } from './room-error.js';
+
+export { RoomError };
 
 /** A remote participant as the room sees it. */
 export interface Participant {
@@ -111,16 +114,6 @@ export interface RoomEvents {
    */
   broker: { connected: boolean; server: string };
   error: { code: ErrorCode; message: string };
-}
-
-/** Error with a public code, thrown by `join()`. */
-export class RoomError extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 // Generous: a busy machine can take seconds over a handshake, and a peer that is gone is

@@ -6,7 +6,7 @@ import { Room, type RoomEvents } from '../../src/core/room.js';
 import { parseBrokerUrl } from '../../src/core/broker.js';
 import type { FrameKeys } from '../../src/core/frame-keys.js';
 import { FrameCrypto } from '../../src/core/frame-crypto.js';
-import type { RoomController } from '../../src/controllers/room-controller.js';
+import { loadRoom, type RoomController } from '../../src/controllers/room-controller.js';
 import type { VideoRoomElement } from '../../src/video-room.component.js';
 import { decodedFrames, mountRooms, nextEvent, presentedFrames, SERVER, tileFrames, uniqueRoom, waitFor, waitForFullMeshMedia } from './helpers.js';
 
@@ -245,6 +245,8 @@ describe('end-to-end encryption', () => {
   it('a receiver without the frame key decodes no frames, and counts what it drops', async () => {
     const [a, b] = await mountRooms(2, uniqueRoom('no-key'));
     a.secret = b.secret = 'shared';
+    // The call's code loaded first: join() then creates the rooms at once, before any key can come.
+    await loadRoom();
     const joining = [a.join(), b.join()];
     // b never takes a's key (nor acknowledges it): its decryptor has nothing to decrypt with. The
     // keys come with the encryption module, loaded while joining: disarmed as they are set.

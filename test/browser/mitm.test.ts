@@ -10,7 +10,7 @@ import { Peer, type MediaConnection } from 'peerjs';
 import '../../src/video-room.js';
 import type { VideoRoomElement } from '../../src/video-room.component.js';
 import { ERROR_CODES, EVENTS } from '../../src/constants.js';
-import type { RoomController } from '../../src/controllers/room-controller.js';
+import { loadRoom, type RoomController } from '../../src/controllers/room-controller.js';
 import { rendezvousIds } from '../../src/core/room-id.js';
 import { decodedFrames, participant, peerConnections, tileFrames, uniqueRoom, waitFor, waitForFullMeshMedia } from './helpers.js';
 import { diversionLog, fingerprints, startAttacker, videoCounter, type Attacker, type InterceptStats } from './mitm-attacker.js';
@@ -107,6 +107,8 @@ async function roomThroughAttacker(options: { secret?: string } = {}): Promise<R
     if (hash) history.replaceState(null, '', `#${hash}`);
     element = await fixture<VideoRoomElement>(html`<video-room room=${room} server=${MITM} name="Local"></video-room>`);
     const joined = new Promise<{ id: string }>((resolve) => element!.addEventListener(EVENTS.joined, (e) => resolve((e as CustomEvent<{ id: string }>).detail), { once: true }));
+    // The call's code loaded first: join() then creates the room at once, and its id can be read.
+    await loadRoom();
     const joining = element.join();
     const elementId = (element as unknown as { roomCtl: RoomController }).roomCtl.room!.id;
     if (!options.secret) {

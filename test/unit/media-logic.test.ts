@@ -38,7 +38,7 @@ describe('mesh-aware upstream budget', () => {
 
   it('gives each copy less as the room grows, and the full quality back as it shrinks', () => {
     const caps = [1, 2, 3, 5, 8].map((peers) => allocateUpstream({ maxUpstreamKbps: 1200, peers, quality: 'medium', sharingScreen: false }).camera);
-    expect(caps[0]).to.deep.equal({ maxBitrate: VIDEO_QUALITIES.medium.maxKbps * 1000, scaleResolutionDownBy: 1 });
+    expect(caps[0]).to.deep.equal({ maxBitrate: VIDEO_QUALITIES.medium.maxKbps * 1000, scaleResolutionDownBy: 1, maxFramerate: 24 });
     for (let i = 1; i < caps.length; i++) {
       expect(caps[i]!.maxBitrate).to.be.below(caps[i - 1]!.maxBitrate);
       expect(caps[i]!.scaleResolutionDownBy).to.be.at.least(caps[i - 1]!.scaleResolutionDownBy);
@@ -46,6 +46,30 @@ describe('mesh-aware upstream budget', () => {
     // Within budget: copies × (video + audio) ≤ max while above the floor.
     expect(3 * (caps[2]!.maxBitrate / 1000 + 40)).to.be.at.most(1200);
     expect(caps[4]!.scaleResolutionDownBy).to.be.above(1);
+  });
+
+  it('splits the encoding work too: past two copies each gets fewer pixels, down to 180 lines, then fewer frames', () => {
+    // A budget so large that only the encoding work decides.
+    const camera = (peers: number, quality: 'low' | 'medium' | 'high' = 'medium') =>
+      allocateUpstream({ maxUpstreamKbps: 100_000, peers, quality, sharingScreen: false }).camera;
+    const pixelRate = (c: { scaleResolutionDownBy: number; maxFramerate: number }, q: { width: number; height: number }) =>
+      ((q.width * q.height) / c.scaleResolutionDownBy ** 2) * c.maxFramerate;
+    const medium = VIDEO_QUALITIES.medium;
+    expect([1, 2, 3, 4, 5, 7, 9].map((p) => [camera(p).scaleResolutionDownBy, camera(p).maxFramerate])).to.deep.equal([
+      [1, 24],
+      [1, 24],
+      [1.5, 24],
+      [1.5, 24],
+      [2, 24],
+      [2, 24],
+      [2, 21],
+    ]);
+    // In all, never more than two full-quality copies' worth, while above the floors.
+    for (const peers of [3, 4, 5, 7, 9]) expect(peers * pixelRate(camera(peers), medium)).to.be.at.most(2 * medium.width * medium.height * medium.frameRate);
+    // Never below 180 lines or 12 frames a second for the encoding's sake: low quality keeps its size and slows down.
+    expect(camera(5, 'low')).to.include({ scaleResolutionDownBy: 1, maxFramerate: 12 });
+    expect(camera(60, 'low').maxFramerate).to.equal(12);
+    expect(camera(5, 'high').scaleResolutionDownBy).to.equal(2);
   });
 
   it('never goes below the floor, and gives the screen most of the budget while sharing', () => {

@@ -74,6 +74,7 @@ const de: VideoRoomStrings = {
     'invalid-max-upstream-kbps': 'Die Upload-Grenze ist ungültig; es wird der Standardwert verwendet.',
     'invalid-device': 'Dieses Gerät gibt es nicht; das aktuelle bleibt.',
     'broker-unreachable': 'Der Server ist nicht erreichbar.',
+    'load-failed': 'Das Gespräch konnte nicht geladen werden; versuche es erneut.',
     'room-full': 'Der Raum ist voll.',
     'join-timeout': 'Der Beitritt hat zu lange gedauert.',
     'webrtc-unsupported': 'Dieser Browser kann keine Videogespräche führen.',

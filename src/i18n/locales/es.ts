@@ -74,6 +74,7 @@ const es: VideoRoomStrings = {
     'invalid-max-upstream-kbps': 'El límite de subida no es válido; se usa el valor predeterminado.',
     'invalid-device': 'Ese dispositivo no existe; se mantiene el actual.',
     'broker-unreachable': 'No se puede contactar con el servidor.',
+    'load-failed': 'No se pudo cargar la llamada; inténtalo de nuevo.',
     'room-full': 'La sala está llena.',
     'join-timeout': 'Entrar ha tardado demasiado.',
     'webrtc-unsupported': 'Este navegador no puede hacer videollamadas.',

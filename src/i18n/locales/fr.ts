@@ -74,6 +74,7 @@ const fr: VideoRoomStrings = {
     'invalid-max-upstream-kbps': 'La limite d’envoi n’est pas valide ; la valeur par défaut est utilisée.',
     'invalid-device': 'Cet appareil n’existe pas ; l’actuel est conservé.',
     'broker-unreachable': 'Le serveur est injoignable.',
+    'load-failed': 'L’appel n’a pas pu être chargé ; réessayez.',
     'room-full': 'Le salon est complet.',
     'join-timeout': 'La connexion a pris trop de temps.',
     'webrtc-unsupported': 'Ce navigateur ne peut pas passer d’appels vidéo.',

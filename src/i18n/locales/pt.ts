@@ -74,6 +74,7 @@ const pt: VideoRoomStrings = {
     'invalid-max-upstream-kbps': 'O limite de envio não é válido; usando o padrão.',
     'invalid-device': 'Esse dispositivo não existe; o atual continua.',
     'broker-unreachable': 'Não foi possível alcançar o servidor.',
+    'load-failed': 'Não foi possível carregar a chamada; tente de novo.',
     'room-full': 'A sala está cheia.',
     'join-timeout': 'Entrar demorou demais.',
     'webrtc-unsupported': 'Este navegador não faz chamadas de vídeo.',

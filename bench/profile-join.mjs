@@ -1,0 +1,93 @@
+// `node bench/profile-join.mjs [n] [runs]`: where a join's time goes, for the element and raw
+// PeerJS side by side. Not part of `npm run bench`: a profiling aid for bench/NOTES.md. Each
+// page records, from its navigation start, when getUserMedia started and settled, when each
+// WebSocket opened, each RTCPeerConnection was made and connected, each data channel opened, the
+// first remote track arrived, the element's events fired, and the first remote frame showed.
+import { median, launchChromium, num, startApp, startRawServer, withDeadline } from './lib/harness.mjs';
+import { KINDS, LABEL, startCall } from './lib/call.mjs';
+
+const N = Number(process.argv[2] ?? 2);
+const RUNS = Number(process.argv[3] ?? 5);
+
+function timeline() {
+  const marks = (window.__marks = []);
+  const mark = (name) => marks.push([name, performance.now()]);
+  const gum = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+  navigator.mediaDevices.getUserMedia = (c) => {
+    mark('gUM start');
+    return gum(c).then((s) => (mark('gUM done'), s));
+  };
+  const NativeWS = window.WebSocket;
+  window.WebSocket = class extends NativeWS {
+    constructor(...a) {
+      super(...a);
+      mark('ws new');
+      this.addEventListener('open', () => mark('ws open'));
+    }
+  };
+  const NativePC = window.RTCPeerConnection;
+  window.RTCPeerConnection = class extends NativePC {
+    constructor(...a) {
+      super(...a);
+      mark('pc new');
+      this.addEventListener('connectionstatechange', () => this.connectionState === 'connected' && mark('pc connected'));
+      this.addEventListener('datachannel', (e) => e.channel.addEventListener('open', () => mark('dc open (in)')));
+      this.addEventListener('track', () => mark('track'));
+      const create = this.createDataChannel.bind(this);
+      this.createDataChannel = (...args) => {
+        const channel = create(...args);
+        channel.addEventListener('open', () => mark('dc open (out)'));
+        return channel;
+      };
+      for (const method of ['setLocalDescription', 'setRemoteDescription']) {
+        const native = this[method].bind(this);
+        this[method] = (...args) => {
+          mark(`${method === 'setLocalDescription' ? 'setLocal' : 'setRemote'} ${args[0]?.type ?? '(implicit)'}`);
+          return native(...args);
+        };
+      }
+    }
+  };
+  for (const type of ['vr-state-change', 'vr-peer-joined', 'vr-peer-verified', 'vr-joined'])
+    document.addEventListener(type, (e) => mark(type === 'vr-state-change' ? `state ${e.detail.state}` : type), true);
+  document.addEventListener('DOMContentLoaded', () => mark('DOMContentLoaded'));
+  customElements.whenDefined('video-room').then(() => mark('element defined'));
+}
+
+await withDeadline('profile-join', 5 * 60_000, async (ctx) => {
+  const app = await startApp(ctx);
+  const raw = await startRawServer(ctx);
+  const browser = await launchChromium(ctx);
+  const urls = { app: app.url, raw, peerPort: app.port };
+  const all = { element: new Map(), raw: new Map() };
+  for (let run = 0; run <= RUNS; run++) {
+    for (const kind of KINDS) {
+      const call = await startCall(browser, urls, { kind, n: N, timeoutMs: 30_000, setup: timeline });
+      if (!call.ok) {
+        console.log(`${LABEL[kind]} run ${run}: FAILED ${call.reason}`);
+        continue;
+      }
+      const pages = await Promise.all(call.pages.map((page) => page.evaluate(() => [window.__marks, window.__bench.joinedAt])));
+      await call.close();
+      if (run === 0) continue; // warm-up
+      // Per mark: the first time each page reached it; the run's value is the slowest page's.
+      const firsts = pages.map(([marks, joinedAt]) => {
+        const first = new Map();
+        for (const [name, t] of marks) if (!first.has(name)) first.set(name, t);
+        first.set('first remote frame (all)', joinedAt);
+        return first;
+      });
+      for (const name of new Set(firsts.flatMap((f) => [...f.keys()]))) {
+        const values = firsts.map((f) => f.get(name)).filter(Number.isFinite);
+        if (!all[kind].has(name)) all[kind].set(name, []);
+        all[kind].get(name).push(Math.max(...values));
+      }
+    }
+  }
+  for (const kind of KINDS) {
+    console.log(`\n${LABEL[kind]}, ${N} participants, medians of ${RUNS} runs (slowest page, ms from navigation start):`);
+    const rows = [...all[kind]].map(([name, values]) => [name, median(values)]).sort((a, b) => a[1] - b[1]);
+    for (const [name, ms] of rows) console.log(`  ${num(ms).padStart(6)}  ${name}`);
+  }
+});
+process.exit();
