@@ -119,7 +119,7 @@ export const styles = css`
     right: 6px;
     bottom: 6px;
     padding: 0 8px;
-    background: rgb(0 0 0 / 0.55);
+    background: rgb(0 0 0 / 0.75);
     border: 0;
     opacity: 0;
   }
@@ -154,7 +154,7 @@ export const styles = css`
     max-width: calc(100% - 12px);
     padding: 2px 8px;
     border-radius: 999px;
-    background: rgb(0 0 0 / 0.55);
+    background: rgb(0 0 0 / 0.75);
     font-size: 0.85em;
     white-space: nowrap;
     overflow: hidden;
@@ -320,7 +320,7 @@ export const styles = css`
     align-items: center;
     padding: 2px 8px;
     border-radius: 999px;
-    background: rgb(0 0 0 / 0.55);
+    background: rgb(0 0 0 / 0.75);
     font-size: 0.8em;
   }
   .quality {
@@ -329,7 +329,7 @@ export const styles = css`
     right: 6px;
     padding: 2px 8px;
     border-radius: 999px;
-    background: rgb(0 0 0 / 0.55);
+    background: rgb(0 0 0 / 0.75);
     font-size: 0.8em;
     color: var(--vr-warning-color, #fbbf24);
   }
