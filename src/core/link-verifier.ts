@@ -54,6 +54,7 @@ export class LinkVerifier extends TypedEventTarget<LinkVerifierEvents> {
   private readonly nonce: Bytes = sasNonce();
   private theirCommit: Bytes | null = null;
   private revealed = false;
+  private pc: RTCPeerConnection | null = null;
   /** Work in order: a reveal must not overtake the commitment that came before it. */
   private queue: Promise<void> = Promise.resolve();
 
@@ -69,11 +70,12 @@ export class LinkVerifier extends TypedEventTarget<LinkVerifierEvents> {
   /** Starts the exchange once the data channel is open (DTLS is up, so both fingerprints are known). */
   start(pc: RTCPeerConnection): void {
     if (this.fingerprints) return;
+    this.pc = pc;
     this.fingerprints = connectionFingerprints(pc);
     if (this.authKey) this.timer = setTimeout(() => this.fail('timeout'), this.timeoutMs);
     this.run(async () => {
       const fingerprints = await this.fingerprints;
-      if (!fingerprints) return this.fail('mismatch');
+      if (!fingerprints) return this.gone() ? this.stop() : this.fail('mismatch');
       if (this.authKey) this.send({ t: 'auth', proof: await proveFingerprints(this.authKey, fingerprints) });
       else this.send({ t: 'sas-commit', commit: await sasCommit(this.nonce) });
     });
@@ -121,7 +123,15 @@ export class LinkVerifier extends TypedEventTarget<LinkVerifierEvents> {
   }
 
   private run(step: () => Promise<void>): void {
-    this.queue = this.queue.then(() => (this.done ? undefined : step())).catch(() => this.fail('protocol'));
+    this.queue = this.queue.then(() => (this.done ? undefined : step())).catch(() => (this.gone() ? this.stop() : this.fail('protocol')));
+  }
+
+  /**
+   * The connection closed under us (a full room turns a joiner away at once): what can no longer
+   * be read from it is a goodbye, not a man in the middle. A proof that was checked still counts.
+   */
+  private gone(): boolean {
+    return this.pc?.signalingState === 'closed';
   }
 
   private succeed(): void {

@@ -120,9 +120,12 @@ describe('<video-room> element', () => {
     await a.join();
     await b.join();
     await waitFor(() => a.participants.length === 1 && b.participants.length === 1, 'two in the room');
+    // Any verification failure on the way is named in the assertion's message.
+    const failures: string[] = [];
+    c.addEventListener(EVENTS.peerVerificationFailed, (e) => failures.push(JSON.stringify((e as CustomEvent).detail)));
     const error = nextEvent<ErrorDetail>(c, EVENTS.error);
     await c.join();
-    expect((await error).code).to.equal(ERROR_CODES.roomFull);
+    expect((await error).code, failures.join('; ')).to.equal(ERROR_CODES.roomFull);
     expect(c.state).to.equal('error');
     expect(a.participants.map((p) => p.name)).to.deep.equal(['P1']);
     expect(b.participants.map((p) => p.name)).to.deep.equal(['P0']);
