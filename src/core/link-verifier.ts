@@ -21,10 +21,10 @@ import {
 } from './verification.js';
 
 /**
- * How long the peer has to prove it knows the secret (or to reveal its short-code value).
- * Generous: a machine busy encoding for a large room can take seconds to answer, and a slow
- * answer must not look like a man in the middle. Waiting costs nothing but time: until the
- * proof, the link carries no media and no message of the call.
+ * How long the peer has to prove it knows the secret. Generous: a machine busy encoding for a
+ * large room can take seconds to answer, and a slow answer must not look like a man in the
+ * middle. Waiting costs nothing but time: until the proof, the link carries no media and no
+ * message of the call.
  */
 export const PROOF_TIMEOUT_MS = 15_000;
 
