@@ -74,14 +74,20 @@ describe('no leaks', function () {
       await waitFor(() => JSON.stringify((after = probe.census(mark))) === JSON.stringify(expected), () => JSON.stringify(after), 30_000).catch(
         () => undefined,
       );
-      const heapAfter = await probe.heap();
+      // The heap is read after a forced GC; what a busy browser still holds for a moment (closed
+      // connections it has not yet let go) comes back within seconds, a leak never does.
+      const heapLimit = heapBefore === null ? 0 : heapBefore * 1.1 + 2e6;
+      let heapAfter = await probe.heap();
+      if (heapBefore !== null) {
+        await waitFor(async () => ((heapAfter = await probe.heap()) ?? 0) < heapLimit, 'the JS heap back at its level', 30_000).catch(() => undefined);
+      }
       console.log(
         `${CYCLES} joins and leaves: ${Math.round(ms / (CYCLES - 2))} ms per round; left behind ${JSON.stringify(after)}; ` +
           `JS heap ${heapBefore === null ? 'not measurable here' : `${(heapBefore / 1e6).toFixed(1)} MB → ${((heapAfter ?? 0) / 1e6).toFixed(1)} MB`}`,
       );
       expect(after).to.deep.equal(expected);
       expect(guest!.localStream).to.equal(null);
-      if (heapBefore !== null && heapAfter !== null) expect(heapAfter, 'JS heap after the rounds').to.be.below(heapBefore * 1.1 + 2e6);
+      if (heapBefore !== null && heapAfter !== null) expect(heapAfter, 'JS heap after the rounds').to.be.below(heapLimit);
     } finally {
       probe.uninstall();
     }
