@@ -14,6 +14,11 @@ export function probe({ kind, expected, script }) {
   // The element's errors and departures, for the report of a run that does not come together.
   document.addEventListener('vr-error', (e) => state.events.push(`${Math.round(performance.now())} ms ${e.detail.code}: ${e.detail.message}`), true);
   document.addEventListener(
+    'vr-peer-verification-failed',
+    (e) => state.events.push(`${Math.round(performance.now())} ms verification of ${e.detail.name || e.detail.id.slice(-6)} failed: ${e.detail.reason}`),
+    true,
+  );
+  document.addEventListener(
     'vr-peer-left',
     (e) => state.events.push(`${Math.round(performance.now())} ms ${e.detail.participant.name} ${e.detail.reason}`),
     true,
