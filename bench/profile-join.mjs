@@ -21,8 +21,10 @@ function timeline() {
   window.WebSocket = class extends NativeWS {
     constructor(...a) {
       super(...a);
-      mark('ws new');
-      this.addEventListener('open', () => mark('ws open'));
+      const n = (window.__sockets = (window.__sockets ?? 0) + 1);
+      mark(`ws${n} new`);
+      this.addEventListener('message', (e) => /ID-TAKEN|"OPEN"/.test(String(e.data)) && mark(`ws${n} ${String(e.data).includes('OPEN') ? 'OPEN' : 'ID-TAKEN'}`));
+      this.addEventListener('open', () => mark(`ws${n} open`));
     }
   };
   const NativePC = window.RTCPeerConnection;
@@ -51,6 +53,16 @@ function timeline() {
   for (const type of ['vr-state-change', 'vr-peer-joined', 'vr-peer-verified', 'vr-joined'])
     document.addEventListener(type, (e) => mark(type === 'vr-state-change' ? `state ${e.detail.state}` : type), true);
   document.addEventListener('DOMContentLoaded', () => mark('DOMContentLoaded'));
+  // Scripts as they arrive (the element's chunks, PeerJS).
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries())
+      if (entry.initiatorType === 'script' || entry.initiatorType === 'other' || entry.name.endsWith('.js'))
+        marks.push([`loaded ${entry.name.split('/').pop()}`, entry.responseEnd]);
+  }).observe({ type: 'resource', buffered: true });
+  // Main-thread tasks over 50 ms: what the page was busy with instead of joining.
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) marks.push([`busy ${Math.round(entry.duration)} ms`, entry.startTime]);
+  }).observe({ type: 'longtask', buffered: true });
   customElements.whenDefined('video-room').then(() => mark('element defined'));
 }
 
@@ -70,6 +82,9 @@ await withDeadline('profile-join', 5 * 60_000, async (ctx) => {
       const pages = await Promise.all(call.pages.map((page) => page.evaluate(() => [window.__marks, window.__bench.joinedAt])));
       await call.close();
       if (run === 0) continue; // warm-up
+      // PROFILE_DUMP=1: every mark of every page of the last run, in order.
+      if (process.env.PROFILE_DUMP && run === RUNS)
+        pages.forEach(([marks], i) => console.log(`${LABEL[kind]} page ${i}: ${marks.map(([name, t]) => `${num(t)} ${name}`).join(' | ')}`));
       // Per mark: the first time each page reached it; the run's value is the slowest page's.
       const firsts = pages.map(([marks, joinedAt]) => {
         const first = new Map();

@@ -47,6 +47,25 @@ export function isVerificationMessage(message: PeerMessage): message is Verifica
   return message.t === 'auth' || message.t === 'sas-commit' || message.t === 'sas-reveal';
 }
 
+/**
+ * Resolves once script can see both descriptions of `pc`'s first handshake (or `pc` closed).
+ * The data channel can open before that: on a fast path, Chromium connects as soon as the
+ * answer is applied, and under load the channel's open event may run before the task that shows
+ * script the answer. Reading the fingerprints then found none, and an honest peer failed.
+ */
+export function handshakeSettled(pc: RTCPeerConnection): Promise<void> {
+  const settled = () => (pc.currentLocalDescription !== null && pc.currentRemoteDescription !== null) || pc.signalingState === 'closed';
+  if (settled()) return Promise.resolve();
+  return new Promise((resolve) => {
+    const check = () => {
+      if (!settled()) return;
+      pc.removeEventListener('signalingstatechange', check);
+      resolve();
+    };
+    pc.addEventListener('signalingstatechange', check);
+  });
+}
+
 export class LinkVerifier extends TypedEventTarget<LinkVerifierEvents> {
   private fingerprints: Promise<Fingerprints | null> | null = null;
   private done = false;
@@ -71,7 +90,7 @@ export class LinkVerifier extends TypedEventTarget<LinkVerifierEvents> {
   start(pc: RTCPeerConnection): void {
     if (this.fingerprints) return;
     this.pc = pc;
-    this.fingerprints = connectionFingerprints(pc);
+    this.fingerprints = handshakeSettled(pc).then(() => connectionFingerprints(pc));
     if (this.authKey) this.timer = setTimeout(() => this.fail('timeout'), this.timeoutMs);
     this.run(async () => {
       const fingerprints = await this.fingerprints;

@@ -138,6 +138,8 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
   /** A random id for this link, under which the peer's frame keys are kept. */
   readonly keyId = crypto.randomUUID();
   private readonly verifier: LinkVerifier;
+  /** The camera mids of the last description read (see cameraTransceivers). */
+  private midsOf: { sdp: string | undefined; mids: ReturnType<typeof cameraMids> } = { sdp: undefined, mids: {} };
   /** With a room secret, whether the peer proved it knows it (without one, always true). */
   private verified: boolean;
   /** Messages that arrived before the peer was verified. */
@@ -311,7 +313,10 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
    * getTransceivers(), but not in the SDP); before that, the dialer's first of each kind.
    */
   private cameraTransceivers(pc: RTCPeerConnection) {
-    const mids = cameraMids(pc.remoteDescription?.sdp ?? pc.localDescription?.sdp);
+    const sdp = pc.remoteDescription?.sdp ?? pc.localDescription?.sdp;
+    // Read many times a second (the speaker level): the SDP is parsed once per description.
+    if (sdp !== this.midsOf.sdp) this.midsOf = { sdp, mids: cameraMids(sdp) };
+    const mids = this.midsOf.mids;
     const live = pc.getTransceivers().filter((t) => t.direction !== 'stopped');
     const result: { kind: 'audio' | 'video'; transceiver: RTCRtpTransceiver }[] = [];
     for (const kind of CAMERA_KINDS) {

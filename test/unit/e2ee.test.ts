@@ -204,6 +204,49 @@ describe('link verification exchange', () => {
     expect(mitm.codes.a).not.to.equal(mitm.codes.b);
   });
 
+  it('waits for the answer when the channel opens before script can see it, instead of failing an honest peer', async () => {
+    // Real connections, caught in the state a data channel can open in under load: the offerer's
+    // answer applied natively but not yet visible (here: not yet applied at all).
+    const offerer = new RTCPeerConnection();
+    const answerer = new RTCPeerConnection();
+    try {
+      offerer.createDataChannel('vr');
+      await offerer.setLocalDescription();
+      await answerer.setRemoteDescription(offerer.localDescription!);
+      await answerer.setLocalDescription();
+      const events: string[] = [];
+      const sent: string[] = [];
+      const verifiers: LinkVerifier[] = [];
+      const deliver = (to: number) => (message: PeerMessage) => {
+        sent.push(`${to === 1 ? 'a' : 'b'}:${message.t}`);
+        const parsed = parseMessage(encodeMessage(message));
+        if (parsed && (parsed.t === 'sas-commit' || parsed.t === 'sas-reveal')) setTimeout(() => verifiers[to]?.handle(parsed));
+      };
+      const a = new LinkVerifier(null, deliver(1));
+      const b = new LinkVerifier(null, deliver(0));
+      verifiers.push(a, b);
+      const codes: string[] = [];
+      for (const [name, v] of [['a', a], ['b', b]] as const) {
+        v.on('failed', ({ reason }) => events.push(`${name}:failed:${reason}`));
+        v.on('code', ({ code }) => codes.push(code.emoji.join('')));
+      }
+      expect(offerer.signalingState).to.equal('have-local-offer');
+      a.start(offerer);
+      b.start(answerer);
+      // b's commitment reaches a, which holds it until it can read its own connection.
+      await waitFor(() => sent.includes('b:sas-commit'), () => sent.join());
+      expect(events, 'no failure while the answer is not there').to.deep.equal([]);
+      expect(sent, 'a says nothing before it can read both fingerprints').not.to.include('a:sas-commit');
+      await offerer.setRemoteDescription(answerer.localDescription!);
+      await waitFor(() => codes.length === 2 || events.length > 0, () => `${events.join()} ${sent.join()}`);
+      expect(events).to.deep.equal([]);
+      expect(codes[0]).to.equal(codes[1]);
+    } finally {
+      offerer.close();
+      answerer.close();
+    }
+  });
+
   it('fails a reveal that does not match its commitment', async () => {
     const { events } = pair(null, null, { tamper: (m) => (m.t === 'sas-reveal' ? { t: 'sas-reveal', nonce: sasNonce() } : m) });
     await waitFor(() => events.length === 2, () => events.join());
