@@ -708,20 +708,30 @@ export class Room extends TypedEventTarget<RoomEvents> {
       conn.close();
       return;
     }
-    this.startLink(conn, false);
+    const link = this.startLink(conn, false);
+    // A connection that never opens (its dialer went quiet mid-handshake) does not stay pending,
+    // where it would keep us from dialing that peer ourselves (see dial).
+    this.closeUnlessIntroduced(link);
+  }
+
+  /** Closes `link` if no hello has come over it within DIAL_TIMEOUT_MS. */
+  private closeUnlessIntroduced(link: PeerLink): void {
+    const timer = setTimeout(() => {
+      if (!link.remoteId) link.close();
+    }, DIAL_TIMEOUT_MS);
+    link.on('close', () => clearTimeout(timer));
+    link.on('message', (m) => m.t === 'hello' && clearTimeout(timer));
   }
 
   private dial(id: string): void {
     const peer = this.peer;
     if (!peer || peer.disconnected || this.tearingDown || this.dialing.has(id) || this.links.has(id) || this.departed.has(id)) return;
     if ((this.dialBackoff.get(id)?.until ?? 0) > Date.now()) return;
+    // They are dialing us: a dial of ours would only cross theirs (two handshakes on a loaded
+    // machine, one of them thrown away). If theirs fails, the next roster brings us back here.
+    for (const link of this.pending) if (!link.outgoing && link.conn.peer === id) return;
     this.dialing.add(id);
-    const link = this.startLink(peer.connect(id, { serialization: 'raw', reliable: true }), true);
-    const timer = setTimeout(() => {
-      if (!link.remoteId) link.close();
-    }, DIAL_TIMEOUT_MS);
-    link.on('close', () => clearTimeout(timer));
-    link.on('message', (m) => m.t === 'hello' && clearTimeout(timer));
+    this.closeUnlessIntroduced(this.startLink(peer.connect(id, { serialization: 'raw', reliable: true }), true));
   }
 
   private noteDialFailed(id: string): void {

@@ -106,4 +106,46 @@ describe('hostile input over the data channel', () => {
     await waitFor(() => tileFrames(a)[0] > before + 5, 'a still presenting b’s video');
     await waitForFullMeshMedia([a, b], 5);
   });
+
+  it('drops a dialer that goes quiet mid-handshake, and does not dial it back across its dial meanwhile', async function () {
+    this.timeout(60_000);
+    const [a] = await mountRooms(1, uniqueRoom('half-open'));
+    const joined = nextEvent<{ id: string }>(a, EVENTS.joined);
+    await a.join();
+    const aId = (await joined).id;
+    // The room's own bookkeeping (private): the connections not yet introduced, and its dials.
+    const room = (a as unknown as { roomCtl: { room: HalfOpenView } }).roomCtl.room;
+    // A dialer whose offer arrives but that never offers a path: relay-only without a relay, it
+    // gathers no candidate at all, so the channel can never open.
+    const broker = parseBrokerUrl(SERVER);
+    const ghost = new Peer(randomParticipantId(), { ...broker, config: { iceServers: [], iceTransportPolicy: 'relay' }, debug: 0 });
+    try {
+      await new Promise((resolve, reject) => {
+        ghost.once('open', resolve);
+        ghost.once('error', reject);
+      });
+      ghost.connect(aId, { serialization: 'raw', reliable: true });
+      const halfOpen = () => [...room.pending].filter((link) => link.conn.peer === ghost.id);
+      await waitFor(() => halfOpen().length === 1, 'the element holding the half-made connection');
+      // It is dialing us: a dial of ours now would only cross it.
+      room.dial(ghost.id);
+      expect(room.dialing.has(ghost.id), 'dialing a peer that is dialing us').to.equal(false);
+      // It does not stay pending (the dial timeout, 15 s); nothing of it reached the call.
+      const since = performance.now();
+      await waitFor(() => halfOpen().length === 0, 'the half-made connection closed', 30_000);
+      console.log(`a dialer gone quiet mid-handshake was dropped after ${Math.round(performance.now() - since)} ms`);
+      expect(a.participants).to.deep.equal([]);
+      expect(a.state).to.equal('joined');
+    } finally {
+      ghost.destroy();
+      a.leave();
+    }
+  });
 });
+
+/** What the half-open test reads of a room (private members). */
+interface HalfOpenView {
+  pending: Set<{ conn: { peer: string } }>;
+  dialing: Set<string>;
+  dial(id: string): void;
+}
