@@ -48,7 +48,8 @@ export function isVerificationMessage(message: PeerMessage): message is Verifica
 }
 
 /**
- * Resolves once script can see both descriptions of `pc`'s first handshake (or `pc` closed).
+ * Resolves once script can see both descriptions of `pc`'s first handshake, or at once if `pc`
+ * is closed (one that closes while waiting never resolves: its link is gone, nothing to report).
  * The data channel can open before that: on a fast path, Chromium connects as soon as the
  * answer is applied, and under load the channel's open event may run before the task that shows
  * script the answer. Reading the fingerprints then found none, and an honest peer failed.
