@@ -17,6 +17,7 @@ import { canShareScreen } from './core/screen-share.js';
 import { isDeviceKind, type DeviceInfo, type DeviceKind } from './core/devices.js';
 import { renderDevicePanel } from './ui/device-panel.js';
 import { renderVerification } from './ui/verification-panel.js';
+import { srcObject } from './ui/src-object.js';
 import type { ConnectionQuality } from './core/link-quality.js';
 import { generateSecret, inviteUrl, isValidSecret, secretFromFragment } from './core/secret.js';
 import { ChatLog, cleanChatText } from './core/chat.js';
@@ -1060,7 +1061,7 @@ export class VideoRoomElement extends LitElement {
       aria-label=${label}
       @dblclick=${fullscreen ? () => void this.toggleFullscreen(options.id) : nothing}
     >
-      <video part="video" autoplay playsinline muted .muted=${true} .srcObject=${options.stream} ?hidden=${!showVideo}></video>
+      <video part="video" autoplay playsinline muted .muted=${true} ${srcObject(options.stream)} ?hidden=${!showVideo}></video>
       ${showVideo ? nothing : html`<div class="avatar" aria-hidden="true">${initials(options.name)}</div>`}
       <span class="label" part="name">${label}${!options.screen && options.audioMuted ? ` · ${this.t('muted')}` : ''}</span>
       ${options.verification ? this.renderBadge(options.id, options.verification) : nothing}
@@ -1273,7 +1274,7 @@ export class VideoRoomElement extends LitElement {
       ${repeat(
         participants,
         (p) => p.id,
-        (p) => html`<audio class="visually-hidden" data-id=${p.id} .srcObject=${this.tileStreams.get(p.id) ?? null}></audio>`,
+        (p) => html`<audio class="visually-hidden" data-id=${p.id} ${srcObject(this.tileStreams.get(p.id) ?? null)}></audio>`,
       )}
       ${this.settingsOpen ? this.renderSettings() : nothing} ${this.renderVerifying()}
       <div class="controls" part="controls">

@@ -42,6 +42,29 @@ describe('calls between <video-room> elements over a real PeerServer', () => {
     expect((audio.srcObject as MediaStream).getAudioTracks()).to.have.length(1);
   });
 
+  it('renders keep each tile’s player: a stream is given to a media element once, not on every render', async () => {
+    const [a, b] = await mountRooms(2, uniqueRoom('reload'));
+    await Promise.all([a.join(), b.join()]);
+    await waitForFullMeshMedia([a, b]);
+    const media = [...a.shadowRoot!.querySelectorAll<HTMLMediaElement>('video, audio')].filter((m) => m.srcObject);
+    expect(media.length).to.be.at.least(3); // our tile, the remote tile, the remote audio
+    // The load algorithm fires `emptied` on a media element that had a resource, then `loadstart`.
+    let reloads = 0;
+    for (const m of media) for (const type of ['emptied', 'loadstart']) m.addEventListener(type, () => reloads++);
+    for (let i = 0; i < 5; i++) {
+      a.requestUpdate();
+      await a.updateComplete;
+    }
+    // A state change of the far end redraws a's whole grid too.
+    b.toggleAudio(true);
+    await waitFor(() => a.participants[0]?.audioMuted === true, 'b’s mute reaching a');
+    await a.updateComplete;
+    // A reload would run as a task after the renders: let the event loop turn before counting.
+    const before = tileFrames(a);
+    await waitFor(() => tileFrames(a).every((n, i) => n > before[i]), 'every tile presenting new frames');
+    expect(reloads).to.equal(0);
+  });
+
   it('the broker carries only the data-channel handshake and never sees the room name', async () => {
     const room = uniqueRoom('broker-blind');
     const [a, b] = await mountRooms(2, room);
