@@ -2,7 +2,8 @@
 // participant; medians of several runs) for 2, 4 and 6 participants; then, in the last run of
 // each, the call measured: browser CPU seconds per participant per minute, and each
 // participant's upstream and downstream bitrate from getStats() (the element's mesh-aware caps
-// at work), with the frames decoded per second of each remote video.
+// at work), with the frames decoded per second of each remote video. Last, the CPU floor of
+// the largest mesh: raw PeerJS with next to no video.
 import { median, num, sleep } from '../lib/harness.mjs';
 import { KINDS, LABEL, measureCall, startCall } from '../lib/call.mjs';
 import { barChart } from '../lib/chart.mjs';
@@ -17,6 +18,13 @@ const MEASURE_S = Number(process.env.BENCH_MEASURE_S ?? 12);
 
 const JOIN_GOAL = { 2: { max: 1.1, text: '≤ 1.1×' }, 4: { max: 1.1, text: '≤ 1.1×' }, 6: { max: 0.5, text: '< 0.5× (less than half)' } };
 const CPU_GOAL = { 6: { max: 0.5, text: '≤ 0.5×' } };
+
+/** A page setup (run before the page's scripts) that asks every camera for next to no video. */
+function tinyCamera() {
+  const devices = navigator.mediaDevices;
+  const getUserMedia = devices.getUserMedia.bind(devices);
+  devices.getUserMedia = (constraints) => getUserMedia({ ...constraints, video: { width: 160, height: 90, frameRate: 2 } });
+}
 
 const verdict = (ratio, goal) => (goal ? `${goal.text}: ${Number.isFinite(ratio) && ratio <= goal.max ? '**met**' : '**not met**'}` : '');
 
@@ -52,6 +60,21 @@ export async function meshFigures({ browser, urls, log }) {
     }
   }
 
+  // The floor under the CPU goal: the largest mesh with next to no video (raw PeerJS, its camera
+  // asked for 160×90 at 2 frames a second), so only audio, the connections and the pages remain.
+  const floorN = Math.max(...SIZES);
+  let floor = NaN;
+  const floorCall = await startCall(browser, urls, { kind: 'raw', n: floorN, timeoutMs: TIMEOUT_MS[floorN] ?? 60_000, setup: tinyCamera });
+  if (floorCall.ok) {
+    try {
+      await sleep(WARMUP_S * 1000);
+      floor = (await measureCall(browser, floorCall.pages, MEASURE_S)).cpuPerParticipantMin;
+      log(`n=${floorN} raw PeerJS, 160×90 at 2 fps: ${num(floor, 1)} CPU s/participant/min`);
+    } finally {
+      await floorCall.close();
+    }
+  } else failures.push(`n=${floorN} raw PeerJS at 160×90, 2 fps: ${floorCall.reason}`);
+
   const joinRows = SIZES.map((n) => {
     const [e, r] = [median(join[n].element), median(join[n].raw)];
     return { n, e, r, ratio: e / r };
@@ -86,6 +109,9 @@ export async function meshFigures({ browser, urls, log }) {
     '| participants | `<video-room>` | raw PeerJS | ratio | goal |',
     '| --: | --: | --: | --: | :-- |',
     ...cpuRows.map((row) => `| ${row.n} | ${num(row.e, 1)} s | ${num(row.r, 1)} s | ${num(row.ratio, 2)}× | ${verdict(row.ratio, CPU_GOAL[row.n])} |`),
+    '',
+    `The floor: raw PeerJS's ${floorN}-person mesh with its camera asked for 160×90 at 2 frames a second, so that only audio, the`,
+    `connections and the pages are left: ${num(floor, 1)} s per participant-minute, ${num(floor / call(floorN, 'raw').cpuPerParticipantMin, 2)}× raw PeerJS with full video.`,
   ].join('\n');
   const bitrateMd = [
     'Per participant, from `getStats()` (RTP bytes of every connection, audio and video) over the same window; and the',
