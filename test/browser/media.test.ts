@@ -269,6 +269,34 @@ describe('media: mesh-aware bandwidth', () => {
 });
 
 describe('media: active speaker', () => {
+  // Chromium's fake microphone only beeps, briefly, and every element of the page shares its one
+  // processed capture. In 2 of 11 runs, b's level at c stayed at the noise floor (0.001) for the
+  // whole wait: no beep came through. A voice is continuous: each microphone here is a steady
+  // tone, through the same element, connections and RTP audio levels.
+  const realGetUserMedia = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+  let context: AudioContext | null = null;
+  beforeEach(() => {
+    // Not awaited: resume() settles only once the page may play sound, which the tracks made here
+    // do not need to wait for (the element's own playback starts it).
+    const tones = (context = new AudioContext());
+    void tones.resume();
+    navigator.mediaDevices.getUserMedia = async (constraints) => {
+      const stream = await realGetUserMedia({ ...constraints, audio: false });
+      if (constraints?.audio) {
+        const tone = tones.createOscillator();
+        const out = tones.createMediaStreamDestination();
+        tone.connect(out);
+        tone.start();
+        stream.addTrack(out.stream.getAudioTracks()[0]!);
+      }
+      return stream;
+    };
+  });
+  afterEach(async () => {
+    navigator.mediaDevices.getUserMedia = realGetUserMedia;
+    await context?.close();
+  });
+
   it('highlights whoever speaks and fires vr-active-speaker once per change, without flapping', async () => {
     let atC: Who[] = [];
     const els = await joined(3, 'speaker', (el, i) => {
