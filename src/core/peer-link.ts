@@ -413,8 +413,9 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
     const now = Date.now();
     // Media packets are counted off the main thread, so they show a peer alive even while our
     // own page is too busy to read its messages in time. Reading them blocks this thread on the
-    // browser's media thread (1.1 s of every 15 s of a page's main thread in a 6-person join), so only
-    // once a message is late: that beat takes a baseline, later ones count packets since it.
+    // browser's media thread (1.1 s of every 15 s of main thread in a 6-person join), so they
+    // are read only once a message is late: that beat takes a baseline, later ones count the
+    // packets since it.
     if (now - this.lastHeard > HEARTBEAT_MS) {
       const rtp = this.lastRtpTimestamp();
       if (this.lastRtp !== null && rtp !== this.lastRtp) this.lastHeard = now;
