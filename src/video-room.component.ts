@@ -1,5 +1,8 @@
 import { LitElement, html, nothing, render, type PropertyValues } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
+// live(): a stream is assigned only when it differs from the element's own. Lit commits object
+// values on every render, and assigning srcObject, even the same stream, reloads the player.
+import { live } from 'lit/directives/live.js';
 import { styles } from './video-room.styles.js';
 import { DEFAULT_MAX_PARTICIPANTS, ERROR_CODES, EVENTS, type ErrorCode, type RoomState } from './constants.js';
 import { fire, type ParticipantInfo } from './events.js';
@@ -17,7 +20,6 @@ import { canShareScreen } from './core/screen-share.js';
 import { isDeviceKind, type DeviceInfo, type DeviceKind } from './core/devices.js';
 import { renderDevicePanel } from './ui/device-panel.js';
 import { renderVerification } from './ui/verification-panel.js';
-import { srcObject } from './ui/src-object.js';
 import type { ConnectionQuality } from './core/link-quality.js';
 import { generateSecret, inviteUrl, isValidSecret, secretFromFragment } from './core/secret.js';
 import { ChatLog, cleanChatText } from './core/chat.js';
@@ -1061,7 +1063,7 @@ export class VideoRoomElement extends LitElement {
       aria-label=${label}
       @dblclick=${fullscreen ? () => void this.toggleFullscreen(options.id) : nothing}
     >
-      <video part="video" autoplay playsinline muted .muted=${true} ${srcObject(options.stream)} ?hidden=${!showVideo}></video>
+      <video part="video" autoplay playsinline muted .muted=${true} .srcObject=${live(options.stream)} ?hidden=${!showVideo}></video>
       ${showVideo ? nothing : html`<div class="avatar" aria-hidden="true">${initials(options.name)}</div>`}
       <span class="label" part="name">${label}${!options.screen && options.audioMuted ? ` · ${this.t('muted')}` : ''}</span>
       ${options.verification ? this.renderBadge(options.id, options.verification) : nothing}
@@ -1274,7 +1276,7 @@ export class VideoRoomElement extends LitElement {
       ${repeat(
         participants,
         (p) => p.id,
-        (p) => html`<audio class="visually-hidden" data-id=${p.id} ${srcObject(this.tileStreams.get(p.id) ?? null)}></audio>`,
+        (p) => html`<audio class="visually-hidden" data-id=${p.id} .srcObject=${live(this.tileStreams.get(p.id) ?? null)}></audio>`,
       )}
       ${this.settingsOpen ? this.renderSettings() : nothing} ${this.renderVerifying()}
       <div class="controls" part="controls">
