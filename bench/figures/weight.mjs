@@ -27,6 +27,10 @@ async function drawTime(browser, url, kind, script) {
 
 export async function weightFigure({ browser, urls, log }) {
   const element = await gz('build/video-room.js');
+  // The call's chunk: every page that joins loads it, and a page with the pre-join panel drawn
+  // fetches it once idle. So the goal is judged on the entry and this chunk together.
+  const call = await gz('build/chunks/room.js');
+  const joined = element + call;
   const encryption = await gz('build/chunks/encryption.js');
   const german = await gz('build/chunks/de.js');
   const raw = await gz('node_modules/peerjs/dist/peerjs.min.js');
@@ -45,23 +49,26 @@ export async function weightFigure({ browser, urls, log }) {
   const fromScript = (kind) => median(samples[kind].map((s) => s.fromScript));
   const fromStart = (kind) => median(samples[kind].map((s) => s.fromStart));
   const kb = (bytes) => num(bytes / 1000, 1);
-  const ratio = element / raw;
+  const ratio = joined / raw;
   const rows = [
     '| | `<video-room>` | raw PeerJS | ratio | goal |',
     '| :-- | --: | --: | --: | :-- |',
-    `| CDN bundle, gzipped (every page) | ${kb(element)} KB | ${kb(raw)} KB | ${num(ratio, 2)}× | ≤ ${BUNDLE_GOAL}×: ${ratio <= BUNDLE_GOAL ? '**met**' : '**not met**'} |`,
-    `| with frame encryption (rooms with a secret) | ${kb(element + encryption)} KB | ${kb(raw)} KB | ${num((element + encryption) / raw, 2)}× | |`,
-    `| with a translation (German) | ${kb(element + german)} KB | ${kb(raw)} KB | ${num((element + german) / raw, 2)}× | |`,
+    `| the entry, gzipped: what a page loads before it draws | ${kb(element)} KB | ${kb(raw)} KB | ${num(element / raw, 2)}× | |`,
+    `| with the call's chunk (the mesh, PeerJS, verification): what a page loads to join | ${kb(joined)} KB | ${kb(raw)} KB | ${num(ratio, 2)}× | ≤ ${BUNDLE_GOAL}×: ${ratio <= BUNDLE_GOAL ? '**met**' : '**not met**'} |`,
+    `| and frame encryption (rooms with a secret) | ${kb(joined + encryption)} KB | ${kb(raw)} KB | ${num((joined + encryption) / raw, 2)}× | |`,
+    `| and a translation (German) | ${kb(joined + german)} KB | ${kb(raw)} KB | ${num((joined + german) / raw, 2)}× | |`,
     `| script downloaded → pre-join panel drawn (median) | ${num(fromScript('element'))} ms | ${num(fromScript('raw'))} ms | ${num(fromScript('element') / fromScript('raw'), 2)}× | |`,
     `| navigation start → pre-join panel drawn (median) | ${num(fromStart('element'))} ms | ${num(fromStart('raw'))} ms | ${num(fromStart('element') / fromStart('raw'), 2)}× | |`,
   ];
   return {
     title: 'Page weight',
     ok: samples.element.length > 0 && samples.raw.length > 0,
-    goals: [{ name: `gzipped CDN bundle ≤ ${BUNDLE_GOAL}× PeerJS alone`, ratio, met: ratio <= BUNDLE_GOAL }],
+    goals: [{ name: `gzipped CDN bundle (the entry and the call's chunk) ≤ ${BUNDLE_GOAL}× PeerJS alone`, ratio, met: ratio <= BUNDLE_GOAL }],
     markdown: [
-      'The gzipped CDN bundle (`build/video-room.js`, level 9) against PeerJS alone (`peerjs.min.js`, its own',
-      'minified build, which a raw PeerJS page loads), and the chunks a page loads only when it needs them.',
+      'The gzipped CDN bundle (level 9) against PeerJS alone (`peerjs.min.js`, its own minified build, which a raw',
+      'PeerJS page loads). The entry (`build/video-room.js`) draws the pre-join panel; the call\'s chunk',
+      '(`build/chunks/room.js`) is loaded by every page that joins, and fetched by any page once the panel is drawn',
+      'and the page is idle, so the goal counts both. Frame encryption and translations load only where needed.',
       `Then the time until the pre-join panel is drawn (the first animation frame with the Join button), ${LOADS - 1}`,
       'loads each after a warm-up: the demo page (no autojoin) against `bench/raw/prejoin.html`, which draws a camera',
       'preview, a name field and a Join button by hand once PeerJS has loaded.',
@@ -72,10 +79,13 @@ export async function weightFigure({ browser, urls, log }) {
       {
         file: 'weight.svg',
         svg: barChart({
-          title: 'Gzipped script every page loads (KB)',
+          title: 'Gzipped script (KB)',
           unit: 'KB',
           series: ['<video-room>', 'raw PeerJS'],
-          groups: [{ label: 'CDN bundle', values: [element / 1000, raw / 1000] }],
+          groups: [
+            { label: 'before the panel is drawn', values: [element / 1000, raw / 1000] },
+            { label: 'to join a call', values: [joined / 1000, raw / 1000] },
+          ],
           digits: 1,
         }),
       },
