@@ -12,24 +12,21 @@ export const BUDGET_GZIP_BYTES = 30 * 1000;
 export const JOIN_BUDGET_GZIP_BYTES = 50 * 1000;
 
 const gzipped = (url) => gzipSync(readFileSync(url), { level: 9 }).length;
-const percent = (bytes, budget) => ((100 * bytes) / budget).toFixed(1);
+
+let over = false;
+/** Prints `label` with its size against `budget`; an overrun is printed as an error. */
+function check(label, bytes, budget) {
+  const line = `${label}${bytes} B gzipped (budget ${budget} B, ${((100 * bytes) / budget).toFixed(1)} %)`;
+  if (bytes <= budget) return console.log(line);
+  console.error(`${line}: over budget by ${bytes - budget} B`);
+  over = true;
+}
 
 const entryFile = new URL('../build/video-room.js', import.meta.url);
 const chunks = new URL('../build/chunks/', import.meta.url);
 const entry = gzipped(entryFile);
-const joining = entry + gzipped(new URL('room.js', chunks));
-
-const lines = [
-  [`CDN bundle: ${readFileSync(entryFile).length} B minified, ${entry} B gzipped (budget ${BUDGET_GZIP_BYTES} B, ${percent(entry, BUDGET_GZIP_BYTES)} %)`, entry, BUDGET_GZIP_BYTES],
-  [`with the call's chunk (what a joining page loads): ${joining} B gzipped (budget ${JOIN_BUDGET_GZIP_BYTES} B, ${percent(joining, JOIN_BUDGET_GZIP_BYTES)} %)`, joining, JOIN_BUDGET_GZIP_BYTES],
-];
-let over = false;
-for (const [line, bytes, budget] of lines) {
-  if (bytes > budget) {
-    console.error(`${line}: over budget by ${bytes - budget} B`);
-    over = true;
-  } else console.log(line);
-}
+check(`CDN bundle: ${readFileSync(entryFile).length} B minified, `, entry, BUDGET_GZIP_BYTES);
+check("with the call's chunk (what a joining page loads): ", entry + gzipped(new URL('room.js', chunks)), JOIN_BUDGET_GZIP_BYTES);
 for (const name of readdirSync(chunks).filter((n) => n.endsWith('.js')).sort())
   console.log(`  chunk ${name}: ${gzipped(new URL(name, chunks))} B gzipped`);
 if (over) process.exit(1);
