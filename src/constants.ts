@@ -78,7 +78,7 @@ export const ERROR_CODE_DOCS = {
   'peer-connection-failed': 'The connection to one participant failed; the rest of the call goes on.',
   'invalid-secret': 'The `secret` property, or the `vr-secret` in the page URL\'s fragment, is empty or longer than 256 characters: the call is not joined, since a room meant to be secret must not open without its secret. Also fired for a `secret` attribute, which is ignored (it would sit in the page\'s HTML).',
   'e2ee-unsupported': 'This browser cannot encrypt media frames (no `RTCRtpScriptTransform` or encoded streams), which a room with a secret needs; it cannot join.',
-  'e2ee-mitm-suspected': 'A connection could not be verified (a wrong or missing proof of the room secret, or a short code that did not match) and was closed: someone, such as the broker, may be in the middle.',
+  'e2ee-mitm-suspected': 'A connection could not be verified and was closed: a wrong or missing proof of the room secret, a short code that did not match, a description listing more than one DTLS fingerprint (or a malformed, missing or weak one), a certificate other than the one named, or a later description naming another certificate than the verified one. Someone, such as the broker, may be in the middle.',
   'clipboard-failed': 'The invite link could not be copied to the clipboard; it is shown for copying by hand.',
   'invalid-strings': '`strings` is not an object of texts, or has unknown keys or values that are not strings; those are ignored.',
   'invalid-theme': '`theme` is not `light`, `dark` or `auto`; the page\'s colour scheme is followed.',

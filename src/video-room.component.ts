@@ -78,7 +78,7 @@ function initials(name: string): string {
  * @fires vr-screen-share-stop - A screen share ended (by its button, the browser's own control, or the sharer leaving); `detail: { local, id, name }`.
  * @fires vr-active-speaker - The active speaker changed (debounced; `local: true` when it is this participant); `detail: { local, id, name }`.
  * @fires vr-peer-verified - A participant is verified: at once by the room secret (`method: 'secret'`), or when a person confirms the short code (`'sas'`); `detail: { participant, method }`.
- * @fires vr-peer-verification-failed - A connection failed verification (wrong or missing proof of the secret, or a code marked as not matching) and was closed; `detail: { code: 'e2ee-mitm-suspected', message, id, name, reason }`. A `vr-error` with the same code follows.
+ * @fires vr-peer-verification-failed - A connection failed verification and was closed: a wrong or missing proof of the secret (`reason: 'mismatch'`, `'timeout'`, `'protocol'`), a code marked as not matching (`'rejected'`), or a description whose DTLS fingerprints cannot be trusted (`'fingerprint-duplicate'`, `'fingerprint-malformed'`, `'fingerprint-missing'`, `'fingerprint-weak'`, `'certificate-mismatch'`, `'fingerprint-changed'`); `detail: { code: 'e2ee-mitm-suspected', message, id, name, reason }`. A `vr-error` with the same code follows.
  * @fires vr-broker-change - The PeerServer was lost mid-call (`connected: false`: the call goes on, newcomers cannot join until it is back) or is reached again, perhaps the next one of `server`'s list (`connected: true`); `detail: { connected, server }`.
  * @fires vr-connection-quality - The quality of the connection to a participant changed: `good`, `poor` (loss above 5 % or a round trip above 400 ms, from `getStats()`) or `reconnecting`; `detail: { local: false, id, name, quality, rttMs, lossPercent }`.
  * @fires vr-reconnecting - The connection to a participant lost its path and an ICE restart is under way (`reconnecting: true`), or it has a path again (`false`); `detail: { local: false, id, name, reconnecting }`.
@@ -359,13 +359,13 @@ export class VideoRoomElement extends LitElement {
         if (this.verifying === participant.id) this.verifying = null;
         fire(this, EVENTS.peerVerified, { participant: publicInfo(participant), method });
       },
-      'verification-failed': ({ id, name, reason }) => {
+      'verification-failed': ({ id, name, reason, detail }) => {
         if (this.verifying === id) this.verifying = null;
         const who = name || 'a participant';
         const message =
           reason === 'rejected'
             ? `The code of ${who} did not match yours, so that connection was closed: someone may be listening in.`
-            : `The connection to ${who} could not be verified, so it was closed: someone may be listening in.`;
+            : `The connection to ${who} could not be verified (${detail ?? reason}), so it was closed: someone may be listening in.`;
         fire(this, EVENTS.peerVerificationFailed, { code: ERROR_CODES.e2eeMitmSuspected, message, id, name, reason });
         this.fail(ERROR_CODES.e2eeMitmSuspected, message);
       },

@@ -19,6 +19,7 @@ import {
   type Fingerprints,
   type ShortCode,
 } from './verification.js';
+import type { FingerprintProblem } from './fingerprint.js';
 
 /**
  * How long the peer has to prove it knows the secret. Generous: a machine busy encoding for a
@@ -28,8 +29,11 @@ import {
  */
 export const PROOF_TIMEOUT_MS = 15_000;
 
-/** Why a verification failed. */
-export type VerificationFailure = 'mismatch' | 'timeout' | 'protocol';
+/**
+ * Why a verification failed: a wrong proof (`mismatch`), none in time (`timeout`), a broken
+ * exchange (`protocol`), or fingerprints that cannot be trusted (see fingerprint.ts).
+ */
+export type VerificationFailure = 'mismatch' | 'timeout' | 'protocol' | FingerprintProblem;
 
 /** Events of a LinkVerifier. */
 export interface LinkVerifierEvents {
@@ -37,7 +41,7 @@ export interface LinkVerifierEvents {
   verified: undefined;
   /** Without a secret: the short code both people should see. */
   code: { code: ShortCode };
-  failed: { reason: VerificationFailure };
+  failed: { reason: VerificationFailure; detail?: string };
 }
 
 type VerificationMessage = Extract<PeerMessage, { t: 'auth' | 'sas-commit' | 'sas-reveal' }>;
@@ -91,11 +95,14 @@ export class LinkVerifier extends TypedEventTarget<LinkVerifierEvents> {
   start(pc: RTCPeerConnection): void {
     if (this.fingerprints) return;
     this.pc = pc;
-    this.fingerprints = handshakeSettled(pc).then(() => connectionFingerprints(pc));
+    const read = handshakeSettled(pc).then(() => connectionFingerprints(pc));
+    this.fingerprints = read.then((result) => (result.ok ? result.fingerprints : null));
     if (this.authKey) this.timer = setTimeout(() => this.fail('timeout'), this.timeoutMs);
     this.run(async () => {
-      const fingerprints = await this.fingerprints;
-      if (!fingerprints) return this.gone() ? this.stop() : this.fail('mismatch');
+      const result = await read;
+      // Nothing goes out (no proof, no commitment) over a connection whose fingerprints cannot be trusted.
+      if (!result.ok) return this.gone() ? this.stop() : this.fail(result.problem, result.detail);
+      const fingerprints = result.fingerprints;
       if (this.authKey) this.send({ t: 'auth', proof: await proveFingerprints(this.authKey, fingerprints) });
       else this.send({ t: 'sas-commit', commit: await sasCommit(this.nonce) });
     });
@@ -160,9 +167,10 @@ export class LinkVerifier extends TypedEventTarget<LinkVerifierEvents> {
     this.emit('verified', undefined);
   }
 
-  private fail(reason: VerificationFailure): void {
+  /** Fails the verification (once): the link closes. */
+  fail(reason: VerificationFailure, detail?: string): void {
     if (this.done) return;
     this.stop();
-    this.emit('failed', { reason });
+    this.emit('failed', { reason, detail });
   }
 }

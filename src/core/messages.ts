@@ -47,11 +47,18 @@ export type PeerMessage =
   /** A frame-encryption key of the sender (16 bytes) and its key id; answered by `key-ack`. */
   | { t: 'key'; kid: number; key: Bytes }
   | { t: 'key-ack'; kid: number }
-  /** A chat message (sent to verified participants only). */
-  | { t: 'chat'; text: string };
+  /** A chat message. */
+  | { t: 'chat'; text: string }
+  /** The sender's key for MACs on signalling it relays through the broker (32 bytes; see relay-auth.ts). */
+  | { t: 'relay-key'; key: Bytes }
+  /** In a room with a secret: a `key` or `chat` message sealed under it (see sealed.ts), the sender's `seq`-th. */
+  | { t: 'sealed'; seq: number; box: string };
 
 /** The field of each message that carries bytes (base64 on the wire). */
-const BINARY_FIELDS = { auth: 'proof', 'sas-commit': 'commit', 'sas-reveal': 'nonce', key: 'key' } as const;
+const BINARY_FIELDS = { auth: 'proof', 'sas-commit': 'commit', 'sas-reveal': 'nonce', key: 'key', 'relay-key': 'key' } as const;
+
+/** Longest sealed box accepted, in base64 characters (a chat message of MAX_CHAT_LENGTH, sealed, fits). */
+export const MAX_SEALED_LENGTH = 16 * 1024;
 
 /** Bytes as WebCrypto takes them. */
 export type Bytes = Uint8Array<ArrayBuffer>;
@@ -79,6 +86,12 @@ export function fromBase64(value: unknown, length: number): Bytes | null {
   } catch {
     return null;
   }
+}
+
+/** The bytes of a base64 string of any length up to MAX_SEALED_LENGTH characters, or null. */
+export function fromBase64Any(value: unknown): Bytes | null {
+  if (typeof value !== 'string' || value.length % 4 !== 0 || value.length > MAX_SEALED_LENGTH) return null;
+  return fromBase64(value, (value.length / 4) * 3 - (value.endsWith('==') ? 2 : value.endsWith('=') ? 1 : 0));
 }
 
 function isKeyId(value: unknown): value is number {
@@ -184,6 +197,15 @@ export function parseMessage(raw: unknown): PeerMessage | null {
     case 'chat': {
       const text = cleanChatText(data.text);
       return text ? { t: 'chat', text } : null;
+    }
+    case 'relay-key': {
+      const key = fromBase64(data.key, 32);
+      return key ? { t: 'relay-key', key } : null;
+    }
+    case 'sealed': {
+      const { seq, box } = data;
+      if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 1 || !fromBase64Any(box)) return null;
+      return { t: 'sealed', seq, box: box as string };
     }
     default:
       return null;

@@ -10,7 +10,9 @@ import { encodeMessage, parseMessage, type PeerMessage } from './messages.js';
 import { cameraMids } from './sdp.js';
 import type { SenderCaps, UpstreamCaps } from './bandwidth.js';
 import { LinkVerifier, isVerificationMessage, type VerificationFailure } from './link-verifier.js';
-import { sdpFingerprint, type ShortCode } from './verification.js';
+import type { ShortCode } from './verification.js';
+import { LinkGuard } from './link-guard.js';
+import type { RelayPayload } from './relay-auth.js';
 import { QualityTracker, readSample, type ConnectionQuality, type QualityFigures } from './link-quality.js';
 
 /** Frame encryption as a link needs it: every sender and receiver goes through it. */
@@ -29,6 +31,10 @@ export interface LinkSecurity {
   authKey: CryptoKey | null;
   /** Frame encryption (with a room secret), or null. */
   frames: FrameProtector | null;
+  /** With a room secret: the key frame keys and chat are sealed under (see sealed.ts). */
+  seal: CryptoKey | null;
+  /** Our own participant id (what relayed and sealed messages are bound to). */
+  localId: string;
 }
 
 /** What may be sent to a peer that has not yet proved it knows the room secret. */
@@ -66,7 +72,7 @@ export interface PeerLinkEvents {
   /** Without a room secret: the short code of this connection. */
   code: { code: ShortCode };
   /** The far end could not be verified; the link closes. */
-  'verification-failed': { reason: VerificationFailure };
+  'verification-failed': { reason: VerificationFailure; detail?: string };
   /** A remote media track arrived: camera or microphone, or (`screen`) a shared screen. */
   track: { track: MediaStreamTrack; screen: boolean };
   /** A message failed validation. */
@@ -98,6 +104,10 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
   private closedByPeer = false;
   private closed = false;
   private failed = false;
+  /** Whether the link was refused as a suspected man in the middle (reported once). */
+  private refused = false;
+  /** Whether the channel opened (the handshake is being checked, or the link started). */
+  private opening = false;
   private closing: ReturnType<typeof setTimeout> | undefined;
   private makingOffer = false;
   private localStream: MediaStream | null = null;
@@ -126,7 +136,7 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
    * the data channel, which shares the lost path, cannot carry the ICE restart. Returns false
    * when we are off the broker ourselves.
    */
-  relay: ((message: PeerMessage) => boolean) | null = null;
+  relay: ((payload: RelayPayload) => boolean) | null = null;
   /** When the path was lost (0: it was not). */
   private reconnectingSince = 0;
   /** Whether the peer has answered through the broker since the path was lost. */
@@ -138,6 +148,8 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
   /** A random id for this link, under which the peer's frame keys are kept. */
   readonly keyId = crypto.randomUUID();
   private readonly verifier: LinkVerifier;
+  /** Binds the link to the verified certificate; relay MACs; sealing (see link-guard.ts). */
+  private readonly guard: LinkGuard;
   /** The camera mids of the last description read (see cameraTransceivers). */
   private midsOf: { sdp: string | undefined; mids: ReturnType<typeof cameraMids> } = { sdp: undefined, mids: {} };
   /** With a room secret, whether the peer proved it knows it (without one, always true). */
@@ -167,20 +179,30 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
     /** The local camera and microphone, once capture has settled (null: receive only). */
     localMedia: Promise<MediaStream | null>,
     /** How the far end is verified and media protected. */
-    private readonly security: LinkSecurity = { authKey: null, frames: null },
+    private readonly security: LinkSecurity,
   ) {
     super();
     this.verified = !security.authKey;
     this.verifier = new LinkVerifier(security.authKey, (message) => this.send(message));
+    this.guard = new LinkGuard(
+      {
+        pc: () => this.pc,
+        remoteId: () => this.remoteId,
+        sendNow: (message) => this.sendNow(message),
+        refuse: (reason, detail) => this.refuse(reason, detail),
+      },
+      security.localId,
+      security.seal,
+    );
     this.verifier.on('verified', () => this.onVerified());
     this.verifier.on('code', (detail) => {
       this.code = detail.code;
       this.emit('code', detail);
     });
-    this.verifier.on('failed', ({ reason }) => {
-      this.emit('verification-failed', { reason });
-      this.close();
-    });
+    this.verifier.on('failed', ({ reason, detail }) => this.refuse(reason, detail));
+    // The first remote description is applied by PeerJS: it is checked as soon as it is there.
+    this.pc?.addEventListener('signalingstatechange', this.onRemoteDescription);
+    queueMicrotask(this.onRemoteDescription);
     void localMedia.then((stream) => {
       if (!this.localStream) void this.setLocalStream(stream);
     });
@@ -218,6 +240,19 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
   send(message: PeerMessage): void {
     if (!this.open) return;
     if (!this.verified && !PRE_VERIFICATION.has(message.t)) return;
+    // With a room secret, frame keys and chat go sealed under it, never as they are.
+    if ((message.t === 'key' || message.t === 'chat') && this.guard.sealing) this.guard.sendSealed(message);
+    else if (message.t !== 'sealed') this.sendNow(message);
+  }
+
+  /** Relayed messages that did not check (forged, altered or replayed by the broker), dropped. */
+  get rejectedRelays(): number {
+    return this.guard.rejectedRelays;
+  }
+
+  /** Sends a message over the channel as it is (sealing is done by the caller). */
+  private sendNow(message: PeerMessage): void {
+    if (!this.open) return;
     try {
       void this.conn.send(encodeMessage(message));
     } catch {
@@ -234,6 +269,17 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
     if (this.closed) return;
     this.send(message);
     this.closing = setTimeout(() => this.close(), graceMs);
+  }
+
+  /** The far end cannot be trusted: says why, once, and closes the link. */
+  private refuse(reason: VerificationFailure, detail?: string): void {
+    // Reported even once closed: a man in the middle may close one leg as soon as the other
+    // fails, and a check that was under way must still be reported as what it found.
+    if (this.refused) return;
+    this.refused = true;
+    this.verifier.stop();
+    this.emit('verification-failed', { reason, detail });
+    this.close();
   }
 
   /** Closes the link (idempotent) and reports it once. */
@@ -253,6 +299,7 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
     pc?.removeEventListener('connectionstatechange', this.onConnectionState);
     pc?.removeEventListener('iceconnectionstatechange', this.onIceState);
     pc?.removeEventListener('signalingstatechange', this.onSignalingState);
+    pc?.removeEventListener('signalingstatechange', this.onRemoteDescription);
     this.conn.off('open', this.onConnOpen);
     this.conn.off('data', this.onConnData);
     this.conn.off('close', this.onConnClose);
@@ -371,7 +418,19 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
 
   private handleOpen(): void {
     const pc = this.pc;
-    if (!pc || this.closed) return;
+    if (!pc || this.closed || this.opening) return;
+    this.opening = true;
+    // After the first handshake, PeerJS would apply an ANSWER or CANDIDATE the broker sends with
+    // this connection's id straight to our connection, unchecked: nothing from the broker goes
+    // to it that way any more (relayed signalling goes through receiveRelayed).
+    (this.conn as unknown as { handleMessage: (message: unknown) => void }).handleMessage = () => undefined;
+    // Nothing goes out, not even a hello or a track, before the fingerprints are known to be
+    // one and the same as the browser's (the channel can open before script sees the answer).
+    void this.guard.checkHandshake(pc).then((trusted) => trusted && !this.closed && this.start(pc));
+  }
+
+  /** The channel is open and the handshake's fingerprints are trusted: the link starts its work. */
+  private start(pc: RTCPeerConnection): void {
     // From here on, signalling is ours and goes over the data channel. PeerJS's own handler
     // would send candidates through the broker.
     pc.onicecandidate = null;
@@ -387,7 +446,7 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
     this.verifier.start(pc);
     this.lastHeard = this.lastBeat = Date.now();
     this.heartbeat = setInterval(() => this.beat(), HEARTBEAT_MS);
-    if (this.verified) this.emit('open', undefined);
+    if (this.verified) this.becameUsable();
     if (this.outgoing) {
       // The dialer offers both camera transceivers (sendrecv) at once, even while the camera is
       // still starting or the peer is being verified; the answerer accepts them sendrecv in the
@@ -492,28 +551,28 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
     if (!this.closed) pc.restartIce();
   }
 
-  /** Sends signalling: over the data channel, or through the broker while the path is lost. */
+  /** Sends signalling: over the data channel, or through the broker (MAC'd) while the path is lost. */
   private signal(message: PeerMessage): void {
-    if (this.reconnectingSince && this.relay?.(message)) return;
-    this.send(message);
+    const relay = this.relay;
+    if (this.reconnectingSince && relay) this.guard.relay(message, relay);
+    else this.send(message);
   }
 
   /**
-   * A signalling message the peer sent through the broker: it is alive and looking for us. The
-   * broker could forge one, so an offer or answer must keep the DTLS certificate the connection
-   * was verified with (a forged one could only break the connection, not join it).
+   * A payload the broker relayed as from the peer. Only one whose MAC checks under the key the
+   * peer gave us over the channel is taken: the peer is alive and looking for us. Any other is
+   * counted and dropped, and changes nothing (the broker cannot start a reconnection by itself).
    */
-  receiveRelayed(message: PeerMessage): void {
-    if (this.closed || (message.t !== 'sdp' && message.t !== 'ice')) return;
-    if (message.t === 'sdp') {
-      const known = sdpFingerprint(this.pc?.remoteDescription?.sdp);
-      if (!known || sdpFingerprint(message.description.sdp) !== known) return;
-    }
-    // The peer lost the path too (perhaps before we noticed): answer it the same way.
-    this.startReconnecting();
-    this.peerAlive = true;
-    if (message.t === 'sdp') void this.onDescription(message.description);
-    else void this.onCandidate(message.candidate);
+  receiveRelayed(payload: unknown): void {
+    if (this.closed) return;
+    this.guard.receiveRelayed(payload, (message) => {
+      if (this.closed || (message.t !== 'sdp' && message.t !== 'ice')) return;
+      // The peer lost the path too (perhaps before we noticed): answer it the same way.
+      this.startReconnecting();
+      this.peerAlive = true;
+      if (message.t === 'sdp') void this.onDescription(message.description);
+      else void this.onCandidate(message.candidate);
+    });
   }
 
   /**
@@ -542,12 +601,18 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
     return latest;
   }
 
+  /** The link may now carry the call: the peer gets our relay key, and the room hears of it. */
+  private becameUsable(): void {
+    this.sendNow(this.guard.relayKeyMessage());
+    this.emit('open', undefined);
+  }
+
   /** The peer proved it knows the room secret: now it gets our media, and we show its. */
   private onVerified(): void {
     if (this.closed || this.verified) return;
     this.verified = true;
-    this.emit('open', undefined);
-    for (const message of this.held.splice(0)) if (!this.closed) this.emit('message', message);
+    this.becameUsable();
+    for (const message of this.held.splice(0)) if (!this.closed) this.deliver(message);
     for (const track of this.heldTracks.splice(0)) if (!this.closed) this.emit('track', track);
     void this.setLocalStream(this.localStream);
     this.applyScreen();
@@ -578,8 +643,16 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
   /** Once a negotiation completes, senders have encodings to cap, and an answerer may share. */
   private readonly onSignalingState = () => {
     if (this.pc?.signalingState !== 'stable') return;
+    this.guard.checkCertificates();
     this.applyScreen();
     this.applyCaps();
+  };
+
+  /** Any remote description, however it was applied, must name the one certificate of this link. */
+  private readonly onRemoteDescription = () => {
+    const pc = this.pc;
+    if (this.closed || !pc || pc.signalingState === 'closed' || !pc.remoteDescription) return;
+    this.guard.checkRemote(pc.remoteDescription.sdp);
   };
 
   private readonly onConnectionState = () => {
@@ -632,6 +705,8 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
     const offerCollision = description.type === 'offer' && (this.makingOffer || pc.signalingState !== 'stable');
     // The impolite side ignores a colliding offer; the polite side rolls back and answers it.
     if (!polite && offerCollision) return;
+    // Checked before it is applied: a description naming another certificate closes the link.
+    if (!this.guard.checkRemote(description.sdp)) return;
     try {
       await pc.setRemoteDescription(description);
       if (description.type === 'offer') {
@@ -690,9 +765,22 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
         return;
       default:
         if (isVerificationMessage(message)) this.verifier.handle(message);
-        else if (this.verified) this.emit('message', message);
+        else if (this.verified) this.deliver(message);
         else if (this.held.push(message) > MAX_HELD_MESSAGES) this.close();
     }
+  }
+
+  /** A message of the call from a verified peer: the link's own are taken here, the rest go to the room. */
+  private deliver(message: PeerMessage): void {
+    const invalid = () => this.emit('invalid', { count: ++this.invalidCount });
+    if (message.t === 'relay-key') this.guard.takeRelayKey(message);
+    else if (message.t === 'sealed') {
+      if (!this.guard.sealing) invalid();
+      else this.guard.openSealed(message, (inner) => !this.closed && this.emit('message', inner), invalid);
+    }
+    // With a room secret, a key or chat message that is not sealed is refused.
+    else if ((message.t === 'key' || message.t === 'chat') && this.guard.sealing) invalid();
+    else this.emit('message', message);
   }
 }
 

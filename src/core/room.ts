@@ -14,10 +14,12 @@ import { TypedEventTarget } from './typed-event-target.js';
 import { PeerLink, type FrameProtector } from './peer-link.js';
 import type { VerificationFailure } from './link-verifier.js';
 import { deriveAuthKey, type ShortCode } from './verification.js';
+import { deriveSealKey } from './sealed.js';
+import type { RelayPayload } from './relay-auth.js';
 import type { FrameKeys } from './frame-keys.js';
 import { Timers } from './timers.js';
 import type { FrameCrypto, FrameCryptoStats } from './frame-crypto.js';
-import { encodeMessage, parseMessage, type PeerMessage, type PeerState, type RosterEntry } from './messages.js';
+import type { PeerMessage, PeerState, RosterEntry } from './messages.js';
 import type { ConnectionQuality, QualityFigures } from './link-quality.js';
 import { newcomers, preferNewConnection, shouldDial } from './roster.js';
 import { randomParticipantId, rendezvousIds } from './room-id.js';
@@ -105,7 +107,7 @@ export interface RoomEvents {
   /** A chat message from a verified participant. */
   chat: { participant: Participant; text: string };
   /** A connection could not be verified (or its code was rejected) and was closed. */
-  'verification-failed': { id: string; name: string; reason: VerificationFailure | 'rejected' };
+  'verification-failed': { id: string; name: string; reason: VerificationFailure | 'rejected'; detail?: string };
   /** We now encrypt with a new frame key (a participant left). */
   'key-epoch': { epoch: number };
   /**
@@ -180,6 +182,9 @@ export class Room extends TypedEventTarget<RoomEvents> {
   private caps: UpstreamCaps;
   /** With a room secret: the HMAC key peers prove they have. */
   private authKey: CryptoKey | null = null;
+  /** With a room secret: the key frame keys and chat are sealed under. */
+  private sealKey: CryptoKey | null = null;
+  private rejectedRelaysOfClosedLinks = 0;
   private frameCrypto: FrameCrypto | null = null;
   private frameKeys: FrameKeys | null = null;
   /** With a secret: what connections need for frame encryption (loaded with it). */
@@ -291,7 +296,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
       const secret = this.config.secret ?? null;
       const encryption = secret ? this.startEncryption() : null;
       [this.rendezvousId] = this.config.rendezvousIdsOverride ?? (await rendezvousIds(this.config.room, secret));
-      if (secret) this.authKey = await deriveAuthKey(this.config.room, secret);
+      if (secret) [this.authKey, this.sealKey] = await Promise.all([deriveAuthKey(this.config.room, secret), deriveSealKey(this.config.room, secret)]);
       await encryption;
       if (!this.isJoining()) return;
       const deadline = Date.now() + (this.config.joinTimeoutMs ?? 30_000);
@@ -745,7 +750,12 @@ export class Room extends TypedEventTarget<RoomEvents> {
   }
 
   private startLink(conn: DataConnection, outgoing: boolean): PeerLink {
-    const link = new PeerLink(conn, outgoing, this.config.localMedia, { authKey: this.authKey, frames: this.frameProtector });
+    const link = new PeerLink(conn, outgoing, this.config.localMedia, {
+      authKey: this.authKey,
+      frames: this.frameProtector,
+      seal: this.sealKey,
+      localId: this.id,
+    });
     this.pending.add(link);
     link.setSendCaps(this.caps);
     if (this.screenTrack) link.setScreenTrack(this.screenTrack);
@@ -760,7 +770,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
       else if (!link.remoteId) this.earlyTracks.set(link, [...(this.earlyTracks.get(link) ?? []), track]);
     });
     link.on('invalid', ({ count }) => count >= MAX_INVALID_MESSAGES && link.close());
-    link.relay = (message) => this.relay(link, message);
+    link.relay = (payload) => this.relay(link, payload);
     link.on('reconnecting', ({ reconnecting }) => {
       const participant = this.participantOf(link);
       if (participant) this.emit('peer-reconnecting', { participant, reconnecting });
@@ -772,8 +782,6 @@ export class Room extends TypedEventTarget<RoomEvents> {
       this.emit('peer-quality', { participant, quality, rttMs, lossPercent });
     });
     link.on('silent', () => link.remoteId && this.remoteRendezvous.has(link.remoteId) && void this.holderSilent());
-    // With a secret, 'open' means verified: the peer gets our frame key.
-    link.on('open', () => this.frameKeys?.add(link));
     link.on('code', ({ code }) => {
       const participant = link.remoteId && this.links.get(link.remoteId) === link ? this.people.get(link.remoteId) : undefined;
       if (participant) {
@@ -781,10 +789,10 @@ export class Room extends TypedEventTarget<RoomEvents> {
         this.emit('peer-code', { participant });
       }
     });
-    link.on('verification-failed', ({ reason }) => {
+    link.on('verification-failed', ({ reason, detail }) => {
       this.unverified.add(link);
       const id = link.remoteId ?? link.conn.peer;
-      this.emit('verification-failed', { id, name: this.people.get(id)?.name ?? '', reason });
+      this.emit('verification-failed', { id, name: this.people.get(id)?.name ?? '', reason, detail });
     });
     link.on('close', ({ bye, failed, closedByPeer }) => this.onLinkClosed(link, bye, failed, closedByPeer));
     return link;
@@ -801,10 +809,10 @@ export class Room extends TypedEventTarget<RoomEvents> {
    * connection id, which the far end's PeerJS ignores and the room there reads (see
    * onBrokerMessage). Returns false when we are off the broker.
    */
-  private relay(link: PeerLink, message: PeerMessage): boolean {
+  private relay(link: PeerLink, payload: RelayPayload): boolean {
     const peer = this.peer;
     if (!peer || peer.disconnected || !link.remoteId) return false;
-    peer.socket.send({ type: 'CANDIDATE', dst: link.remoteId, payload: { vr: encodeMessage(message) } });
+    peer.socket.send({ type: 'CANDIDATE', dst: link.remoteId, payload });
     return true;
   }
 
@@ -813,12 +821,14 @@ export class Room extends TypedEventTarget<RoomEvents> {
     if (typeof data !== 'object' || data === null) return;
     const { type, src, payload } = data as { type?: unknown; src?: unknown; payload?: unknown };
     if (type !== 'CANDIDATE' || typeof src !== 'string' || typeof payload !== 'object' || payload === null) return;
-    const { vr, connectionId } = payload as { vr?: unknown; connectionId?: unknown };
-    if (connectionId !== undefined) return;
-    // The broker vouches for `src`: only the participant's own link takes it.
-    const link = this.links.get(src);
-    const message = parseMessage(vr);
-    if (link && message) link.receiveRelayed(message);
+    if ((payload as { connectionId?: unknown }).connectionId !== undefined) return;
+    // Only the participant's own link takes it, and only if its MAC checks (see relay-auth.ts).
+    this.links.get(src)?.receiveRelayed(payload);
+  }
+
+  /** Relayed messages our links dropped because they did not check (forged, altered or replayed). */
+  get rejectedRelays(): number {
+    return [...this.links.values()].reduce((sum, link) => sum + link.rejectedRelays, this.rejectedRelaysOfClosedLinks);
   }
 
   private addTrack(participant: Participant, { track, screen }: { track: MediaStreamTrack; screen: boolean }): void {
@@ -919,6 +929,9 @@ export class Room extends TypedEventTarget<RoomEvents> {
     this.dialBackoff.delete(hello.id);
     this.links.set(hello.id, link);
     this.noteRendezvous(hello.id, hello.rendezvous);
+    // With a secret the peer gets our frame key now: it is verified (a hello comes only after
+    // that) and both ids are known, which the sealed key is bound to.
+    this.frameKeys?.add(link);
     if (existing) {
       // Same participant, better connection: move over without a leave/join flicker. The new
       // connection has new certificates, so a code confirmed for the old one no longer counts.
@@ -1000,6 +1013,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
 
   private onLinkClosed(link: PeerLink, bye: boolean, failed: boolean, closedByPeer: boolean): void {
     this.pending.delete(link);
+    this.rejectedRelaysOfClosedLinks += link.rejectedRelays;
     this.earlyTracks.delete(link);
     this.frameKeys?.remove(link);
     if (this.tearingDown) return;

@@ -10,42 +10,38 @@
  */
 import type { Bytes } from './messages.js';
 import { hkdfParams, normaliseRoomName, secretKeyMaterial } from './room-id.js';
+import { checkRemoteCertificates, fingerprintText, parseFingerprint, type DtlsFingerprint, type FingerprintProblem } from './fingerprint.js';
 
 const encoder = new TextEncoder();
 
-/** The two DTLS certificate fingerprints of a connection (SHA-256, `AB:CD:…`). */
+/** The two DTLS certificate fingerprints of a connection, as `fingerprintText` writes them (`sha-256 AB:CD:…`). */
 export interface Fingerprints {
   local: string;
   remote: string;
 }
 
-/** The SHA-256 fingerprint in an SDP (`a=fingerprint:sha-256 …`), upper case, or null. */
-export function sdpFingerprint(sdp: string | null | undefined): string | null {
-  const match = /^a=fingerprint:sha-256 ([0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){31})\s*$/im.exec(sdp ?? '');
-  return match?.[1]?.toUpperCase() ?? null;
-}
-
-function colonHex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0').toUpperCase()).join(':');
-}
+/** What a connection's fingerprints are, or why they cannot be trusted. */
+export type ConnectionFingerprints = { ok: true; fingerprints: Fingerprints; remote: DtlsFingerprint } | { ok: false; problem: FingerprintProblem; detail: string };
 
 /**
- * The fingerprints of `pc`'s DTLS transport: ours from our local description, the peer's from
- * the remote description DTLS checked it against. Where the browser can show the certificate
- * DTLS accepted (`getRemoteCertificates()`, Chromium), its hash must match too. Null when a
- * fingerprint is missing or the two disagree.
+ * The fingerprints of `pc`'s DTLS transport, each read strictly (exactly one distinct
+ * fingerprint per description, see fingerprint.ts): ours from our local description, the
+ * peer's from the remote description DTLS checked it against. Where the browser can show the
+ * certificate DTLS accepted (`getRemoteCertificates()`, Chromium), it must hash to the peer's
+ * fingerprint; an empty list fails.
  */
-export async function connectionFingerprints(pc: RTCPeerConnection): Promise<Fingerprints | null> {
-  const local = sdpFingerprint((pc.currentLocalDescription ?? pc.localDescription)?.sdp);
-  const remote = sdpFingerprint((pc.currentRemoteDescription ?? pc.remoteDescription)?.sdp);
-  if (!local || !remote) return null;
-  const transport = pc.sctp?.transport as (RTCDtlsTransport & { getRemoteCertificates?: () => ArrayBuffer[] }) | undefined;
-  const certificate = transport?.getRemoteCertificates?.()[0];
-  if (certificate) {
-    const hash = colonHex(new Uint8Array(await crypto.subtle.digest('SHA-256', certificate)));
-    if (hash !== remote) return null;
-  }
-  return { local, remote };
+export async function connectionFingerprints(pc: RTCPeerConnection): Promise<ConnectionFingerprints> {
+  const local = parseFingerprint((pc.currentLocalDescription ?? pc.localDescription)?.sdp);
+  if (!local.ok) return local;
+  const remote = parseFingerprint((pc.currentRemoteDescription ?? pc.remoteDescription)?.sdp);
+  if (!remote.ok) return remote;
+  const certificate = await checkRemoteCertificates(pc, remote.fingerprint);
+  if (certificate) return { ok: false, problem: 'certificate-mismatch', detail: certificate };
+  return {
+    ok: true,
+    fingerprints: { local: fingerprintText(local.fingerprint), remote: fingerprintText(remote.fingerprint) },
+    remote: remote.fingerprint,
+  };
 }
 
 /** The HMAC key that proves knowledge of the room secret: HKDF(secret, info "auth/<room>"). */

@@ -85,31 +85,4 @@ describe('network loss', function () {
     expect(tileQuality(a)).to.equal('good');
     for (const el of [a, b]) el.leave();
   });
-
-  it('ignores a relayed offer whose certificate is not the verified one (a forging broker)', async () => {
-    const [a, b] = await mountRelayPair(uniqueRoom('forged-restart'));
-    await a.join();
-    await b.join();
-    await waitForFullMeshMedia([a, b], 5);
-    type Link = { pc: RTCPeerConnection; receiveRelayed(m: unknown): void };
-    const links = (a as unknown as { roomCtl: { room: { links: Map<string, Link> } } }).roomCtl.room.links;
-    const link = [...links.values()][0]!;
-    const reconnecting: boolean[] = [];
-    a.addEventListener(EVENTS.reconnecting, (event) => reconnecting.push((event as CustomEvent<{ reconnecting: boolean }>).detail.reconnecting));
-    const remote = link.pc.remoteDescription!.sdp;
-    const forged = remote.replace(/^a=fingerprint:sha-256 .*$/gm, `a=fingerprint:sha-256 ${Array.from({ length: 32 }, () => 'AB').join(':')}`);
-    expect(forged).not.to.equal(remote);
-    // Taken, a relayed message starts a reconnection at once (synchronously): this one is not.
-    link.receiveRelayed({ t: 'sdp', description: { type: 'offer', sdp: forged } });
-    expect(reconnecting).to.deep.equal([]);
-    expect(link.pc.signalingState).to.equal('stable');
-    expect(link.pc.remoteDescription!.sdp).to.equal(remote);
-    // A relayed candidate is taken (so the check above can fail), and the healthy path is found again.
-    link.receiveRelayed({ t: 'ice', candidate: null });
-    expect(reconnecting).to.deep.equal([true]);
-    await waitFor(() => reconnecting.length === 2, 'reconnected');
-    expect(reconnecting).to.deep.equal([true, false]);
-    expect([...links.values()][0]).to.equal(link);
-    for (const el of [a, b]) el.leave();
-  });
 });
