@@ -21,7 +21,7 @@ import { isDeviceKind, type DeviceInfo, type DeviceKind } from './core/devices.j
 import { renderDevicePanel } from './ui/device-panel.js';
 import { renderVerification } from './ui/verification-panel.js';
 import type { ConnectionQuality } from './core/link-quality.js';
-import { generateSecret, inviteUrl, isValidSecret, secretFromFragment } from './core/secret.js';
+import { generateSecret, inviteUrl, isValidSecret, takePageSecret } from './core/secret.js';
 import { ChatLog, cleanChatText } from './core/chat.js';
 import { ViewController, pipSupport } from './controllers/view-controller.js';
 import { EN, format, loadStrings, localeFor, withOverrides, type StringKey, type VideoRoomStrings } from './i18n/strings.js';
@@ -898,11 +898,11 @@ export class VideoRoomElement extends LitElement {
     };
   }
 
-  /** The secret set as a property, else the one in the page URL's fragment; null: none, undefined: unusable. */
+  /** The secret set as a property, else the page's (`#vr-secret`, then taken out of the URL and remembered); null: none, undefined: unusable. */
   private currentSecret(): string | null | undefined {
     if (this.secret !== null && this.secret !== undefined) return isValidSecret(this.secret) ? this.secret : undefined;
-    const fromFragment = secretFromFragment(location.hash);
-    return fromFragment === undefined ? null : (fromFragment ?? undefined);
+    const fromPage = takePageSecret();
+    return fromPage === undefined ? null : (fromPage ?? undefined);
   }
 
   /** The secret for a join; fires `invalid-secret` and returns undefined for an unusable one (no join: a room meant to be secret must not open without it). */

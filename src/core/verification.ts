@@ -48,7 +48,7 @@ export async function connectionFingerprints(pc: RTCPeerConnection): Promise<Con
 export async function deriveAuthKey(room: string, secret: string): Promise<CryptoKey> {
   return crypto.subtle.deriveKey(
     hkdfParams(`auth/${normaliseRoomName(room)}`),
-    await secretKeyMaterial(secret),
+    await secretKeyMaterial(secret, room),
     { name: 'HMAC', hash: 'SHA-256', length: 256 },
     false,
     ['sign', 'verify'],

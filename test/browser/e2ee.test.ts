@@ -2,6 +2,7 @@ import { expect } from '@open-wc/testing';
 import { executeServerCommand } from '@web/test-runner-commands';
 import { EVENTS, ERROR_CODES } from '../../src/constants.js';
 import { rendezvousIds } from '../../src/core/room-id.js';
+import { forgetPageSecret } from '../../src/core/secret.js';
 import { Room, type RoomEvents } from '../../src/core/room.js';
 import { parseBrokerUrl } from '../../src/core/broker.js';
 import type { FrameKeys } from '../../src/core/frame-keys.js';
@@ -82,6 +83,8 @@ describe('end-to-end encryption', () => {
       // Never reflected into an attribute.
       expect([...a.attributes].some((attr) => attr.value.includes('from-the-fragment'))).to.equal(false);
     } finally {
+      // The page remembers a secret it read (secret-url.test.ts); later tests here have none.
+      forgetPageSecret();
       history.replaceState(null, '', before);
     }
   });

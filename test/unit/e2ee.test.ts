@@ -69,7 +69,7 @@ describe('room secret', () => {
 
 describe('broker-blind ids', () => {
   it('are HKDF of the secret and the room name: documented derivation', async () => {
-    const bits = await crypto.subtle.deriveBits(hkdfParams('rendezvous/0/standup'), await secretKeyMaterial('s3cret'), 128);
+    const bits = await crypto.subtle.deriveBits(hkdfParams('rendezvous/0/standup'), await secretKeyMaterial('s3cret', 'standup'), 128);
     const hex = Array.from(new Uint8Array(bits), (x) => x.toString(16).padStart(2, '0')).join('');
     expect(await rendezvousIds('standup', 's3cret')).to.deep.equal([`vr-${hex}`]);
   });
