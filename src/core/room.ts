@@ -19,7 +19,7 @@ import { Timers } from './timers.js';
 import type { FrameCrypto, FrameCryptoStats } from './frame-crypto.js';
 import { encodeMessage, parseMessage, type PeerMessage, type PeerState, type RosterEntry } from './messages.js';
 import type { ConnectionQuality, QualityFigures } from './link-quality.js';
-import { newcomers, preferNewConnection, shouldDial } from './roster.js';
+import { dialAllowance, newcomers, preferNewConnection, shouldDial } from './roster.js';
 import { randomParticipantId, rendezvousIds } from './room-id.js';
 import { backoffDelay, brokerUrl, openPeer, type BrokerConfig } from './broker.js';
 import { allocateUpstream, DEFAULT_MAX_UPSTREAM_KBPS, type UpstreamCaps } from './bandwidth.js';
@@ -727,6 +727,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
     const peer = this.peer;
     if (!peer || peer.disconnected || this.tearingDown || this.dialing.has(id) || this.links.has(id) || this.departed.has(id)) return;
     if ((this.dialBackoff.get(id)?.until ?? 0) > Date.now()) return;
+    if (dialAllowance(this.config.maxParticipants, this.links.size, this.dialing.size) === 0) return;
     // They are dialing us: a dial of ours would only cross theirs (two handshakes on a loaded
     // machine, one of them thrown away). If theirs fails, the next roster brings us back here.
     for (const link of this.pending) if (!link.outgoing && link.conn.peer === id) return;
@@ -992,7 +993,9 @@ export class Room extends TypedEventTarget<RoomEvents> {
 
   private onRoster(entries: RosterEntry[]): void {
     const known = new Set([...this.links.keys(), ...this.dialing]);
-    for (const entry of newcomers(entries, this.id, known, this.departed)) {
+    // Entries beyond a full room are ignored (dial checks again when a fallback timer fires).
+    const allowance = dialAllowance(this.config.maxParticipants, this.links.size, this.dialing.size);
+    for (const entry of newcomers(entries, this.id, known, this.departed).slice(0, allowance)) {
       if (shouldDial(this.id, entry.id)) this.dial(entry.id);
       else this.timers.later(DIAL_FALLBACK_MS, () => !this.links.has(entry.id) && this.dial(entry.id));
     }
