@@ -154,8 +154,12 @@ export class Room extends TypedEventTarget<RoomEvents> {
   private rendezvousCheck: ReturnType<typeof setInterval> | null = null;
   /** The broker we are on: an index into `config.brokers`. */
   private brokerIndex = 0;
-  /** Proves to a broker that a new Peer under one of our ids is us (it then replaces the old socket). */
-  private readonly brokerToken = randomParticipantId();
+  /**
+   * Per broker and id, the token that proves to that broker that a new Peer under the id is us
+   * (it then replaces the old socket). Never sent to another broker or with another id: a
+   * fallback broker that saw one could otherwise take over our ids on the first (issue 16).
+   */
+  private readonly brokerTokens = new Map<string, string>();
   /** While our own id is off the broker: trying again, with backoff. */
   private reconnecting = false;
   private brokerFailures = 0;
@@ -424,7 +428,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
   }
 
   private async openOwnPeer(broker: BrokerConfig): Promise<Peer> {
-    const result = await openPeer(this.id, broker, this.rtcConfig, this.brokerToken);
+    const result = await openPeer(this.id, broker, this.rtcConfig, this.brokerToken(broker, this.id));
     // A random 128-bit id cannot be taken unless the broker is hostile; treat it as unreachable.
     if (!('peer' in result)) throw new RoomError(ERROR_CODES.brokerUnreachable, 'the broker refused our id');
     const peer = result.peer;
@@ -467,6 +471,14 @@ export class Room extends TypedEventTarget<RoomEvents> {
     throw lastError;
   }
 
+  /** Our token for `id` on `broker`: made on first use, kept for this join. */
+  private brokerToken(broker: BrokerConfig, id: string): string {
+    const key = `${brokerUrl(broker)} ${id}`;
+    let token = this.brokerTokens.get(key);
+    if (!token) this.brokerTokens.set(key, (token = randomParticipantId()));
+    return token;
+  }
+
   private get broker(): BrokerConfig {
     return this.config.brokers[this.brokerIndex] ?? this.config.brokers[0]!;
   }
@@ -479,7 +491,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
   /**
    * Our own id fell off the broker (it restarted, or the network to it went). The calls go on
    * peer to peer; we put our id back with exponential backoff, on the first broker of the list
-   * that answers. A new Peer each time, under the same id and token: PeerJS's own `reconnect()`
+   * that answers. A new Peer each time, under the same id and that broker's token: PeerJS's own `reconnect()`
    * has been seen to fail silently (peers/peerjs#1289).
    */
   private brokerLost(): void {
@@ -575,7 +587,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
   /** Tries to take the rendezvous id. Resolves true when we hold it. */
   private async tryClaim(): Promise<boolean> {
     if (this.rendezvousPeer) return true;
-    const result = await openPeer(this.rendezvousId, this.broker, this.rtcConfig, this.brokerToken);
+    const result = await openPeer(this.rendezvousId, this.broker, this.rtcConfig, this.brokerToken(this.broker, this.rendezvousId));
     if (!('peer' in result)) return false;
     if (this.stateValue !== 'joining' && this.stateValue !== 'joined') {
       result.peer.destroy();
