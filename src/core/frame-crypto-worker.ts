@@ -112,6 +112,10 @@ export function frameCryptoWorker(createCodec: () => SFrameCodec, suiteId: numbe
   // A sender's CTR also advances for its other tracks and peer links, so the window is wide:
   // about 20 s of a large mesh. Frames of one track arrive nearly in order.
   const REPLAY_WINDOW = 8192;
+  // Keys kept per sender, newest first out last: its current one, the one about to take over and
+  // two it replaced before anyone switched (rotations on departures in quick succession). A peer
+  // sending key after key only pushes its own older keys out.
+  const MAX_RECEIVE_KEYS = 4;
   const totals = blank();
   const audio = blank();
   const video = blank();
@@ -270,7 +274,10 @@ export function frameCryptoWorker(createCodec: () => SFrameCodec, suiteId: numbe
           const key = await codec.importKey(suiteId, BigInt(message.kid), message.baseKey);
           let keys = receiveKeys.get(message.senderId);
           if (!keys) receiveKeys.set(message.senderId, (keys = new Map()));
+          // A Map keeps insertion order: a KID set again becomes the newest.
+          keys.delete(key.kid);
           keys.set(key.kid, key);
+          for (const kid of keys.keys()) if (keys.size > MAX_RECEIVE_KEYS) keys.delete(kid);
           requestKeyFrames(message.senderId);
         });
         break;

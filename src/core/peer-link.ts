@@ -7,6 +7,7 @@
 import type { DataConnection } from 'peerjs';
 import { TypedEventTarget } from './typed-event-target.js';
 import { encodeMessage, parseMessage, type PeerMessage } from './messages.js';
+import { MessageBudget } from './message-budget.js';
 import { cameraMids } from './sdp.js';
 import type { SenderCaps, UpstreamCaps } from './bandwidth.js';
 import { LinkVerifier, isVerificationMessage, type VerificationFailure } from './link-verifier.js';
@@ -119,6 +120,7 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
   /** setParameters calls on one sender must not overlap; they queue here. */
   private capsQueue: Promise<void> = Promise.resolve();
   private invalidCount = 0;
+  private readonly budget = new MessageBudget();
   private heartbeat: ReturnType<typeof setInterval> | undefined;
   /** When anything last came from the peer. */
   private lastHeard = 0;
@@ -745,6 +747,12 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
     this.lastHeard = this.lastMessage = Date.now();
     this.checkReconnected();
     const message = parseMessage(data);
+    // Over its budget of rate or size: the peer is dropped, counted as an invalid message.
+    if (!this.budget.admit(message?.t, typeof data === 'string' ? data.length : 0)) {
+      this.emit('invalid', { count: ++this.invalidCount });
+      this.close();
+      return;
+    }
     if (!message) {
       this.invalidCount++;
       this.emit('invalid', { count: this.invalidCount });

@@ -21,7 +21,7 @@ import { Timers } from './timers.js';
 import type { FrameCrypto, FrameCryptoStats } from './frame-crypto.js';
 import type { PeerMessage, PeerState, RosterEntry } from './messages.js';
 import type { ConnectionQuality, QualityFigures } from './link-quality.js';
-import { newcomers, preferNewConnection, shouldDial } from './roster.js';
+import { dialAllowance, newcomers, preferNewConnection, shouldDial } from './roster.js';
 import { randomParticipantId, rendezvousIds } from './room-id.js';
 import { backoffDelay, brokerUrl, openPeer, type BrokerConfig } from './broker.js';
 import { allocateUpstream, DEFAULT_MAX_UPSTREAM_KBPS, type UpstreamCaps } from './bandwidth.js';
@@ -156,8 +156,12 @@ export class Room extends TypedEventTarget<RoomEvents> {
   private rendezvousCheck: ReturnType<typeof setInterval> | null = null;
   /** The broker we are on: an index into `config.brokers`. */
   private brokerIndex = 0;
-  /** Proves to a broker that a new Peer under one of our ids is us (it then replaces the old socket). */
-  private readonly brokerToken = randomParticipantId();
+  /**
+   * Per broker and id, the token that proves to that broker that a new Peer under the id is us
+   * (it then replaces the old socket). Never sent to another broker or with another id: a
+   * fallback broker that saw one could otherwise take over our ids on the first (issue 16).
+   */
+  private readonly brokerTokens = new Map<string, string>();
   /** While our own id is off the broker: trying again, with backoff. */
   private reconnecting = false;
   private brokerFailures = 0;
@@ -429,7 +433,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
   }
 
   private async openOwnPeer(broker: BrokerConfig): Promise<Peer> {
-    const result = await openPeer(this.id, broker, this.rtcConfig, this.brokerToken);
+    const result = await openPeer(this.id, broker, this.rtcConfig, this.brokerToken(broker, this.id));
     // A random 128-bit id cannot be taken unless the broker is hostile; treat it as unreachable.
     if (!('peer' in result)) throw new RoomError(ERROR_CODES.brokerUnreachable, 'the broker refused our id');
     const peer = result.peer;
@@ -472,6 +476,14 @@ export class Room extends TypedEventTarget<RoomEvents> {
     throw lastError;
   }
 
+  /** Our token for `id` on `broker`: made on first use, kept for this join. */
+  private brokerToken(broker: BrokerConfig, id: string): string {
+    const key = `${brokerUrl(broker)} ${id}`;
+    let token = this.brokerTokens.get(key);
+    if (!token) this.brokerTokens.set(key, (token = randomParticipantId()));
+    return token;
+  }
+
   private get broker(): BrokerConfig {
     return this.config.brokers[this.brokerIndex] ?? this.config.brokers[0]!;
   }
@@ -484,7 +496,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
   /**
    * Our own id fell off the broker (it restarted, or the network to it went). The calls go on
    * peer to peer; we put our id back with exponential backoff, on the first broker of the list
-   * that answers. A new Peer each time, under the same id and token: PeerJS's own `reconnect()`
+   * that answers. A new Peer each time, under the same id and that broker's token: PeerJS's own `reconnect()`
    * has been seen to fail silently (peers/peerjs#1289).
    */
   private brokerLost(): void {
@@ -580,7 +592,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
   /** Tries to take the rendezvous id. Resolves true when we hold it. */
   private async tryClaim(): Promise<boolean> {
     if (this.rendezvousPeer) return true;
-    const result = await openPeer(this.rendezvousId, this.broker, this.rtcConfig, this.brokerToken);
+    const result = await openPeer(this.rendezvousId, this.broker, this.rtcConfig, this.brokerToken(this.broker, this.rendezvousId));
     if (!('peer' in result)) return false;
     if (this.stateValue !== 'joining' && this.stateValue !== 'joined') {
       result.peer.destroy();
@@ -732,6 +744,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
     const peer = this.peer;
     if (!peer || peer.disconnected || this.tearingDown || this.dialing.has(id) || this.links.has(id) || this.departed.has(id)) return;
     if ((this.dialBackoff.get(id)?.until ?? 0) > Date.now()) return;
+    if (dialAllowance(this.config.maxParticipants, this.links.size, this.dialing.size) === 0) return;
     // They are dialing us: a dial of ours would only cross theirs (two handshakes on a loaded
     // machine, one of them thrown away). If theirs fails, the next roster brings us back here.
     for (const link of this.pending) if (!link.outgoing && link.conn.peer === id) return;
@@ -1005,7 +1018,9 @@ export class Room extends TypedEventTarget<RoomEvents> {
 
   private onRoster(entries: RosterEntry[]): void {
     const known = new Set([...this.links.keys(), ...this.dialing]);
-    for (const entry of newcomers(entries, this.id, known, this.departed)) {
+    // Entries beyond a full room are ignored (dial checks again when a fallback timer fires).
+    const allowance = dialAllowance(this.config.maxParticipants, this.links.size, this.dialing.size);
+    for (const entry of newcomers(entries, this.id, known, this.departed).slice(0, allowance)) {
       if (shouldDial(this.id, entry.id)) this.dial(entry.id);
       else this.timers.later(DIAL_FALLBACK_MS, () => !this.links.has(entry.id) && this.dial(entry.id));
     }

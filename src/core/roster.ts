@@ -34,3 +34,13 @@ export function newcomers(
     return true;
   });
 }
+
+/**
+ * How many more participants rosters may make us dial: a full room is `maxParticipants`, so
+ * links and dials under way together stay below it, however many ids a roster names. Without
+ * this, one roster of made-up ids makes us dial each (an offer and candidates through the
+ * broker apiece), until the broker's rate limit cuts our own socket off.
+ */
+export function dialAllowance(maxParticipants: number, linked: number, dialing: number): number {
+  return Math.max(0, maxParticipants - 1 - linked - dialing);
+}

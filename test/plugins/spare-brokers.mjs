@@ -1,6 +1,7 @@
 // A web-test-runner plugin with brokers that tests may stop and start again: stock PeerServers
 // (each on its own port, kept across restarts), for the broker-loss tests. Stopping one drops
-// every socket at once, as a crashed or unreachable server would: no close frames.
+// every socket at once, as a crashed or unreachable server would: no close frames. Each broker
+// records the id and token of every socket it accepted (`tokens`), as a hostile broker would.
 import http from 'node:http';
 import express from 'express';
 import { ExpressPeerServer } from 'peer';
@@ -9,6 +10,8 @@ export function spareBrokersPlugin() {
   /** name → { port, stop } */
   const running = new Map();
   const ports = new Map();
+  /** name → [{ id, token }], across restarts */
+  const accepted = new Map();
 
   async function start(name) {
     if (running.has(name)) return running.get(name).url;
@@ -19,7 +22,10 @@ export function spareBrokersPlugin() {
       sockets.add(socket);
       socket.on('close', () => sockets.delete(socket));
     });
-    app.use('/peerjs', ExpressPeerServer(server, { path: '/' }));
+    const peerServer = ExpressPeerServer(server, { path: '/' });
+    if (!accepted.has(name)) accepted.set(name, []);
+    peerServer.on('connection', (client) => accepted.get(name).push({ id: client.getId(), token: client.getToken() }));
+    app.use('/peerjs', peerServer);
     await new Promise((resolve, reject) => {
       server.once('error', reject);
       server.listen(ports.get(name) ?? 0, '127.0.0.1', resolve);
@@ -51,6 +57,7 @@ export function spareBrokersPlugin() {
       if (command !== 'vr-broker') return undefined;
       if (payload?.action === 'start') return start(payload.name);
       if (payload?.action === 'stop') return stop(payload.name);
+      if (payload?.action === 'tokens') return accepted.get(payload.name) ?? [];
       throw new Error(`unknown vr-broker action ${payload?.action}`);
     },
     async serverStop() {
