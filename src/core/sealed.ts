@@ -17,7 +17,7 @@ const IV_BYTES = 12;
 export async function deriveSealKey(room: string, secret: string): Promise<CryptoKey> {
   return crypto.subtle.deriveKey(
     hkdfParams(`seal/${normaliseRoomName(room)}`),
-    await secretKeyMaterial(secret),
+    await secretKeyMaterial(secret, room),
     { name: 'AES-GCM', length: 256 },
     false,
     ['encrypt', 'decrypt'],

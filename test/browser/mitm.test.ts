@@ -12,6 +12,7 @@ import type { VideoRoomElement } from '../../src/video-room.component.js';
 import { ERROR_CODES, EVENTS } from '../../src/constants.js';
 import { loadRoom, type RoomController } from '../../src/controllers/room-controller.js';
 import { rendezvousIds } from '../../src/core/room-id.js';
+import { forgetPageSecret } from '../../src/core/secret.js';
 import { decodedFrames, participant, peerConnections, tileFrames, uniqueRoom, waitFor, waitForFullMeshMedia } from './helpers.js';
 import { diversionLog, fingerprints, startAttacker, videoCounter, type Attacker, type InterceptStats } from './mitm-attacker.js';
 
@@ -87,7 +88,11 @@ async function roomThroughAttacker(options: { secret?: string } = {}): Promise<R
   const previousUrl = location.href;
   const close = async () => {
     element?.leave();
-    if (hash) history.replaceState(null, '', previousUrl);
+    if (hash) {
+      // The page remembers a secret it read (for a rejoin or a reload): the next test must not get it.
+      forgetPageSecret();
+      history.replaceState(null, '', previousUrl);
+    }
     if (remote) await participant('close', { handle: remote });
     await attacker.stop();
   };
