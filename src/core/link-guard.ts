@@ -12,7 +12,7 @@
 import { checkRemoteCertificates, fingerprintText, parseFingerprint, sameFingerprint, type DtlsFingerprint, type FingerprintProblem } from './fingerprint.js';
 import { encodeMessage, parseMessage, type PeerMessage } from './messages.js';
 import { RelayAuth, type RelayPayload } from './relay-auth.js';
-import { seal, unseal, type SealContext } from './sealed.js';
+import type { SealContext, Sealer } from './sealed.js';
 import { handshakeSettled } from './link-verifier.js';
 
 /** What the guard needs of its link. */
@@ -46,13 +46,13 @@ export class LinkGuard {
     private readonly link: GuardedLink,
     /** Our participant id. */
     private readonly localId: string,
-    /** With a room secret: the key frame keys and chat are sealed under. */
-    private readonly sealKey: CryptoKey | null,
+    /** With a room secret: seals frame keys and chat under it. */
+    private readonly sealer: Sealer | null,
   ) {}
 
   /** Whether key and chat messages must be sealed on this link. */
   get sealing(): boolean {
-    return this.sealKey !== null;
+    return this.sealer !== null;
   }
 
   /** The message that gives the peer our relay key (sent once the link is verified). */
@@ -136,12 +136,12 @@ export class LinkGuard {
 
   /** Seals a key or chat message and sends it (in order); dropped when the link's ids or fingerprints are not known yet. */
   sendSealed(message: SealedKind): void {
-    const key = this.sealKey;
+    const sealer = this.sealer;
     this.outQueue = this.outQueue
       .then(async () => {
         const context = this.context('out');
-        if (!key || !context) return;
-        this.link.sendNow({ t: 'sealed', seq: context.seq, box: await seal(key, context, encodeMessage(message)) });
+        if (!sealer || !context) return;
+        this.link.sendNow({ t: 'sealed', seq: context.seq, box: await sealer.seal(context, encodeMessage(message)) });
       })
       .catch(() => undefined);
   }
@@ -151,11 +151,11 @@ export class LinkGuard {
    * through `invalid` one that does not open, is replayed, or holds anything else.
    */
   openSealed(message: Extract<PeerMessage, { t: 'sealed' }>, use: (inner: SealedKind) => void, invalid: () => void): void {
-    const key = this.sealKey;
+    const sealer = this.sealer;
     this.inQueue = this.inQueue
       .then(async () => {
         const context = this.context('in', message.seq);
-        const text = key && context && message.seq > this.sealReceived ? await unseal(key, context, message.box) : null;
+        const text = sealer && context && message.seq > this.sealReceived ? await sealer.unseal(context, message.box) : null;
         const inner = text !== null && message.seq > this.sealReceived ? parseMessage(text) : null;
         if (!inner || (inner.t !== 'key' && inner.t !== 'chat')) return invalid();
         this.sealReceived = message.seq;

@@ -14,6 +14,7 @@ import { LinkVerifier, isVerificationMessage, type VerificationFailure } from '.
 import type { ShortCode } from './verification.js';
 import { LinkGuard } from './link-guard.js';
 import type { RelayPayload } from './relay-auth.js';
+import type { Sealer } from './sealed.js';
 import { QualityTracker, readSample, type ConnectionQuality, type QualityFigures } from './link-quality.js';
 
 /** Frame encryption as a link needs it: every sender and receiver goes through it. */
@@ -32,8 +33,8 @@ export interface LinkSecurity {
   authKey: CryptoKey | null;
   /** Frame encryption (with a room secret), or null. */
   frames: FrameProtector | null;
-  /** With a room secret: the key frame keys and chat are sealed under (see sealed.ts). */
-  seal: CryptoKey | null;
+  /** With a room secret: seals frame keys and chat under it (see sealed.ts). */
+  seal: Sealer | null;
   /** Our own participant id (what relayed and sealed messages are bound to). */
   localId: string;
 }

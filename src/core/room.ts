@@ -14,7 +14,7 @@ import { TypedEventTarget } from './typed-event-target.js';
 import { PeerLink, type FrameProtector } from './peer-link.js';
 import type { VerificationFailure } from './link-verifier.js';
 import { deriveAuthKey, type ShortCode } from './verification.js';
-import { deriveSealKey } from './sealed.js';
+import type { Sealer } from './sealed.js';
 import type { RelayPayload } from './relay-auth.js';
 import type { FrameKeys } from './frame-keys.js';
 import { Timers } from './timers.js';
@@ -186,8 +186,8 @@ export class Room extends TypedEventTarget<RoomEvents> {
   private caps: UpstreamCaps;
   /** With a room secret: the HMAC key peers prove they have. */
   private authKey: CryptoKey | null = null;
-  /** With a room secret: the key frame keys and chat are sealed under. */
-  private sealKey: CryptoKey | null = null;
+  /** With a room secret: seals frame keys and chat under it. */
+  private sealer: Sealer | null = null;
   private rejectedRelaysOfClosedLinks = 0;
   private frameCrypto: FrameCrypto | null = null;
   private frameKeys: FrameKeys | null = null;
@@ -298,9 +298,9 @@ export class Room extends TypedEventTarget<RoomEvents> {
     this.setState('joining');
     try {
       const secret = this.config.secret ?? null;
-      const encryption = secret ? this.startEncryption() : null;
+      const encryption = secret ? this.startEncryption(secret) : null;
       [this.rendezvousId] = this.config.rendezvousIdsOverride ?? (await rendezvousIds(this.config.room, secret));
-      if (secret) [this.authKey, this.sealKey] = await Promise.all([deriveAuthKey(this.config.room, secret), deriveSealKey(this.config.room, secret)]);
+      if (secret) this.authKey = await deriveAuthKey(this.config.room, secret);
       await encryption;
       if (!this.isJoining()) return;
       const deadline = Date.now() + (this.config.joinTimeoutMs ?? 30_000);
@@ -403,17 +403,19 @@ export class Room extends TypedEventTarget<RoomEvents> {
   }
 
   /** With a room secret, frames are encrypted; a browser that cannot do that cannot join. */
-  private async startEncryption(): Promise<void> {
+  private async startEncryption(secret: string): Promise<void> {
     let encryption: typeof import('./encryption.js');
     try {
       encryption = await import('./encryption.js');
     } catch (error) {
       throw new RoomError(ERROR_CODES.e2eeUnsupported, `The frame encryption module could not be loaded (${String(error)}).`);
     }
-    const { FrameCrypto, FrameKeys, pinCodecsForE2EE } = encryption;
+    const { FrameCrypto, FrameKeys, pinCodecsForE2EE, createSealer } = encryption;
     const mode = FrameCrypto.availableMode();
     if (!mode) throw new RoomError(ERROR_CODES.e2eeUnsupported, 'This browser cannot encrypt video frames, which a room with a secret needs.');
+    const sealer = await createSealer(this.config.room, secret);
     if (!this.isJoining()) return;
+    this.sealer = sealer;
     const frameCrypto = new FrameCrypto({ mode });
     this.frameCrypto = frameCrypto;
     this.frameRtc = { config: FrameCrypto.rtcConfig(mode), pinCodecs: pinCodecsForE2EE };
@@ -766,7 +768,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
     const link = new PeerLink(conn, outgoing, this.config.localMedia, {
       authKey: this.authKey,
       frames: this.frameProtector,
-      seal: this.sealKey,
+      seal: this.sealer,
       localId: this.id,
     });
     this.pending.add(link);

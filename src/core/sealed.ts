@@ -48,6 +48,18 @@ export async function seal(key: CryptoKey, context: SealContext, text: string): 
   return toBase64(out);
 }
 
+/** Seals and opens under one room's key (what a link needs; loaded with frame encryption). */
+export interface Sealer {
+  seal(context: SealContext, text: string): Promise<string>;
+  unseal(context: SealContext, box: string): Promise<string | null>;
+}
+
+/** The sealer of a room with a secret. */
+export async function createSealer(room: string, secret: string): Promise<Sealer> {
+  const key = await deriveSealKey(room, secret);
+  return { seal: (context, text) => seal(key, context, text), unseal: (context, box) => unseal(key, context, box) };
+}
+
 /** Opens a sealed box; null when it does not open under `key` and `context` (forged, moved or altered). */
 export async function unseal(key: CryptoKey, context: SealContext, box: string): Promise<string | null> {
   const bytes = fromBase64Any(box);
