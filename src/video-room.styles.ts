@@ -275,6 +275,17 @@ export const styles = css`
   .chat-name {
     font-weight: 600;
   }
+  .chat-unverified {
+    display: inline-block;
+    padding: 0 4px;
+    border: 1px solid currentColor;
+    border-radius: 4px;
+    font-size: 0.75em;
+    font-weight: 600;
+    white-space: nowrap;
+    vertical-align: 0.1em;
+    color: var(--vr-warning-color, light-dark(#b45309, #fbbf24));
+  }
   .chat-note {
     margin: 0;
     font-size: 0.85em;
