@@ -737,8 +737,8 @@ export class VideoRoomElement extends LitElement {
   }
 
   /**
-   * Sends a chat message to everyone in the call (with short codes, also to those whose code nobody
-   * compared yet). Returns whether it was sent; bad text or no chat fires `vr-error` instead.
+   * Sends a chat message to everyone in the call, with short codes also to those whose code you have
+   * not confirmed. Returns whether it was sent; bad text or no chat fires `vr-error` instead.
    */
   sendMessage(text: string): boolean {
     const room = this.roomCtl.room;
