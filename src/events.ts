@@ -49,8 +49,11 @@ export interface VideoRoomEventMap {
   [EVENTS.brokerChange]: CustomEvent<{ connected: boolean; server: string }>;
   [EVENTS.connectionQuality]: CustomEvent<Who & { quality: ConnectionQuality; rttMs: number | null; lossPercent: number }>;
   [EVENTS.reconnecting]: CustomEvent<Who & { reconnecting: boolean }>;
-  /** A chat message: `time` in ms since the epoch; `recipients` (sent here only) is how many it went to. */
-  [EVENTS.message]: CustomEvent<Who & { text: string; time: number; recipients?: number }>;
+  /**
+   * A chat message: `time` in ms since the epoch; `verified` is whether the sender was verified when
+   * it arrived (true for our own); `recipients` (sent here only) is how many it went to.
+   */
+  [EVENTS.message]: CustomEvent<Who & { text: string; time: number; verified: boolean; recipients?: number }>;
   [EVENTS.pipChange]: CustomEvent<{ open: boolean; mode: 'document' | 'video' | null }>;
   [EVENTS.fullscreenChange]: CustomEvent<{ fullscreen: boolean; id: string | null }>;
   [EVENTS.error]: CustomEvent<{ code: ErrorCode; message: string }>;

@@ -82,7 +82,7 @@ function initials(name: string): string {
  * @fires vr-broker-change - The PeerServer was lost mid-call (`connected: false`: the call goes on, newcomers cannot join until it is back) or is reached again, perhaps the next one of `server`'s list (`connected: true`); `detail: { connected, server }`.
  * @fires vr-connection-quality - The quality of the connection to a participant changed: `good`, `poor` (loss above 5 % or a round trip above 400 ms, from `getStats()`) or `reconnecting`; `detail: { local: false, id, name, quality, rttMs, lossPercent }`.
  * @fires vr-reconnecting - The connection to a participant lost its path and an ICE restart is under way (`reconnecting: true`), or it has a path again (`false`); `detail: { local: false, id, name, reconnecting }`.
- * @fires vr-message - A chat message was sent here (`local: true`, with `recipients`, how many it went to) or came from a verified participant; `detail: { local, id, name, text, time, recipients? }`.
+ * @fires vr-message - A chat message was sent here (`local: true`, with `recipients`, how many it went to) or came from anyone in the call; `verified` says whether the sender was verified when it arrived (always true for our own, and for everyone in a room with a secret; with short codes, false until this person confirms that code); `detail: { local, id, name, text, time, verified, recipients? }`.
  * @fires vr-pip-change - Picture-in-picture opened (`mode: 'document'` or `'video'`) or closed (`open: false`); `detail: { open, mode }`.
  * @fires vr-fullscreen-change - The room (`id: ''`) or a tile (its id) went fullscreen, or fullscreen ended (`fullscreen: false`, `id: null`); `detail: { fullscreen, id }`.
  * @fires vr-error - Something failed; `detail: { code, message }` with a code from the README's list. `message` is English, for logs; the element shows the `strings.errors` text of its language.
@@ -124,6 +124,7 @@ function initials(name: string): string {
  * @csspart unread-badge - The number of chat messages that came in while the panel was closed.
  * @csspart chat - The chat panel.
  * @csspart chat-log - The list of chat messages (a polite live region).
+ * @csspart chat-unverified - In a chat message: the mark (in words) that its sender was not verified when it arrived.
  * @csspart chat-input - The chat message field.
  * @csspart send-button - Sends the chat message.
  * @csspart pip-button - Opens and closes picture-in-picture (`aria-pressed`).
@@ -377,9 +378,9 @@ export class VideoRoomElement extends LitElement {
         fire(this, EVENTS.reconnecting, { local: false, id: participant.id, name: participant.name, reconnecting }),
       'peer-quality': ({ participant, quality, rttMs, lossPercent }) =>
         fire(this, EVENTS.connectionQuality, { local: false, id: participant.id, name: participant.name, quality, rttMs, lossPercent }),
-      chat: ({ participant, text }) => {
+      chat: ({ participant, text, verified }) => {
         if (this.chat === 'off') return;
-        const message = { local: false, id: participant.id, name: participant.name, text, time: Date.now() };
+        const message = { local: false, id: participant.id, name: participant.name, text, time: Date.now(), verified };
         this.chatLog.add(message, this.chatOpen);
         fire(this, EVENTS.message, message);
       },
@@ -736,8 +737,8 @@ export class VideoRoomElement extends LitElement {
   }
 
   /**
-   * Sends a chat message to every verified participant (with short codes, those whose code you
-   * confirmed). Returns whether it was sent; bad text or no chat fires `vr-error` instead.
+   * Sends a chat message to everyone in the call, with short codes also to those whose code you have
+   * not confirmed. Returns whether it was sent; bad text or no chat fires `vr-error` instead.
    */
   sendMessage(text: string): boolean {
     const room = this.roomCtl.room;
@@ -751,7 +752,7 @@ export class VideoRoomElement extends LitElement {
       return false;
     }
     const recipients = room.sendChat(clean);
-    const message = { local: true, id: room.id, name: this.displayName, text: clean, time: Date.now() };
+    const message = { local: true, id: room.id, name: this.displayName, text: clean, time: Date.now(), verified: true };
     this.chatLog.add(message, true);
     this.requestUpdate();
     fire(this, EVENTS.message, { ...message, recipients });
@@ -1181,7 +1182,7 @@ export class VideoRoomElement extends LitElement {
 
   private renderChat() {
     const room = this.roomCtl.room;
-    // With short codes, messages reach only those whose code this person confirmed: say so while anyone is unverified.
+    // With short codes, messages reach everyone, verified or not: say so while anyone is unverified.
     const someUnverified = room?.verification === 'sas' && room.participants.some((p) => !p.verified);
     const messages = this.chatLog.messages;
     return html`<section class="chat" part="chat" aria-label=${this.t('chat')}>
@@ -1189,10 +1190,13 @@ export class VideoRoomElement extends LitElement {
         ${messages.length === 0 ? html`<p class="chat-empty">${this.t('noMessages')}</p>` : nothing}
         ${messages.map(
           (m) =>
-            html`<p class="chat-message ${m.local ? 'mine' : ''}"><span class="chat-name">${m.local ? this.t('youUnnamed') : m.name || this.t('guest')}</span> ${m.text}</p>`,
+            // The mark is in words, not colour alone, and stays as it was when the message arrived.
+            html`<p class="chat-message ${m.local ? 'mine' : ''}"><span class="chat-name">${m.local ? this.t('youUnnamed') : m.name || this.t('guest')}</span>${m.verified
+                ? nothing
+                : html` <span class="chat-unverified" part="chat-unverified">${this.t('unverified')}</span>`} ${m.text}</p>`,
         )}
       </div>
-      ${someUnverified ? html`<p class="chat-note">${this.t('chatVerifiedOnly')}</p>` : nothing}
+      ${someUnverified ? html`<p class="chat-note">${this.t('chatUnverifiedNote')}</p>` : nothing}
       <form class="chat-form" @submit=${this.onChatSubmit}>
         <input part="chat-input" aria-label=${this.t('message')} maxlength="2000" autocomplete="off" .value=${this.chatDraft} />
         <button type="submit" class="primary" part="send-button">${this.t('send')}</button>

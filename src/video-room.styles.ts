@@ -262,18 +262,42 @@ export const styles = css`
     background: var(--vr-panel-background, light-dark(#fafafaf5, #18181bf5));
     border: 1px solid var(--vr-border-color, light-dark(#a1a1aa, #52525b));
   }
+  /*
+   * On a phone the chat goes below the tiles: beside them it left too little room for either. A
+   * media query, not a container query: containment would collapse a host sized by its content.
+   */
+  @media (max-width: 40em) {
+    .stage:has(> .chat) {
+      flex-direction: column;
+    }
+    .stage > .chat {
+      flex: 0 0 50%;
+    }
+  }
   .chat-log {
     flex: 1;
     overflow: auto;
-    white-space: pre-wrap;
     overflow-wrap: anywhere;
   }
+  /* Only the messages keep their line breaks: on the log, the template's own whitespace showed as blank lines. */
   .chat-log p {
     margin: 0;
     padding: 2px 0;
+    white-space: pre-wrap;
   }
   .chat-name {
     font-weight: 600;
+  }
+  .chat-unverified {
+    display: inline-block;
+    padding: 0 4px;
+    border: 1px solid currentColor;
+    border-radius: 4px;
+    font-size: 0.75em;
+    font-weight: 600;
+    white-space: nowrap;
+    vertical-align: 0.1em;
+    color: var(--vr-warning-color, light-dark(#b45309, #fbbf24));
   }
   .chat-note {
     margin: 0;
@@ -284,9 +308,11 @@ export const styles = css`
     display: flex;
     gap: 4px;
   }
+  /* width: 0, or the field's intrinsic width sets the panel's minimum and squeezes the tiles on a phone. */
   .chat-form input {
     flex: 1;
     min-width: 0;
+    width: 0;
   }
   .pip {
     height: 100vh;

@@ -1,6 +1,7 @@
 /**
  * Chat: the text rules both sides apply, and the log the element shows (bounded, with an
- * unread count). Messages travel over the data channels, to verified participants only.
+ * unread count). Messages travel over the data channels to everyone in the call; one from a
+ * participant not verified when it arrived is kept marked so.
  */
 
 /** Longest chat message, in characters (UTF-16 code units). */
@@ -30,6 +31,11 @@ export interface ChatMessage {
   text: string;
   /** When it was sent or received here (ms since the epoch). */
   time: number;
+  /**
+   * Whether the sender was verified when it arrived (always true for our own). It is not updated
+   * when the code is confirmed later: the mark says what was known when the message was shown.
+   */
+  verified: boolean;
 }
 
 /** The messages of a call, newest last, and how many came in while the panel was closed. */

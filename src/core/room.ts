@@ -104,8 +104,11 @@ export interface RoomEvents {
   'peer-reconnecting': { participant: Participant; reconnecting: boolean };
   /** The quality of the connection to a participant changed. */
   'peer-quality': { participant: Participant; quality: ConnectionQuality } & QualityFigures;
-  /** A chat message from a verified participant. */
-  chat: { participant: Participant; text: string };
+  /**
+   * A chat message from a participant, with whether they were verified when it arrived (with short
+   * codes, whether this person had confirmed their code by then).
+   */
+  chat: { participant: Participant; text: string; verified: boolean };
   /** A connection could not be verified (or its code was rejected) and was closed. */
   'verification-failed': { id: string; name: string; reason: VerificationFailure | 'rejected'; detail?: string };
   /** We now encrypt with a new frame key (a participant left). */
@@ -122,8 +125,6 @@ export interface RoomEvents {
 // reported sooner by the broker's EXPIRE (PeerJS peer-unavailable, after 5 s).
 const DIAL_TIMEOUT_MS = 15_000;
 const RENDEZVOUS_DIAL_TIMEOUT_MS = 15_000;
-/** Chat messages held per unverified participant. */
-const MAX_HELD_CHAT = 50;
 /** A rendezvous dial whose channel has not opened by then is doubled (see dialRendezvous). */
 const RENDEZVOUS_REDIAL_MS = 4_000;
 /** A participant gossiped to us that should have dialed us but has not, gets dialed after this. */
@@ -147,8 +148,6 @@ export class Room extends TypedEventTarget<RoomEvents> {
   private readonly pending = new Set<PeerLink>();
   private readonly dialing = new Set<string>();
   private readonly people = new Map<string, Participant>();
-  /** Chat from participants not yet verified (short codes not compared yet), shown once they are. */
-  private readonly heldChat = new Map<string, string[]>();
   private readonly departed = new Set<string>();
   /** Ids whose last dial failed, and when they may be dialed again (doubling each time). */
   private readonly dialBackoff = new Map<string, { failures: number; until: number }>();
@@ -271,20 +270,20 @@ export class Room extends TypedEventTarget<RoomEvents> {
     if (!participant.verified) {
       participant.verified = true;
       this.emit('peer-verified', { participant, method: 'sas' });
-      for (const text of this.heldChat.get(id) ?? []) this.emit('chat', { participant, text });
-      this.heldChat.delete(id);
     }
     return true;
   }
 
   /**
-   * Sends a chat message to every verified participant (with short codes, those whose code
-   * this person confirmed). Returns how many it went to.
+   * Sends a chat message to every participant in the call, verified or not (with short codes, the
+   * far end marks it as from an unverified sender until it confirms our code). Returns how many it
+   * went to.
    */
   sendChat(text: string): number {
     let sent = 0;
     for (const [id, link] of this.links) {
-      if (!this.people.get(id)?.verified) continue;
+      // With a secret, a link sends nothing before the peer proved it (PeerLink.send): not counted.
+      if (!this.people.has(id) || !link.open || !link.isVerified) continue;
       link.send({ t: 'chat', text });
       sent++;
     }
@@ -891,16 +890,10 @@ export class Room extends TypedEventTarget<RoomEvents> {
         this.frameKeys?.handle(link, message);
         return;
       case 'chat': {
-        const participant = link.remoteId && this.links.get(link.remoteId) === link ? this.people.get(link.remoteId) : undefined;
-        if (!participant) return;
-        if (participant.verified) {
-          this.emit('chat', { participant, text: message.text });
-          return;
-        }
-        // Held until this person confirms the code; a bounded few, so a peer cannot fill memory.
-        const held = this.heldChat.get(participant.id) ?? [];
-        if (held.length < MAX_HELD_CHAT) held.push(message.text);
-        this.heldChat.set(participant.id, held);
+        const participant = this.participantOf(link);
+        // Shown at once, marked with whether the sender was verified now; a later confirmation
+        // does not change what was already said about this message.
+        if (participant) this.emit('chat', { participant, text: message.text, verified: participant.verified });
         return;
       }
       default:
@@ -1045,7 +1038,6 @@ export class Room extends TypedEventTarget<RoomEvents> {
     if (bye) this.departed.add(id);
     const participant = this.people.get(id);
     this.people.delete(id);
-    this.heldChat.delete(id);
     const wasRendezvous = this.remoteRendezvous.delete(id);
     this.updateCaps();
     // Whoever left keeps our old key: from now on we send with one they do not have.

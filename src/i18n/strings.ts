@@ -63,7 +63,7 @@ export const EN = {
   message: 'Message',
   send: 'Send',
   noMessages: 'No messages yet.',
-  chatVerifiedOnly: 'Messages go only to participants you have verified.',
+  chatUnverifiedNote: 'Messages go to everyone in the call, including people you have not verified.',
   pip: 'Picture-in-picture',
   fullscreen: 'Fullscreen',
   fullscreenOf: 'Fullscreen: {name}',

@@ -1,6 +1,6 @@
 /**
- * Chat over the data channels: to verified participants only, shown as text, with an unread
- * badge, and off when the page says so.
+ * Chat over the data channels: to everyone in the call, shown as text (a message from a sender
+ * not verified yet marked so), with an unread badge, and off when the page says so.
  */
 import { expect } from '@open-wc/testing';
 import { ERROR_CODES, EVENTS } from '../../src/constants.js';
@@ -8,7 +8,7 @@ import type { Room } from '../../src/core/room.js';
 import type { VideoRoomElement } from '../../src/video-room.component.js';
 import { mountRooms, nextEvent, uniqueRoom, waitFor } from './helpers.js';
 
-type Message = { local: boolean; id: string; name: string; text: string; time: number; recipients?: number };
+type Message = { local: boolean; id: string; name: string; text: string; time: number; verified: boolean; recipients?: number };
 
 function part(el: VideoRoomElement, name: string): HTMLElement | null {
   return el.shadowRoot!.querySelector<HTMLElement>(`[part~="${name}"]`);
@@ -43,9 +43,9 @@ describe('chat', function () {
     const hostile = '<img src=x onerror="window.__pwned=1"> hi\nthere';
     expect(a.sendMessage(hostile)).to.equal(true);
     expect(atA).to.have.length(1);
-    expect(atA[0]).to.include({ local: true, text: hostile, recipients: 1, name: 'P0' });
+    expect(atA[0]).to.include({ local: true, text: hostile, recipients: 1, name: 'P0', verified: true });
     const message = await received;
-    expect(message).to.include({ local: false, id: b.participants[0]!.id, name: 'P0', text: hostile });
+    expect(message).to.include({ local: false, id: b.participants[0]!.id, name: 'P0', text: hostile, verified: true });
     expect(Math.abs(message.time - Date.now())).to.be.lessThan(10_000);
 
     await b.updateComplete;
@@ -74,45 +74,85 @@ describe('chat', function () {
     const reply = nextEvent<Message>(a, EVENTS.message);
     input.value = 'reply from b';
     part(b, 'send-button')!.click();
-    expect(await reply).to.include({ local: false, text: 'reply from b', name: 'P1' });
+    expect(await reply).to.include({ local: false, text: 'reply from b', name: 'P1', verified: true });
     await b.updateComplete;
     expect(input.value).to.equal('');
     expect([...log.querySelectorAll('.chat-message')].map((li) => li.textContent!.replace(/\s+/g, ' ').trim())).to.deep.equal([
       'P0 <img src=x onerror="window.__pwned=1"> hi there',
       'You reply from b',
     ]);
+    // Everyone proved the secret: no message is marked, and no note.
+    expect(log.querySelector('[part~="chat-unverified"]')).to.equal(null);
+    expect(b.shadowRoot!.querySelector('.chat-note')).to.equal(null);
     // a never opened its panel: one unread message.
     await a.updateComplete;
     expect(part(a, 'unread-badge')!.textContent!.trim()).to.equal('1');
   });
 
-  it('with short codes: messages go only to those whose code this person confirmed; one from someone not yet confirmed waits for it', async () => {
+  it('with short codes: a message arrives before any code is compared, both ways, marked unverified; after confirming, unmarked; "they don\'t match" stops it', async () => {
     const [a, b] = await joinedPair('chat-sas', null);
-    await waitFor(() => a.participants[0]?.verificationCode && b.participants[0]?.verificationCode, 'both codes');
     const atA = collect(a, EVENTS.message);
     const atB = collect(b, EVENTS.message);
-    // Only a confirms: b has not, so b sends to nobody.
-    expect(a.verifyParticipant(a.participants[0]!.id)).to.equal(true);
+    const aId = b.participants[0]!.id;
+    const bId = a.participants[0]!.id;
+    expect([a.participants[0]!.verified, b.participants[0]!.verified]).to.deep.equal([false, false]);
+
+    // Nobody compared a code. The old rule sent to nobody (recipients 0) and held what came in
+    // until a confirmation this test never makes, so every wait below would time out.
+    expect(a.sendMessage('early from a')).to.equal(true);
+    expect(atA.at(-1)).to.include({ local: true, verified: true, recipients: 1 });
+    const fromAatB = await waitFor(() => atB.find((m) => !m.local), 'a’s message at b before any code is compared');
+    expect(fromAatB).to.include({ id: aId, name: 'P0', text: 'early from a', verified: false });
     expect(b.sendMessage('early from b')).to.equal(true);
-    expect(atB.at(-1)).to.include({ local: true, recipients: 0 });
-    // a sends to b, who has not confirmed a: held, not shown.
-    expect(a.sendMessage('from a')).to.equal(true);
-    const held = (coreRoom(b) as unknown as { heldChat: Map<string, string[]> }).heldChat;
-    await waitFor(() => held.get(b.participants[0]!.id)?.length === 1, 'b holding a’s message');
-    expect(atB.filter((m) => !m.local)).to.deep.equal([]);
-    b.shadowRoot!.querySelector<HTMLButtonElement>('[part~="chat-button"]')!.click();
+    expect(atB.at(-1)).to.include({ local: true, verified: true, recipients: 1 });
+    const fromBatA = await waitFor(() => atA.find((m) => !m.local), 'b’s message at a before any code is compared');
+    expect(fromBatA).to.include({ id: bId, name: 'P1', text: 'early from b', verified: false });
+
+    // In b's panel: the message is marked, in words, inside the message, and visible; our own is not.
+    part(b, 'chat-button')!.click();
     await b.updateComplete;
-    expect(b.shadowRoot!.querySelector('.chat-note')!.textContent).to.contain('only to participants you have verified');
-    // b confirms: a's message shows now, and b's messages go to a.
-    expect(b.verifyParticipant(b.participants[0]!.id)).to.equal(true);
-    expect(atB.filter((m) => !m.local).map((m) => m.text)).to.deep.equal(['from a']);
-    const now = nextEvent<Message>(a, EVENTS.message);
-    expect(b.sendMessage('now from b')).to.equal(true);
-    expect((await now).text).to.equal('now from b');
-    // The channel is ordered: had the early message gone, it would have come first.
-    expect(atA.filter((m) => !m.local).map((m) => m.text)).to.deep.equal(['now from b']);
+    const messages = () => [...part(b, 'chat-log')!.querySelectorAll<HTMLElement>('.chat-message')];
+    const [fromA, mine] = messages();
+    const mark = fromA!.querySelector<HTMLElement>('[part~="chat-unverified"]')!;
+    expect(mark.textContent!.trim()).to.equal('Unverified');
+    expect(mark.checkVisibility({ visibilityProperty: true, opacityProperty: true })).to.equal(true);
+    const box = mark.getBoundingClientRect();
+    expect(box.width > 0 && box.height > 0).to.equal(true);
+    expect(fromA!.textContent!.replace(/\s+/g, ' ').trim()).to.equal('P0 Unverified early from a');
+    expect(mine!.querySelector('[part~="chat-unverified"]')).to.equal(null);
+    expect(b.shadowRoot!.querySelector('.chat-note')!.textContent).to.contain('including people you have not verified');
+    for (const theme of ['dark', 'light']) {
+      b.theme = theme;
+      await b.updateComplete;
+      await expect(b).to.be.accessible();
+    }
+
+    // b confirms a's code: a's next message is verified at b and unmarked; the early one keeps its mark.
+    await waitFor(() => b.participants[0]?.verificationCode, 'b has a’s code');
+    expect(b.verifyParticipant(aId)).to.equal(true);
+    const later = nextEvent<Message>(b, EVENTS.message);
+    expect(a.sendMessage('after b confirmed')).to.equal(true);
+    expect(await later).to.include({ local: false, text: 'after b confirmed', verified: true });
     await b.updateComplete;
-    expect(b.shadowRoot!.querySelector('.chat-note')).to.equal(null);
+    const [early, , confirmed] = messages();
+    expect(confirmed!.textContent).to.contain('after b confirmed');
+    expect(confirmed!.querySelector('[part~="chat-unverified"]')).to.equal(null);
+    expect(early!.querySelector('[part~="chat-unverified"]')).to.not.equal(null);
+    // a has not confirmed b: b's messages still arrive at a, still marked.
+    const stillUnverified = nextEvent<Message>(a, EVENTS.message);
+    expect(b.sendMessage('a has not confirmed me')).to.equal(true);
+    expect(await stillUnverified).to.include({ text: 'a has not confirmed me', verified: false });
+
+    // a finds b's code does not match: the connection closes, and chat goes to nobody.
+    await waitFor(() => a.participants[0]?.verificationCode, 'a has b’s code');
+    const failed = nextEvent<{ code: string; reason: string }>(a, EVENTS.peerVerificationFailed);
+    expect(a.verifyParticipant(bId, false)).to.equal(true);
+    expect(await failed).to.include({ code: ERROR_CODES.e2eeMitmSuspected, reason: 'rejected' });
+    await waitFor(() => a.participants.length === 0 && b.participants.length === 0, 'the rejected connection is gone');
+    expect(a.sendMessage('to nobody')).to.equal(true);
+    expect(atA.at(-1)).to.include({ local: true, text: 'to nobody', recipients: 0 });
+    expect(b.sendMessage('to nobody either')).to.equal(true);
+    expect(atB.at(-1)).to.include({ local: true, text: 'to nobody either', recipients: 0 });
   });
 
   it('chat="off": no chat button, sendMessage refuses, and messages that come in are not shown; outside a call it refuses too', async () => {

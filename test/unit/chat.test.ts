@@ -23,13 +23,15 @@ describe('chat text and log', () => {
 
   it('counts unread messages from others only, clears them when read, and keeps the newest', () => {
     const log = new ChatLog();
-    log.add({ local: false, id: 'a', name: 'A', text: '1', time: 1 }, false);
-    log.add({ local: true, id: 'me', name: 'Me', text: '2', time: 2 }, false);
-    log.add({ local: false, id: 'a', name: 'A', text: '3', time: 3 }, true);
+    log.add({ local: false, id: 'a', name: 'A', text: '1', time: 1, verified: false }, false);
+    log.add({ local: true, id: 'me', name: 'Me', text: '2', time: 2, verified: true }, false);
+    log.add({ local: false, id: 'a', name: 'A', text: '3', time: 3, verified: true }, true);
     expect(log.unread).to.equal(1);
+    // Each message keeps the mark it arrived with.
+    expect(log.messages.map((m) => m.verified)).to.deep.equal([false, true, true]);
     log.markRead();
     expect(log.unread).to.equal(0);
-    for (let i = 0; i < CHAT_LOG_SIZE + 5; i++) log.add({ local: false, id: 'a', name: 'A', text: `m${i}`, time: i }, false);
+    for (let i = 0; i < CHAT_LOG_SIZE + 5; i++) log.add({ local: false, id: 'a', name: 'A', text: `m${i}`, time: i, verified: true }, false);
     expect(log.messages).to.have.length(CHAT_LOG_SIZE);
     expect(log.messages.at(-1)!.text).to.equal(`m${CHAT_LOG_SIZE + 4}`);
     expect(log.unread).to.equal(CHAT_LOG_SIZE);

@@ -59,7 +59,7 @@ const de: VideoRoomStrings = {
   message: 'Nachricht',
   send: 'Senden',
   noMessages: 'Noch keine Nachrichten.',
-  chatVerifiedOnly: 'Nachrichten gehen nur an Personen, die du verifiziert hast.',
+  chatUnverifiedNote: 'Nachrichten gehen an alle im Gespräch, auch an Personen, die du nicht verifiziert hast.',
   pip: 'Bild-im-Bild',
   fullscreen: 'Vollbild',
   fullscreenOf: 'Vollbild: {name}',

@@ -59,7 +59,7 @@ const es: VideoRoomStrings = {
   message: 'Mensaje',
   send: 'Enviar',
   noMessages: 'Todavía no hay mensajes.',
-  chatVerifiedOnly: 'Los mensajes solo llegan a las personas que has verificado.',
+  chatUnverifiedNote: 'Los mensajes llegan a todas las personas de la llamada, también a las que no has verificado.',
   pip: 'Imagen en imagen',
   fullscreen: 'Pantalla completa',
   fullscreenOf: 'Pantalla completa: {name}',

@@ -59,7 +59,7 @@ const fr: VideoRoomStrings = {
   message: 'Message',
   send: 'Envoyer',
   noMessages: 'Aucun message pour l’instant.',
-  chatVerifiedOnly: 'Les messages ne vont qu’aux personnes que vous avez vérifiées.',
+  chatUnverifiedNote: 'Les messages vont à toutes les personnes de l’appel, y compris celles que vous n’avez pas vérifiées.',
   pip: 'Image dans l’image',
   fullscreen: 'Plein écran',
   fullscreenOf: 'Plein écran : {name}',

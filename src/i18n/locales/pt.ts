@@ -59,7 +59,7 @@ const pt: VideoRoomStrings = {
   message: 'Mensagem',
   send: 'Enviar',
   noMessages: 'Nenhuma mensagem ainda.',
-  chatVerifiedOnly: 'As mensagens vão só para as pessoas que você verificou.',
+  chatUnverifiedNote: 'As mensagens vão para todas as pessoas da chamada, inclusive as que você não verificou.',
   pip: 'Picture-in-picture',
   fullscreen: 'Tela cheia',
   fullscreenOf: 'Tela cheia: {name}',
