@@ -13,6 +13,7 @@ import type { SenderCaps, UpstreamCaps } from './bandwidth.js';
 import { LinkVerifier, isVerificationMessage, type VerificationFailure } from './link-verifier.js';
 import type { ShortCode } from './verification.js';
 import { LinkGuard } from './link-guard.js';
+import { parseFingerprint } from './fingerprint.js';
 import type { RelayPayload } from './relay-auth.js';
 import type { Sealer } from './sealed.js';
 import { QualityTracker, readSample, type ConnectionQuality, type QualityFigures } from './link-quality.js';
@@ -203,7 +204,8 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
       this.emit('code', detail);
     });
     this.verifier.on('failed', ({ reason, detail }) => this.refuse(reason, detail));
-    // The first remote description is applied by PeerJS: it is checked as soon as it is there.
+    this.guardBroker(conn);
+    // Whatever remote description gets applied is checked again as soon as it is there.
     this.pc?.addEventListener('signalingstatechange', this.onRemoteDescription);
     queueMicrotask(this.onRemoteDescription);
     void localMedia.then((stream) => {
@@ -214,6 +216,38 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
     conn.on('close', this.onConnClose);
     conn.on('error', this.onConnError);
     if (conn.open) queueMicrotask(this.onConnOpen);
+  }
+
+  /**
+   * The first handshake's descriptions are read as the broker delivered them, before PeerJS
+   * applies them: Chromium shows script only the fingerprint line it uses, so the applied
+   * description cannot tell that the broker listed two. The offer of an incoming connection is
+   * already in hand; a dialer's answer comes through PeerJS's handleMessage, wrapped here. Once
+   * the channel is open, nothing the broker sends with this connection's id reaches it: PeerJS
+   * would apply an ANSWER or CANDIDATE unchecked (relayed signalling goes through receiveRelayed).
+   */
+  private guardBroker(conn: DataConnection): void {
+    type BrokerMessage = { type?: unknown; payload?: { sdp?: { sdp?: unknown } } };
+    const peerjs = conn as unknown as { handleMessage(message: BrokerMessage): unknown; options?: { _payload?: BrokerMessage['payload'] } };
+    const offer = peerjs.options?._payload?.sdp?.sdp;
+    if (offer !== undefined) {
+      const parsed = parseFingerprint(typeof offer === 'string' ? offer : null);
+      if (parsed.ok) this.guard.checkRemote(offer as string);
+      else {
+        // Closed before PeerJS can answer; reported once the room listens.
+        this.pc?.close();
+        queueMicrotask(() => this.refuse(parsed.problem, parsed.detail));
+      }
+    }
+    const handle = peerjs.handleMessage.bind(conn);
+    peerjs.handleMessage = (message) => {
+      if (this.opening || this.closed) return undefined;
+      if (message.type === 'ANSWER') {
+        const sdp = message.payload?.sdp?.sdp;
+        if (!this.guard.checkRemote(typeof sdp === 'string' ? sdp : null)) return undefined;
+      }
+      return handle(message);
+    };
   }
 
   /** The underlying peer connection (PeerJS creates it; it is null once closed). */
@@ -423,10 +457,6 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
     const pc = this.pc;
     if (!pc || this.closed || this.opening) return;
     this.opening = true;
-    // After the first handshake, PeerJS would apply an ANSWER or CANDIDATE the broker sends with
-    // this connection's id straight to our connection, unchecked: nothing from the broker goes
-    // to it that way any more (relayed signalling goes through receiveRelayed).
-    (this.conn as unknown as { handleMessage: (message: unknown) => void }).handleMessage = () => undefined;
     // Nothing goes out, not even a hello or a track, before the fingerprints are known to be
     // one and the same as the browser's (the channel can open before script sees the answer).
     void this.guard.checkHandshake(pc).then((trusted) => trusted && !this.closed && this.start(pc));
