@@ -18,7 +18,7 @@ import { Peer, type CallOption, type DataConnection, type MediaConnection, type 
 import { executeServerCommand } from '@web/test-runner-commands';
 import { fingerprints, type FingerprintShape } from './mitm-sdp.js';
 
-export { fingerprints, sdpFingerprint, sdpFingerprints, FINGERPRINT_SHAPES, type FingerprintLine, type FingerprintShape } from './mitm-sdp.js';
+export { fingerprints, fingerprintShape, sdpFingerprint, sdpFingerprints, FINGERPRINT_SHAPES, type FingerprintLine, type FingerprintShape } from './mitm-sdp.js';
 
 /** One PeerJS message the hostile broker diverted (see test/plugins/mitm-broker.mjs). */
 export interface DivertedMessage {

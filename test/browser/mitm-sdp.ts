@@ -42,3 +42,27 @@ export function fingerprints(pc: RTCPeerConnection | null | undefined): { local:
   if (!pc || pc.signalingState === 'closed') return { local: null, remote: null };
   return { local: sdpFingerprint(pc.localDescription?.sdp), remote: sdpFingerprint(pc.remoteDescription?.sdp) };
 }
+
+/** Each shape as "session lines|lines of every media section", each line named by whose it is. */
+const SHAPE_LAYOUT: Record<FingerprintShape, string> = {
+  'media-real-first': '|real,attacker',
+  'media-attacker-first': '|attacker,real',
+  'session-real': 'real|attacker',
+  'session-attacker': 'attacker|real',
+};
+
+/**
+ * The shape in which `sdp` lists the fingerprints `real` and `attacker` (every media section
+ * alike), or null when it lists them some other way (or lists any other).
+ */
+export function fingerprintShape(sdp: string | null | undefined, real: string, attacker: string): FingerprintShape | null {
+  const whose = (line: FingerprintLine) => (line.value === real ? 'real' : line.value === attacker ? 'attacker' : 'other');
+  const lines = sdpFingerprints(sdp);
+  const session = lines.filter((l) => l.level === 'session').map(whose).join(',');
+  const sections = new Map<number, string[]>();
+  for (const line of lines) if (line.level !== 'session') sections.set(line.level, [...(sections.get(line.level) ?? []), whose(line)]);
+  const media = new Set([...sections.values()].map((w) => w.join(',')));
+  if (media.size !== 1 || sections.size !== (sdp?.match(/^m=/gm)?.length ?? 0)) return null;
+  const layout = `${session}|${[...media][0]}`;
+  return (Object.keys(SHAPE_LAYOUT) as FingerprintShape[]).find((shape) => SHAPE_LAYOUT[shape] === layout) ?? null;
+}
