@@ -74,9 +74,9 @@ export interface RoomMitm {
  * rendezvous id derived from it is the one diverted). Without a secret, resolves once the element
  * has joined; with one, once it has started joining (it is not expected to get in).
  * `fingerprints` (optional): the broker also lists the real fingerprints next to the attacker's,
- * in that shape.
+ * in that shape. `awaitJoin` (default: without a secret) says whether to wait for the join.
  */
-export async function roomThroughAttacker(options: { secret?: string; fingerprints?: FingerprintShape } = {}): Promise<RoomMitm> {
+export async function roomThroughAttacker(options: { secret?: string; fingerprints?: FingerprintShape; awaitJoin?: boolean } = {}): Promise<RoomMitm> {
   const room = uniqueRoom('mitm');
   const rendezvous = (await rendezvousIds(room, options.secret))[0];
   const hash = options.secret ? `vr-secret=${encodeURIComponent(options.secret)}` : undefined;
@@ -110,7 +110,7 @@ export async function roomThroughAttacker(options: { secret?: string; fingerprin
     await loadRoom();
     const joining = element.join();
     const elementId = (element as unknown as { roomCtl: RoomController }).roomCtl.room!.id;
-    if (!options.secret) {
+    if (options.awaitJoin ?? !options.secret) {
       await joining;
       expect((await joined).id).to.equal(elementId);
     }
