@@ -26,8 +26,9 @@
 //   media-attacker-first  every media section: M's line, then the real party's
 //   session-real          the real party's line at session level, M's in every media section
 //   session-attacker      M's line at session level, the real party's in every media section
-// Browsers accept all four; Chromium completes DTLS only against the last line (a media-level
-// line overriding a session-level one), Firefox against any. M answers V before T has answered
+// Browsers accept all four descriptions. Measured (test/browser/mitm-fingerprints.test.ts):
+// Chromium completes DTLS with M for media-real-first and session-real (the last line, a
+// media-level one winning); Firefox for all but session-attacker. M answers V before T has answered
 // M, so everything M sends to V on that connection (ANSWER, CANDIDATEs) is held, in order,
 // until T's fingerprint is known, then released rewritten. The log notes the shape and the
 // fingerprints listed on each rewritten message.
