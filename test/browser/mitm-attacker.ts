@@ -16,6 +16,9 @@
  */
 import { Peer, type CallOption, type DataConnection, type MediaConnection, type PeerConnectOption } from 'peerjs';
 import { executeServerCommand } from '@web/test-runner-commands';
+import { fingerprints, type FingerprintShape } from './mitm-sdp.js';
+
+export { fingerprints, fingerprintShape, sdpFingerprint, sdpFingerprints, FINGERPRINT_SHAPES, type FingerprintLine, type FingerprintShape } from './mitm-sdp.js';
 
 /** One PeerJS message the hostile broker diverted (see test/plugins/mitm-broker.mjs). */
 export interface DivertedMessage {
@@ -29,11 +32,16 @@ export interface DivertedMessage {
   deliveredTo: string;
   /** Whom it seemed to come from. */
   shownAs: string;
+  /** On an SDP the broker rewrote: the shape, the fingerprints it used and those it listed, in order. */
+  fingerprints?: { shape: FingerprintShape; real: string; attacker: string; listed: string[] };
 }
 
-/** Tells the hostile broker to give `attacker` every message addressed to `target`. */
-export async function divert(target: string, attacker: string): Promise<void> {
-  await executeServerCommand('vr-mitm', { action: 'divert', target, attacker });
+/**
+ * Tells the hostile broker to give `attacker` every message addressed to `target` (and, with
+ * `shape`, to list both the real party's fingerprint and the attacker's in what it sends on).
+ */
+export async function divert(target: string, attacker: string, shape?: FingerprintShape): Promise<void> {
+  await executeServerCommand('vr-mitm', { action: 'divert', target, attacker, fingerprints: shape });
 }
 
 /** Drops every diversion rule of the hostile broker, and its log. */
@@ -109,22 +117,12 @@ export interface AttackerOptions {
   target: string;
   /** Whether to ask the broker to divert `target` to it (default true). */
   divert?: boolean;
+  /** With a diversion: how the broker lists the real fingerprints next to the attacker's (default: it does not). */
+  fingerprints?: FingerprintShape;
 }
 
 const KINDS = ['audio', 'video'] as const;
 type Kind = (typeof KINDS)[number];
-
-/** The SHA-256 fingerprint in an SDP (session or first media level), upper-case. */
-export function sdpFingerprint(sdp: string | null | undefined): string | null {
-  return /^a=fingerprint:sha-256 (\S+)/im.exec(sdp ?? '')?.[1]?.toUpperCase() ?? null;
-}
-
-/** The local and remote SHA-256 fingerprints of a peer connection's current descriptions. */
-export function fingerprints(pc: RTCPeerConnection | null | undefined): { local: string | null; remote: string | null } {
-  // Firefox throws InvalidStateError when a closed connection's descriptions are read.
-  if (!pc || pc.signalingState === 'closed') return { local: null, remote: null };
-  return { local: sdpFingerprint(pc.localDescription?.sdp), remote: sdpFingerprint(pc.remoteDescription?.sdp) };
-}
 
 /** Sums getStats `counter` over the `type` video reports of `pc`. */
 export async function videoCounter(
@@ -529,7 +527,7 @@ function interceptLink(peer: Peer, target: string, conn1: DataConnection): Inter
  * Starts an attacker on the hostile broker that intercepts every connection to `target`
  * (by default it also asks the broker to divert them to it).
  */
-export async function startAttacker({ server, target, divert: shouldDivert = true }: AttackerOptions): Promise<Attacker> {
+export async function startAttacker({ server, target, divert: shouldDivert = true, fingerprints: shape }: AttackerOptions): Promise<Attacker> {
   // Its own certificate, the same on every leg, so its fingerprint is easy to recognise.
   const certificate = await RTCPeerConnection.generateCertificate({ name: 'ECDSA', namedCurve: 'P-256' } as EcKeyGenParams);
   const fingerprint = certificate
@@ -548,7 +546,7 @@ export async function startAttacker({ server, target, divert: shouldDivert = tru
   const intercepts: Intercept[] = [];
   peer.on('call', (call) => intercepts.push(interceptCall(peer, target, call)));
   peer.on('connection', (conn) => intercepts.push(interceptLink(peer, target, conn)));
-  if (shouldDivert) await divert(target, id);
+  if (shouldDivert) await divert(target, id, shape);
 
   return {
     id,

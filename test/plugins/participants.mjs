@@ -221,6 +221,10 @@ export function participantsPlugin({ serverUrl }) {
       await pageOf(handle).evaluate(() => document.querySelector('video-room').stopScreenShare());
       return true;
     },
+    /** Sends a chat message from the element (`sendMessage(text)`); resolves what it returned. */
+    async chat({ handle, text }) {
+      return pageOf(handle).evaluate((t) => document.querySelector('video-room').sendMessage(t), String(text));
+    },
     /** The short code shown for each remote participant (null until known). */
     async codes({ handle }) {
       return pageOf(handle).evaluate(() => document.querySelector('video-room').participants.map((p) => p.verificationCode));
