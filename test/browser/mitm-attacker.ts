@@ -40,8 +40,8 @@ export interface DivertedMessage {
  * Tells the hostile broker to give `attacker` every message addressed to `target` (and, with
  * `shape`, to list both the real party's fingerprint and the attacker's in what it sends on).
  */
-export async function divert(target: string, attacker: string, shape?: FingerprintShape): Promise<void> {
-  await executeServerCommand('vr-mitm', { action: 'divert', target, attacker, fingerprints: shape });
+export async function divert(target: string, attacker: string, shape?: FingerprintShape, standIn = false): Promise<void> {
+  await executeServerCommand('vr-mitm', { action: 'divert', target, attacker, fingerprints: shape, standIn });
 }
 
 /** Drops every diversion rule of the hostile broker, and its log. */
@@ -119,6 +119,8 @@ export interface AttackerOptions {
   divert?: boolean;
   /** With a diversion: how the broker lists the real fingerprints next to the attacker's (default: it does not). */
   fingerprints?: FingerprintShape;
+  /** With `fingerprints`: a real fingerprint the broker has not learnt is replaced by a made-up one, rather than waited for. */
+  standIn?: boolean;
 }
 
 const KINDS = ['audio', 'video'] as const;
@@ -527,7 +529,7 @@ function interceptLink(peer: Peer, target: string, conn1: DataConnection): Inter
  * Starts an attacker on the hostile broker that intercepts every connection to `target`
  * (by default it also asks the broker to divert them to it).
  */
-export async function startAttacker({ server, target, divert: shouldDivert = true, fingerprints: shape }: AttackerOptions): Promise<Attacker> {
+export async function startAttacker({ server, target, divert: shouldDivert = true, fingerprints: shape, standIn }: AttackerOptions): Promise<Attacker> {
   // Its own certificate, the same on every leg, so its fingerprint is easy to recognise.
   const certificate = await RTCPeerConnection.generateCertificate({ name: 'ECDSA', namedCurve: 'P-256' } as EcKeyGenParams);
   const fingerprint = certificate
@@ -546,7 +548,7 @@ export async function startAttacker({ server, target, divert: shouldDivert = tru
   const intercepts: Intercept[] = [];
   peer.on('call', (call) => intercepts.push(interceptCall(peer, target, call)));
   peer.on('connection', (conn) => intercepts.push(interceptLink(peer, target, conn)));
-  if (shouldDivert) await divert(target, id, shape);
+  if (shouldDivert) await divert(target, id, shape, standIn);
 
   return {
     id,

@@ -81,7 +81,9 @@ export async function roomThroughAttacker(options: { secret?: string; fingerprin
   const room = uniqueRoom('mitm');
   const rendezvous = (await rendezvousIds(room, options.secret))[0];
   const hash = options.secret ? `vr-secret=${encodeURIComponent(options.secret)}` : undefined;
-  const attacker = await startAttacker({ server: MITM, target: rendezvous, fingerprints: options.fingerprints });
+  // The room refuses the attacker's offer and never answers it: the element gets a made-up "real"
+  // fingerprint beside the attacker's rather than none at all.
+  const attacker = await startAttacker({ server: MITM, target: rendezvous, fingerprints: options.fingerprints, standIn: true });
   let remote: string | undefined;
   let element: VideoRoomElement | undefined;
   const previousUrl = location.href;

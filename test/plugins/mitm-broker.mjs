@@ -30,9 +30,12 @@
 // Chromium completes DTLS with M for media-real-first and session-real (the last line, a
 // media-level one winning); Firefox for all but session-attacker. M answers V before T has answered
 // M, so everything M sends to V on that connection (ANSWER, CANDIDATEs) is held, in order,
-// until T's fingerprint is known, then released rewritten. The log notes the shape and the
-// fingerprints listed on each rewritten message.
+// until T's fingerprint is known, then released rewritten. With `standIn: true` it does not wait:
+// a fingerprint it has not learnt yet (T may refuse M's offer and never answer) is replaced by a
+// made-up one, which to V is as good as T's. The log notes the shape and the fingerprints listed
+// on each rewritten message.
 import http from 'node:http';
+import { randomBytes } from 'node:crypto';
 import { WebSocketServer, WebSocket } from 'ws';
 import { startServer } from '../../server/app.mjs';
 
@@ -49,10 +52,10 @@ export const FINGERPRINT_SHAPES = {
 
 /**
  * @typedef {keyof typeof FINGERPRINT_SHAPES} Shape
- * @typedef {{ target: string, attacker: string, shape?: Shape }} Rule
+ * @typedef {{ target: string, attacker: string, shape?: Shape, standIn?: boolean }} Rule
  * @typedef {{ message: any, send: (text: string) => void }} Held
  * @typedef {{ victim: string, target: string, attacker: string, shape?: Shape,
- *   real: Map<string, string>, held: Map<string, Held[]> }} Diverted
+ *   real: Map<string, string>, held: Map<string, Held[]>, standIn?: string }} Diverted
  *   `real`: each honest party's `a=fingerprint` line, by id; `held`: messages to each recipient
  * @typedef {{ shape: Shape, real: string, attacker: string, listed: string[] }} Lie
  * @typedef {{ type: string, connectionId?: string, from: string, to: string, deliveredTo: string, shownAs: string, fingerprints?: Lie }} DivertedMessage
@@ -130,7 +133,15 @@ class Diversions {
     const rule = this.rules.find((r) => r.target === dst);
     if (rule && from !== rule.attacker && from !== rule.target) {
       if (connectionId && !this.connections.has(connectionId))
-        this.connections.set(connectionId, { victim: from, target: dst, attacker: rule.attacker, shape: rule.shape, real: new Map(), held: new Map() });
+        this.connections.set(connectionId, {
+          victim: from,
+          target: dst,
+          attacker: rule.attacker,
+          shape: rule.shape,
+          real: new Map(),
+          held: new Map(),
+          standIn: rule.standIn ? `a=fingerprint:sha-256 ${Array.from(randomBytes(32), (b) => b.toString(16).padStart(2, '0').toUpperCase()).join(':')}` : undefined,
+        });
       this.latestVictim.set(dst, from);
       this.record(message, from, dst, rule.attacker, from);
       if (connectionId) this.learn(connectionId, from, message);
@@ -192,7 +203,7 @@ class Diversions {
    */
   release(diverted, to) {
     const expected = to === diverted.target ? diverted.victim : diverted.target;
-    const real = diverted.real.get(expected);
+    const real = diverted.real.get(expected) ?? diverted.standIn;
     const queue = diverted.held.get(to) ?? [];
     if (!real || !diverted.shape) return;
     for (const { message, send } of queue.splice(0)) {
@@ -360,13 +371,13 @@ function rewrite(text, change) {
  */
 export function mitmBrokerPlugin(broker) {
   const actions = {
-    /** @param {{ target?: unknown, attacker?: unknown, fingerprints?: unknown }} payload */
-    divert({ target, attacker, fingerprints }) {
+    /** @param {{ target?: unknown, attacker?: unknown, fingerprints?: unknown, standIn?: unknown }} payload */
+    divert({ target, attacker, fingerprints, standIn }) {
       if (typeof target !== 'string' || typeof attacker !== 'string' || !target || !attacker || target === attacker)
         throw new Error('vr-mitm divert needs a target and a different attacker id');
       if (fingerprints !== undefined && !Object.hasOwn(FINGERPRINT_SHAPES, String(fingerprints)))
         throw new Error(`vr-mitm divert: unknown fingerprint shape ${fingerprints}`);
-      broker.diversions.divert({ target, attacker, shape: /** @type {Shape | undefined} */ (fingerprints) });
+      broker.diversions.divert({ target, attacker, shape: /** @type {Shape | undefined} */ (fingerprints), standIn: standIn === true });
       return true;
     },
     clear() {
