@@ -233,11 +233,9 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
     if (offer !== undefined) {
       const parsed = parseFingerprint(typeof offer === 'string' ? offer : null);
       if (parsed.ok) this.guard.checkRemote(offer as string);
-      else {
-        // Closed before PeerJS can answer; reported once the room listens.
-        this.pc?.close();
-        queueMicrotask(() => this.refuse(parsed.problem, parsed.detail));
-      }
+      // Refused (and closed) as soon as the room listens: in this same task, before PeerJS can
+      // have applied the offer, let alone answered it.
+      else queueMicrotask(() => this.refuse(parsed.problem, parsed.detail));
     }
     const handle = peerjs.handleMessage.bind(conn);
     peerjs.handleMessage = (message) => {

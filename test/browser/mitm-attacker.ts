@@ -134,7 +134,10 @@ export async function videoCounter(
 ): Promise<number> {
   if (!pc || pc.signalingState === 'closed') return 0;
   let total = 0;
-  const stats = await pc.getStats().catch(() => new Map<string, unknown>());
+  // Firefox's getStats() never settles on a connection closed while it runs (the victim closing
+  // its end): a read that takes that long counts nothing, rather than hang the test.
+  const none = new Map<string, unknown>();
+  const stats = await Promise.race([pc.getStats().catch(() => none), new Promise<Map<string, unknown>>((resolve) => setTimeout(() => resolve(none), 3_000))]);
   stats.forEach((report: { type: string; kind?: string } & Partial<Record<typeof counter, number>>) => {
     if (report.type === type && report.kind === 'video') total += report[counter] ?? 0;
   });

@@ -199,3 +199,41 @@ describe('a broker forging signalling after verification', function () {
     for (const el of [a, b]) el.leave();
   });
 });
+
+describe('keys and chat on the wire, in a room with a secret', function () {
+  this.timeout(180_000);
+
+  it('travel sealed, and an unsealed key or chat is refused', async () => {
+    const { a, b, ab, ba } = await securedPair('sealed-wire');
+    // What reaches b over the data channel, as raw text.
+    const raw: string[] = [];
+    (ba.conn as unknown as { on(event: 'data', listener: (data: unknown) => void): void }).on('data', (data) => typeof data === 'string' && raw.push(data));
+    const received: { text: string; verified: boolean }[] = [];
+    const atA: string[] = [];
+    a.addEventListener(EVENTS.message, (e) => atA.push((e as CustomEvent<{ text: string }>).detail.text));
+    b.addEventListener(EVENTS.message, (e) => {
+      const detail = (e as CustomEvent<{ local: boolean; text: string; verified: boolean }>).detail;
+      if (!detail.local) received.push(detail);
+    });
+    a.sendMessage('sealed hello');
+    // A new frame key, as after a departure.
+    const epoch = (core(a) as unknown as { keyEpoch: { epoch: number } }).keyEpoch.epoch;
+    (core(a) as unknown as { frameKeys: { rotate(): void } }).frameKeys.rotate();
+    await waitFor(() => received.length === 1, 'the chat message at b');
+    expect(received[0]).to.include({ text: 'sealed hello', verified: true });
+    await waitFor(() => (core(a) as unknown as { keyEpoch: { epoch: number } }).keyEpoch.epoch > epoch, 'a sends with its new key');
+    await framesGrow(b, 10);
+    const types = raw.map((text) => (JSON.parse(text) as { t: string }).t);
+    expect(types.filter((t) => t === 'sealed').length, 'sealed messages').to.be.at.least(2);
+    expect(types.filter((t) => t === 'chat' || t === 'key'), 'key or chat in the open').to.deep.equal([]);
+    expect(raw.join('\n')).to.not.include('sealed hello');
+
+    // Unsealed, as a broken link would carry them: refused, not shown, not used.
+    const invalid = (ab as unknown as { invalidCount: number }).invalidCount;
+    ba.sendNow({ t: 'chat', text: 'in the clear' });
+    ba.sendNow({ t: 'key', kid: 7, key: new Uint8Array(16) });
+    await waitFor(() => (ab as unknown as { invalidCount: number }).invalidCount === invalid + 2, 'both refused');
+    expect(atA).to.deep.equal(['sealed hello']);
+    for (const el of [a, b]) el.leave();
+  });
+});
