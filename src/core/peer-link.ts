@@ -111,6 +111,8 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
   private refused = false;
   /** Whether the channel opened (the handshake is being checked, or the link started). */
   private opening = false;
+  /** Messages that came before the link started (its handshake being checked); null once started. */
+  private early: unknown[] | null = [];
   private closing: ReturnType<typeof setTimeout> | undefined;
   private makingOffer = false;
   private localStream: MediaStream | null = null;
@@ -462,6 +464,9 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
 
   /** The channel is open and the handshake's fingerprints are trusted: the link starts its work. */
   private start(pc: RTCPeerConnection): void {
+    const early = this.early ?? [];
+    this.early = null;
+    queueMicrotask(() => early.forEach((data) => this.handleData(data)));
     // From here on, signalling is ours and goes over the data channel. PeerJS's own handler
     // would send candidates through the broker.
     pc.onicecandidate = null;
@@ -773,6 +778,12 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
 
   private handleData(data: unknown): void {
     if (this.closed) return;
+    // What comes while the handshake is still being checked waits for it, in order: the peer's
+    // first messages (its short-code commitment) must not be lost to a link not started yet.
+    if (this.early) {
+      if (this.early.push(data) > MAX_HELD_MESSAGES) this.close();
+      return;
+    }
     this.lastHeard = this.lastMessage = Date.now();
     this.checkReconnected();
     const message = parseMessage(data);
