@@ -466,6 +466,7 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
   private start(pc: RTCPeerConnection): void {
     const early = this.early ?? [];
     this.early = null;
+    // Once the link is set up below; a microtask, so before any later message (a task) arrives.
     queueMicrotask(() => early.forEach((data) => this.handleData(data)));
     // From here on, signalling is ours and goes over the data channel. PeerJS's own handler
     // would send candidates through the broker.
