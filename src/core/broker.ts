@@ -23,6 +23,38 @@ export function backoffDelay(failures: number, random: () => number = Math.rando
   return Math.round(base * (0.75 + 0.5 * random()));
 }
 
+/** Readies a dialed connection's RTCPeerConnection (its media sections) before its first offer. */
+export type OfferPreparer = (pc: RTCPeerConnection) => void;
+
+/** PeerJS's data connection class as its Peer keeps it (not exported by PeerJS). */
+type DataConnectionClass = new (...args: never[]) => {
+  peerConnection: RTCPeerConnection | null;
+  options: { _payload?: unknown };
+  _initializeDataChannel(channel: RTCDataChannel): void;
+};
+
+/**
+ * Makes every connection this Peer dials offer what `prepare` adds (the camera and microphone
+ * sections) in its first offer, so that the one handshake through the broker negotiates the media
+ * too and no second round is needed once the channel opens. PeerJS creates the offer in the
+ * connection's constructor, right after it hands the new data channel to
+ * `_initializeDataChannel`: that call, overridden in a subclass of PeerJS's own `raw` connection
+ * class (which every connection with `serialization: 'raw'` is made of), is the one moment in
+ * between. An incoming connection's first offer carries no `_payload`-less options, so only
+ * connections we dial are prepared.
+ */
+export function prepareFirstOffers(peer: Peer, prepare: OfferPreparer): void {
+  const serializers = (peer as unknown as { _serializers: Record<string, DataConnectionClass> })._serializers;
+  const Raw = serializers.raw;
+  if (!Raw) return;
+  serializers.raw = class extends Raw {
+    override _initializeDataChannel(channel: RTCDataChannel): void {
+      super._initializeDataChannel(channel);
+      if (this.peerConnection && !this.options._payload) prepare(this.peerConnection);
+    }
+  };
+}
+
 /** Result of trying to take an id on the broker. */
 export type OpenResult = { peer: Peer } | { taken: true };
 
@@ -32,9 +64,16 @@ export type OpenResult = { peer: Peer } | { taken: true };
  * reached. With the `token` of an earlier Peer, the broker hands its id over to this one (a
  * reconnect while the broker still holds the old socket).
  */
-export function openPeer(id: string, broker: BrokerConfig, config: RTCConfiguration, token?: string): Promise<OpenResult> {
+export function openPeer(
+  id: string,
+  broker: BrokerConfig,
+  config: RTCConfiguration,
+  token?: string,
+  prepareOffer?: OfferPreparer,
+): Promise<OpenResult> {
   const options: PeerOptions = { ...broker, config, debug: 0, ...(token ? { token } : {}) };
   const peer = new Peer(id, options);
+  if (prepareOffer) prepareFirstOffers(peer, prepareOffer);
   return new Promise<OpenResult>((resolve, reject) => {
     const done = () => {
       clearTimeout(timer);

@@ -209,6 +209,13 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
     this.guardBroker(conn);
     // Whatever remote description gets applied is checked again as soon as it is there.
     this.pc?.addEventListener('signalingstatechange', this.onRemoteDescription);
+    // The first handshake negotiates the media too: remote tracks can come with its answer (or
+    // offer), before the channel opens. They are held like any before verification.
+    this.pc?.addEventListener('track', this.onTrack);
+    // A connection we dialed has its camera transceivers already (PeerLink.prepareOffer): their
+    // receivers decrypt from before the answer is applied (Chromium starts them without a
+    // transform otherwise). A microtask, so a failure closes a link the room listens to.
+    if (outgoing) queueMicrotask(() => this.pc && !this.closed && this.protect(this.pc));
     queueMicrotask(this.onRemoteDescription);
     void localMedia.then((stream) => {
       if (!this.localStream) void this.setLocalStream(stream);
@@ -353,9 +360,9 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
   async setLocalStream(stream: MediaStream | null): Promise<void> {
     this.localStream = stream;
     const pc = this.pc;
-    // No track goes to a peer that has not proved it knows the room secret, nor on a sender
-    // that does not encrypt.
-    if (!pc || this.closed || !this.verified || !this.protect(pc)) return;
+    // No track goes out before the link has started (its handshake checked), nor to a peer that
+    // has not proved it knows the room secret, nor on a sender that does not encrypt.
+    if (!pc || this.closed || this.early !== null || !this.verified || !this.protect(pc)) return;
     await Promise.all(
       this.cameraTransceivers(pc).map(({ kind, transceiver }) => {
         const track = this.localTrack(kind);
@@ -477,21 +484,36 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
     if (pc.iceConnectionState === 'connected' || pc.iceConnectionState === 'completed') this.wasConnected = true;
     pc.addEventListener('icecandidate', this.onIceCandidate);
     pc.addEventListener('negotiationneeded', this.onNegotiationNeeded);
-    pc.addEventListener('track', this.onTrack);
     pc.addEventListener('connectionstatechange', this.onConnectionState);
     pc.addEventListener('signalingstatechange', this.onSignalingState);
     this.verifier.start(pc);
     this.lastHeard = this.lastBeat = Date.now();
     this.heartbeat = setInterval(() => this.beat(), HEARTBEAT_MS);
     if (this.verified) this.becameUsable();
-    if (this.outgoing) {
-      // The dialer offers both camera transceivers (sendrecv) at once, even while the camera is
-      // still starting or the peer is being verified; the answerer accepts them sendrecv in the
-      // same round trip. When capture settles (and the peer is verified), each side only calls
-      // replaceTrack, so the first frames wait for no signalling.
-      for (const kind of CAMERA_KINDS) pc.addTransceiver((this.verified ? this.localTrack(kind) : null) ?? kind, { direction: 'sendrecv' });
-      this.protect(pc);
-      this.applyScreen();
+    // The camera and microphone were negotiated with the channel, in the first handshake (see
+    // PeerLink.prepareOffer): our tracks go on with replaceTrack, and the first frames wait for
+    // no signalling. A dialer whose first offer had no media sections offers them now.
+    if (this.outgoing && this.cameraTransceivers(pc).length === 0) for (const kind of CAMERA_KINDS) pc.addTransceiver(kind, { direction: 'sendrecv' });
+    if (!this.protect(pc)) return;
+    if (this.verified) void this.setLocalStream(this.localStream);
+    this.applyScreen();
+  }
+
+  /**
+   * Readies a connection we dial, before PeerJS makes its first offer: the camera and microphone
+   * transceivers (sendrecv, no track yet), with their codecs pinned and their senders encrypting,
+   * so that the one handshake through the broker negotiates the media with the channel. Nothing
+   * is sent on them before the link has started (and, with a room secret, the peer is verified).
+   */
+  static prepareOffer(pc: RTCPeerConnection, frames: FrameProtector | null): void {
+    for (const kind of CAMERA_KINDS) {
+      const transceiver = pc.addTransceiver(kind, { direction: 'sendrecv' });
+      try {
+        frames?.pinCodecs(transceiver);
+        frames?.protectSender(transceiver.sender);
+      } catch {
+        // The link's own check (protect) fails closed on the same transceiver.
+      }
     }
   }
 
@@ -689,7 +711,14 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
   private readonly onRemoteDescription = () => {
     const pc = this.pc;
     if (this.closed || !pc || pc.signalingState === 'closed' || !pc.remoteDescription) return;
-    this.guard.checkRemote(pc.remoteDescription.sdp);
+    if (!this.guard.checkRemote(pc.remoteDescription.sdp)) return;
+    // The broker's offer, applied by PeerJS, which answers it as soon as it is: this event comes
+    // first, so the offered camera transceivers are accepted sendrecv (protected, no track yet)
+    // in that one answer.
+    if (!this.outgoing && this.early !== null && pc.signalingState === 'have-remote-offer') {
+      this.acceptOfferedTransceivers(pc);
+      this.protect(pc);
+    }
   };
 
   private readonly onConnectionState = () => {
@@ -762,7 +791,7 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
   private acceptOfferedTransceivers(pc: RTCPeerConnection): void {
     for (const { kind, transceiver } of this.cameraTransceivers(pc)) {
       transceiver.direction = 'sendrecv';
-      const track = this.verified ? this.localTrack(kind) : null;
+      const track = this.verified && this.early === null ? this.localTrack(kind) : null;
       if (track && !transceiver.sender.track) void transceiver.sender.replaceTrack(track);
     }
   }

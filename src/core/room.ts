@@ -434,7 +434,9 @@ export class Room extends TypedEventTarget<RoomEvents> {
   }
 
   private async openOwnPeer(broker: BrokerConfig): Promise<Peer> {
-    const result = await openPeer(this.id, broker, this.rtcConfig, this.brokerToken(broker, this.id));
+    // Every connection we dial negotiates the camera and microphone in its first offer.
+    const prepare = (pc: RTCPeerConnection) => PeerLink.prepareOffer(pc, this.frameProtector);
+    const result = await openPeer(this.id, broker, this.rtcConfig, this.brokerToken(broker, this.id), prepare);
     // A random 128-bit id cannot be taken unless the broker is hostile; treat it as unreachable.
     if (!('peer' in result)) throw new RoomError(ERROR_CODES.brokerUnreachable, 'the broker refused our id');
     const peer = result.peer;

@@ -13,6 +13,7 @@ import {
   waitFor,
   waitForFullMeshMedia,
 } from './helpers.js';
+import { meshRecorder } from './mesh-report.js';
 
 const isFirefox = navigator.userAgent.includes('Firefox');
 
@@ -81,13 +82,21 @@ describe('calls between <video-room> elements over a real PeerServer', () => {
     // Our two ids and the room's rendezvous id are all the broker knew us by: no room name.
     expect([...new Set(log.connected)].sort()).to.deep.equal([...ids, rendezvous].sort());
     for (const id of log.connected) expect(id).not.to.contain('broker-blind');
-    // One offer and one answer for the pair, carrying only the data channel: the audio and
-    // video m-lines were negotiated over that channel, out of the broker's sight.
+    // One round: one offer and one answer for the pair, which negotiate the data channel and the
+    // camera and microphone together. Nothing but their ICE candidates went through the broker.
     const sdps = log.relayed.filter((m) => m.type === 'OFFER' || m.type === 'ANSWER');
     expect(sdps.map((m) => m.type).sort()).to.deep.equal(['ANSWER', 'OFFER']);
-    for (const m of sdps) expect(m.media).to.deep.equal(['application']);
-    const pc = peerConnections(a)[0];
-    expect([...pc.localDescription!.sdp.matchAll(/^m=(\w+)/gm)].map((m) => m[1])).to.deep.equal(['application', 'audio', 'video']);
+    for (const m of sdps) expect([...m.media!].sort()).to.deep.equal(['application', 'audio', 'video']);
+    expect(log.relayed.filter((m) => !['OFFER', 'ANSWER', 'CANDIDATE'].includes(m.type))).to.deep.equal([]);
+    // No second round over the channel added a section: what is in use is what the broker saw.
+    for (const el of [a, b]) {
+      const pc = peerConnections(el)[0]!;
+      expect([...pc.localDescription!.sdp.matchAll(/^m=(\w+)/gm)].map((m) => m[1])).to.deep.equal(sdps[0]!.media);
+    }
+    // And once the call is up, the broker relays nothing more for the pair.
+    await waitFor(async () => (await audioSamples(b))[0] > 4800, 'b receiving a’s audio');
+    const later = await executeServerCommand<BrokerLog, object>('vr-broker-log', { ids: [...ids, rendezvous] });
+    expect(later.relayed).to.have.length(log.relayed.length);
   });
 
   it('four participants form a full mesh and each decodes every other’s video', async () => {
@@ -103,6 +112,8 @@ describe('calls between <video-room> elements over a real PeerServer', () => {
   it('six simultaneous joins converge to one full mesh', async function () {
     this.timeout(180_000);
     const elements = await mountRooms(6, uniqueRoom('six'));
+    const mesh = meshRecorder(elements);
+    const started = performance.now();
     // All six ask the broker in the same tick.
     await Promise.all(elements.map((el) => el.join()));
     const ids = await waitFor(
@@ -110,9 +121,10 @@ describe('calls between <video-room> elements over a real PeerServer', () => {
         const sets = elements.map((el) => el.participants.map((p) => p.id));
         return sets.every((s) => s.length === 5) ? sets : null;
       },
-      () => `six full rosters; have ${elements.map((el) => el.participants.length)}`,
+      () => `six full rosters; have ${elements.map((el) => el.participants.length)}\n${mesh.report()}`,
       60_000,
     );
+    console.log(`six simultaneous joins: full mesh after ${Math.round(performance.now() - started)} ms`);
     // One room, not two halves: everyone sees the same five others, and nobody sees themselves.
     const everyone = new Set(ids.flat());
     expect(everyone.size).to.equal(6);

@@ -17,6 +17,7 @@
 import { Peer, type CallOption, type DataConnection, type MediaConnection, type PeerConnectOption } from 'peerjs';
 import { executeServerCommand } from '@web/test-runner-commands';
 import { fingerprints, type FingerprintShape } from './mitm-sdp.js';
+import { prepareFirstOffers } from '../../src/core/broker.js';
 
 export { fingerprints, fingerprintShape, sdpFingerprint, sdpFingerprints, FINGERPRINT_SHAPES, type FingerprintLine, type FingerprintShape } from './mitm-sdp.js';
 
@@ -386,10 +387,10 @@ class Leg {
     pc.addEventListener('negotiationneeded', () => void this.offer());
     pc.addEventListener('track', () => this.onMedia());
     for (const data of this.outbox.splice(0)) void this.conn.send(data);
-    if (this.dialer) {
-      for (const kind of KINDS) pc.addTransceiver(kind, { direction: 'sendrecv' });
-      this.onMedia();
-    }
+    // The camera and microphone were negotiated in the first handshake, as video-room does it
+    // (prepareFirstOffers on the attacker's Peer; acceptFirstOffer on the victim's leg).
+    if (this.dialer && pc.getTransceivers().length === 0) for (const kind of KINDS) pc.addTransceiver(kind, { direction: 'sendrecv' });
+    this.onMedia();
   }
 
   private sendSignal(message: object): void {
@@ -470,6 +471,15 @@ function interceptLink(peer: Peer, target: string, conn1: DataConnection): Inter
     metadata: conn1.metadata,
   };
   const conn2 = peer.connect(target, options);
+  // The victim's first offer carries its camera and microphone: answered sendrecv, as video-room does.
+  const pc1 = conn1.peerConnection as RTCPeerConnection | null;
+  pc1?.addEventListener('signalingstatechange', () => {
+    if (pc1.signalingState !== 'have-remote-offer') return;
+    for (const kind of KINDS) {
+      const transceiver = cameraTransceiver(pc1, kind);
+      if (transceiver) transceiver.direction = 'sendrecv';
+    }
+  });
   // The victim's offers are answered only once the target has said something (its hello): a
   // real answerer introduces itself before it answers, and the victim counts on that order
   // (tracks that arrive before the hello have no participant to go to).
@@ -548,6 +558,8 @@ export async function startAttacker({ server, target, divert: shouldDivert = tru
   });
   // Later errors (a leg that fails) are per connection; nothing to do about them here.
   peer.on('error', () => undefined);
+  // Its dials offer the camera and microphone in their first offer, as video-room's do.
+  prepareFirstOffers(peer, (pc) => KINDS.forEach((kind) => pc.addTransceiver(kind, { direction: 'sendrecv' })));
   const intercepts: Intercept[] = [];
   peer.on('call', (call) => intercepts.push(interceptCall(peer, target, call)));
   peer.on('connection', (conn) => intercepts.push(interceptLink(peer, target, conn)));
