@@ -14,6 +14,20 @@ const CDN_SHIMS = {
   'peerjs-js-binarypack': fileURLToPath(new URL('./scripts/cdn-shims/peerjs-js-binarypack.mjs', import.meta.url)),
 };
 
+/**
+ * PeerJS's logger prints nothing at `debug: 0`, which is how the element opens every Peer, yet
+ * its 62 calls carry their messages into the bundle. Each call is marked pure, so the minifier
+ * drops it with its strings (this bundle only; the npm package imports PeerJS as it is).
+ */
+const PEERJS_LOGGER_CALL = /\(0, \$257947e92926277a\$export\$2e2bcd8739ae039\)\.(log|warn|error)\(/g;
+const quietPeerJs = {
+  name: 'quiet-peerjs',
+  transform(code, id) {
+    if (!id.includes('/node_modules/peerjs/dist/')) return null;
+    return { code: code.replace(PEERJS_LOGGER_CALL, (call) => `/*#__PURE__*/${call}`), map: null };
+  },
+};
+
 export default {
   input: 'dist/video-room.js',
   // The chunks import what they share with the bundle from the bundle itself, which may export
@@ -31,6 +45,7 @@ export default {
   ],
   plugins: [
     { name: 'cdn-shims', resolveId: (id) => CDN_SHIMS[id] ?? null },
+    quietPeerJs,
     nodeResolve({ browser: true }),
     // peerjs -> webrtc-adapter -> sdp is CommonJS.
     commonjs(),

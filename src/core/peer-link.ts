@@ -124,6 +124,9 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
   /** setParameters calls on one sender must not overlap; they queue here. */
   private capsQueue: Promise<void> = Promise.resolve();
   private invalidCount = 0;
+  /** Messages received, valid or not, and the highest progress seen (see progress). */
+  private received = 0;
+  private progressMark = 0;
   private readonly budget = new MessageBudget();
   private heartbeat: ReturnType<typeof setInterval> | undefined;
   /** When anything last came from the peer. */
@@ -265,6 +268,19 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
   /** Whether the far end is verified (always, without a room secret). */
   get isVerified(): boolean {
     return this.verified;
+  }
+
+  /**
+   * How far the link has got: a step for each of its handshake's milestones once a path is being
+   * tried (ICE checking, ICE connected, the channel open), plus every message received. It only
+   * grows; the room reads it to tell a slow handshake from a dead one. A connection whose ICE has
+   * not started (an offer nobody answers, a dialer that offers no path) makes none.
+   */
+  get progress(): number {
+    const ice = this.pc?.iceConnectionState;
+    const steps = [ice && ice !== 'new', ice === 'connected' || ice === 'completed', this.opening];
+    this.progressMark = Math.max(this.progressMark, steps.filter(Boolean).length + this.received);
+    return this.progressMark;
   }
 
   /** The connection quality: good, poor or reconnecting. */
@@ -492,8 +508,7 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
     if (this.verified) this.becameUsable();
     // The camera and microphone were negotiated with the channel, in the first handshake (see
     // PeerLink.prepareOffer): our tracks go on with replaceTrack, and the first frames wait for
-    // no signalling. A dialer whose first offer had no media sections offers them now.
-    if (this.outgoing && this.cameraTransceivers(pc).length === 0) for (const kind of CAMERA_KINDS) pc.addTransceiver(kind, { direction: 'sendrecv' });
+    // no signalling.
     if (!this.protect(pc)) return;
     if (this.verified) void this.setLocalStream(this.localStream);
     this.applyScreen();
@@ -808,6 +823,7 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
 
   private handleData(data: unknown): void {
     if (this.closed) return;
+    this.received++;
     // What comes while the handshake is still being checked waits for it, in order: the peer's
     // first messages (its short-code commitment) must not be lost to a link not started yet.
     if (this.early) {

@@ -124,6 +124,8 @@ export interface RoomEvents {
 // Generous: a busy machine can take seconds over a handshake, and a peer that is gone is
 // reported sooner by the broker's EXPIRE (PeerJS peer-unavailable, after 5 s).
 const DIAL_TIMEOUT_MS = 15_000;
+/** A link still getting somewhere after this many DIAL_TIMEOUT_MS periods without a hello is closed. */
+const MAX_DIAL_PERIODS = 4;
 const RENDEZVOUS_DIAL_TIMEOUT_MS = 15_000;
 /** A rendezvous dial whose channel has not opened by then is doubled (see dialRendezvous). */
 const RENDEZVOUS_REDIAL_MS = 4_000;
@@ -675,35 +677,23 @@ export class Room extends TypedEventTarget<RoomEvents> {
     if (this.people.size > 0) this.gossip();
   }
 
-  /** Makes sure the room has a rendezvous holder we are linked to; takes the id if it is free. */
-  private async ensureRendezvous(): Promise<void> {
+  /**
+   * Makes sure the room has a rendezvous holder we are linked to; takes the id if it is free.
+   * `holderSilent`: the holder we are linked to went quiet. If it died, the broker has freed its
+   * id (a killed browser's socket closes at once) while our link to it waits for the heartbeat:
+   * take the id now, or dial whoever took it, perhaps a newcomer that found the room empty. A
+   * holder that is only slow still holds its id, and our dial to it is dropped as a duplicate.
+   */
+  private async ensureRendezvous(holderSilent = false): Promise<void> {
     if (this.stateValue !== 'joined' || this.claiming || this.rendezvousPeer || !this.onBroker) return;
-    if (this.linkedToRendezvous()) return;
+    if (!holderSilent && this.linkedToRendezvous()) return;
     this.claiming = true;
     try {
       // Someone else took it: give their announcement a moment before dialing them.
-      if (!(await this.tryClaim()) && (await this.settle(RENDEZVOUS_SETTLE_MS)) && !this.linkedToRendezvous())
+      if (!(await this.tryClaim()) && (holderSilent || ((await this.settle(RENDEZVOUS_SETTLE_MS)) && !this.linkedToRendezvous())))
         await this.dialRendezvous();
     } catch {
-      // A full room or a broker hiccup: the next check tries again.
-    } finally {
-      this.claiming = false;
-    }
-  }
-
-  /**
-   * The rendezvous holder went quiet. If it died, the broker has freed its id (a killed browser's
-   * socket closes at once) while our link to it waits for the heartbeat: take the id now, or
-   * dial whoever took it, perhaps a newcomer that found the room empty. A holder that is only
-   * slow still holds its id, and our dial to it is dropped as a duplicate.
-   */
-  private async holderSilent(): Promise<void> {
-    if (this.stateValue !== 'joined' || this.claiming || this.rendezvousPeer || !this.onBroker) return;
-    this.claiming = true;
-    try {
-      if (!(await this.tryClaim())) await this.dialRendezvous();
-    } catch {
-      // A full room or a broker hiccup: the heartbeat and the next check take over.
+      // A full room or a broker hiccup: the heartbeat and the next check try again.
     } finally {
       this.claiming = false;
     }
@@ -734,11 +724,27 @@ export class Room extends TypedEventTarget<RoomEvents> {
     this.closeUnlessIntroduced(link);
   }
 
-  /** Closes `link` if no hello has come over it within DIAL_TIMEOUT_MS. */
+  /**
+   * Closes `link` if it is not introduced (no hello) and has stopped getting anywhere. Slow is not
+   * dead: on a saturated machine a handshake can take longer than DIAL_TIMEOUT_MS, and one thrown
+   * away is started again from nothing, slower still, so a room under load never closed its mesh.
+   * A link that made progress in a period (its offer answered, ICE checking or connected, the
+   * channel open, messages arriving) gets another, up to MAX_DIAL_PERIODS; one that made none is
+   * closed, and so is one that never gets introduced (a peer that keeps a channel alive without
+   * saying hello holds no slot for long).
+   */
   private closeUnlessIntroduced(link: PeerLink): void {
-    const timer = setTimeout(() => {
-      if (!link.remoteId) link.close();
-    }, DIAL_TIMEOUT_MS);
+    let progress = link.progress;
+    let periods = 0;
+    const check = () => {
+      if (link.remoteId) return;
+      const now = link.progress;
+      if (now > progress && ++periods < MAX_DIAL_PERIODS) {
+        progress = now;
+        timer = setTimeout(check, DIAL_TIMEOUT_MS);
+      } else link.close();
+    };
+    let timer = setTimeout(check, DIAL_TIMEOUT_MS);
     link.on('close', () => clearTimeout(timer));
     link.on('message', (m) => m.t === 'hello' && clearTimeout(timer));
   }
@@ -797,7 +803,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
       participant.quality = quality;
       this.emit('peer-quality', { participant, quality, rttMs, lossPercent });
     });
-    link.on('silent', () => link.remoteId && this.remoteRendezvous.has(link.remoteId) && void this.holderSilent());
+    link.on('silent', () => link.remoteId && this.remoteRendezvous.has(link.remoteId) && void this.ensureRendezvous(true));
     link.on('code', ({ code }) => {
       const participant = link.remoteId && this.links.get(link.remoteId) === link ? this.people.get(link.remoteId) : undefined;
       if (participant) {
