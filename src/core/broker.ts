@@ -40,7 +40,7 @@ type DataConnectionClass = new (...args: never[]) => {
  * connection's constructor, right after it hands the new data channel to
  * `_initializeDataChannel`: that call, overridden in a subclass of PeerJS's own `raw` connection
  * class (which every connection with `serialization: 'raw'` is made of), is the one moment in
- * between. An incoming connection's first offer carries no `_payload`-less options, so only
+ * between. An incoming connection is made with the broker's offer as its `_payload`, so only
  * connections we dial are prepared.
  */
 export function prepareFirstOffers(peer: Peer, prepare: OfferPreparer): void {

@@ -728,8 +728,8 @@ export class Room extends TypedEventTarget<RoomEvents> {
    * Closes `link` if it is not introduced (no hello) and has stopped getting anywhere. Slow is not
    * dead: on a saturated machine a handshake can take longer than DIAL_TIMEOUT_MS, and one thrown
    * away is started again from nothing, slower still, so a room under load never closed its mesh.
-   * A link that made progress in a period (its offer answered, ICE checking or connected, the
-   * channel open, messages arriving) gets another, up to MAX_DIAL_PERIODS; one that made none is
+   * A link that made progress in a period (ICE checking or connected, the channel open, messages
+   * arriving: see PeerLink.progress) gets another, up to MAX_DIAL_PERIODS; one that made none is
    * closed, and so is one that never gets introduced (a peer that keeps a channel alive without
    * saying hello holds no slot for long).
    */
