@@ -388,7 +388,7 @@ class Leg {
     pc.addEventListener('track', () => this.onMedia());
     for (const data of this.outbox.splice(0)) void this.conn.send(data);
     // The camera and microphone were negotiated in the first handshake, as video-room does it
-    // (prepareFirstOffers on the attacker's Peer; acceptFirstOffer on the victim's leg).
+    // (prepareFirstOffers on the attacker's Peer; the victim's leg accepts them in interceptLink).
     if (this.dialer && pc.getTransceivers().length === 0) for (const kind of KINDS) pc.addTransceiver(kind, { direction: 'sendrecv' });
     this.onMedia();
   }
