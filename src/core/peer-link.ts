@@ -265,6 +265,11 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
     return (this.conn.peerConnection as RTCPeerConnection | null) ?? null;
   }
 
+  /** Whether the link has started: its channel open and its handshake's fingerprints trusted. */
+  private get started(): boolean {
+    return this.early === null;
+  }
+
   /** Whether the far end is verified (always, without a room secret). */
   get isVerified(): boolean {
     return this.verified;
@@ -378,7 +383,7 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
     const pc = this.pc;
     // No track goes out before the link has started (its handshake checked), nor to a peer that
     // has not proved it knows the room secret, nor on a sender that does not encrypt.
-    if (!pc || this.closed || this.early !== null || !this.verified || !this.protect(pc)) return;
+    if (!pc || this.closed || !this.started || !this.verified || !this.protect(pc)) return;
     await Promise.all(
       this.cameraTransceivers(pc).map(({ kind, transceiver }) => {
         const track = this.localTrack(kind);
@@ -730,7 +735,7 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
     // The broker's offer, applied by PeerJS, which answers it as soon as it is: this event comes
     // first, so the offered camera transceivers are accepted sendrecv (protected, no track yet)
     // in that one answer.
-    if (!this.outgoing && this.early !== null && pc.signalingState === 'have-remote-offer') {
+    if (!this.outgoing && !this.started && pc.signalingState === 'have-remote-offer') {
       this.acceptOfferedTransceivers(pc);
       this.protect(pc);
     }
@@ -806,7 +811,7 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
   private acceptOfferedTransceivers(pc: RTCPeerConnection): void {
     for (const { kind, transceiver } of this.cameraTransceivers(pc)) {
       transceiver.direction = 'sendrecv';
-      const track = this.verified && this.early === null ? this.localTrack(kind) : null;
+      const track = this.verified && this.started ? this.localTrack(kind) : null;
       if (track && !transceiver.sender.track) void transceiver.sender.replaceTrack(track);
     }
   }

@@ -196,6 +196,14 @@ async function relayTracks(from: RTCPeerConnection | null | undefined, to: RTCPe
   );
 }
 
+/** Accepts the offered camera and microphone sendrecv, as video-room's answerer does. */
+function acceptCamera(pc: RTCPeerConnection): void {
+  for (const kind of KINDS) {
+    const transceiver = cameraTransceiver(pc, kind);
+    if (transceiver) transceiver.direction = 'sendrecv';
+  }
+}
+
 /** Builds a LegStats from a leg's peer connection and what was recorded of it. */
 async function legStats(
   peer: string,
@@ -438,10 +446,7 @@ class Leg {
       await pc.setRemoteDescription(description);
       this.note();
       if (description.type === 'offer') {
-        for (const kind of KINDS) {
-          const transceiver = cameraTransceiver(pc, kind);
-          if (transceiver) transceiver.direction = 'sendrecv';
-        }
+        acceptCamera(pc);
         this.onMedia();
         await pc.setLocalDescription();
         this.note();
@@ -473,13 +478,7 @@ function interceptLink(peer: Peer, target: string, conn1: DataConnection): Inter
   const conn2 = peer.connect(target, options);
   // The victim's first offer carries its camera and microphone: answered sendrecv, as video-room does.
   const pc1 = conn1.peerConnection as RTCPeerConnection | null;
-  pc1?.addEventListener('signalingstatechange', () => {
-    if (pc1.signalingState !== 'have-remote-offer') return;
-    for (const kind of KINDS) {
-      const transceiver = cameraTransceiver(pc1, kind);
-      if (transceiver) transceiver.direction = 'sendrecv';
-    }
-  });
+  pc1?.addEventListener('signalingstatechange', () => pc1.signalingState === 'have-remote-offer' && acceptCamera(pc1));
   // The victim's offers are answered only once the target has said something (its hello): a
   // real answerer introduces itself before it answers, and the victim counts on that order
   // (tracks that arrive before the hello have no participant to go to).
