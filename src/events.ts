@@ -3,8 +3,8 @@
  * that dispatches them (bubbling and composed, so they cross the shadow root).
  */
 import { EVENTS, type ErrorCode, type RoomState } from './constants.js';
-import type { DeviceKind } from './core/devices.js';
-import type { ConnectionQuality } from './core/link-quality.js';
+import type { DeviceKind } from './media/devices.js';
+import type { ConnectionQuality } from './link/link-quality.js';
 
 /** A participant as the public API shows it. */
 export interface ParticipantInfo {

@@ -3,27 +3,28 @@ import { repeat } from 'lit/directives/repeat.js';
 // live(): a stream is assigned only when it differs from the element's own. Lit commits object
 // values on every render, and assigning srcObject, even the same stream, reloads the player.
 import { live } from 'lit/directives/live.js';
-import { styles } from './video-room.styles.js';
+import { styles } from './element/video-room.styles.js';
 import { DEFAULT_MAX_PARTICIPANTS, ERROR_CODES, EVENTS, type ErrorCode, type RoomState } from './constants.js';
 import { fire, type ParticipantInfo } from './events.js';
-import { MediaController, canChooseSpeaker } from './controllers/media-controller.js';
-import { RoomController, loadRoom } from './controllers/room-controller.js';
-import { SpeakerController } from './controllers/speaker-controller.js';
-import { MediaError } from './core/local-media.js';
-import type { Participant } from './core/room.js';
-import { RoomError } from './core/room-error.js';
-import { parseBrokerUrls, type BrokerConfig } from './core/broker-config.js';
-import { parseIceServers, parseIceTransportPolicy, parseMaxParticipants } from './core/config.js';
-import { parseFacingMode, parseVideoQuality, DEFAULT_VIDEO_QUALITY, type VideoQuality, type FacingMode } from './core/quality.js';
-import { parseMaxUpstreamKbps, DEFAULT_MAX_UPSTREAM_KBPS } from './core/bandwidth.js';
-import { canShareScreen } from './core/screen-share.js';
-import { isDeviceKind, type DeviceInfo, type DeviceKind } from './core/devices.js';
-import { renderDevicePanel } from './ui/device-panel.js';
-import { renderVerification } from './ui/verification-panel.js';
-import type { ConnectionQuality } from './core/link-quality.js';
-import { generateSecret, inviteUrl, isValidSecret, takePageSecret } from './core/secret.js';
-import { ChatLog, cleanChatText } from './core/chat.js';
-import { ViewController, pipSupport } from './controllers/view-controller.js';
+import { MediaController, canChooseSpeaker } from './element/controllers/media-controller.js';
+import { RoomController, loadRoom } from './element/controllers/room-controller.js';
+import { SpeakerController } from './element/controllers/speaker-controller.js';
+import { MediaError } from './media/local-media.js';
+import type { Participant } from './room/room.js';
+import { RoomError } from './room/room-error.js';
+import { parseBrokerUrls, type BrokerConfig } from './signalling/broker-config.js';
+import { parseIceServers, parseIceTransportPolicy, parseMaxParticipants } from './element/config.js';
+import { parseFacingMode, parseVideoQuality, DEFAULT_VIDEO_QUALITY, type VideoQuality, type FacingMode } from './media/quality.js';
+import { parseMaxUpstreamKbps, DEFAULT_MAX_UPSTREAM_KBPS } from './link/bandwidth.js';
+import { canShareScreen } from './media/screen-share.js';
+import { isDeviceKind, type DeviceInfo, type DeviceKind } from './media/devices.js';
+import { renderDevicePanel } from './element/views/device-panel.js';
+import { renderVerification } from './element/views/verification-panel.js';
+import type { ConnectionQuality } from './link/link-quality.js';
+import { generateSecret, inviteUrl, isValidSecret, takePageSecret } from './e2ee/secret.js';
+import { ChatLog, cleanChatText } from './chat/chat.js';
+import { ViewController, pipSupport } from './element/controllers/view-controller.js';
+import { gridColumns } from './layout/grid.js';
 import { EN, format, loadStrings, localeFor, withOverrides, type StringKey, type VideoRoomStrings } from './i18n/strings.js';
 
 /** The PeerServer that served this script: same origin, path `/peerjs`. */
@@ -1217,7 +1218,7 @@ export class VideoRoomElement extends LitElement {
     ];
     const count = participants.length + 1;
     // A data attribute, not a style attribute: pages with a strict CSP (no 'unsafe-inline') block those.
-    const columns = Math.min(8, Math.ceil(Math.sqrt(count)));
+    const columns = gridColumns(count);
     const inCall = !inPip;
     return html`<div class="grid ${screens.length && !inPip ? 'spotlight' : ''}" part=${screens.length ? 'grid spotlight' : 'grid'} data-columns=${columns}>
       ${repeat(

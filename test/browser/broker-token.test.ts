@@ -8,8 +8,8 @@ import { expect, fixture, html } from '@open-wc/testing';
 import { executeServerCommand } from '@web/test-runner-commands';
 import { Peer } from 'peerjs';
 import { EVENTS } from '../../src/constants.js';
-import { parseBrokerUrl } from '../../src/core/broker.js';
-import { randomParticipantId } from '../../src/core/room-id.js';
+import { parseBrokerUrl } from '../../src/signalling/broker.js';
+import { randomParticipantId } from '../../src/room/room-id.js';
 import { nextEvent, uniqueRoom, waitFor, waitForFullMeshMedia } from './helpers.js';
 import type { VideoRoomElement } from '../../src/video-room.component.js';
 

@@ -1,7 +1,7 @@
 import { expect } from '@open-wc/testing';
 import { executeServerCommand } from '@web/test-runner-commands';
 import { EVENTS } from '../../src/constants.js';
-import { rendezvousIds } from '../../src/core/room-id.js';
+import { rendezvousIds } from '../../src/room/room-id.js';
 import {
   audioSamples,
   decodedFrames,

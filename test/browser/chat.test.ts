@@ -4,7 +4,7 @@
  */
 import { expect } from '@open-wc/testing';
 import { ERROR_CODES, EVENTS } from '../../src/constants.js';
-import type { Room } from '../../src/core/room.js';
+import type { Room } from '../../src/room/room.js';
 import type { VideoRoomElement } from '../../src/video-room.component.js';
 import { mountRooms, nextEvent, uniqueRoom, waitFor } from './helpers.js';
 

@@ -1,13 +1,13 @@
 import { expect } from '@open-wc/testing';
 import { executeServerCommand } from '@web/test-runner-commands';
 import { EVENTS, ERROR_CODES } from '../../src/constants.js';
-import { rendezvousIds } from '../../src/core/room-id.js';
-import { forgetPageSecret } from '../../src/core/secret.js';
-import { Room, type RoomEvents } from '../../src/core/room.js';
-import { parseBrokerUrl } from '../../src/core/broker.js';
-import type { FrameKeys } from '../../src/core/frame-keys.js';
-import { FrameCrypto } from '../../src/core/frame-crypto.js';
-import { loadRoom, type RoomController } from '../../src/controllers/room-controller.js';
+import { rendezvousIds } from '../../src/room/room-id.js';
+import { forgetPageSecret } from '../../src/e2ee/secret.js';
+import { Room, type RoomEvents } from '../../src/room/room.js';
+import { parseBrokerUrl } from '../../src/signalling/broker.js';
+import type { FrameKeys } from '../../src/e2ee/frame-keys.js';
+import { FrameCrypto } from '../../src/e2ee/frame-crypto.js';
+import { loadRoom, type RoomController } from '../../src/element/controllers/room-controller.js';
 import type { VideoRoomElement } from '../../src/video-room.component.js';
 import { decodedFrames, mountRooms, nextEvent, presentedFrames, SERVER, tileFrames, uniqueRoom, waitFor, waitForFullMeshMedia } from './helpers.js';
 

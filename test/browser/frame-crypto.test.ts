@@ -3,7 +3,7 @@
  * and microphone, proven by decoded frames (getStats inbound-rtp) and FrameCrypto's counters.
  */
 import { expect } from '@open-wc/testing';
-import { FrameCrypto, pinCodecsForE2EE, type FrameCryptoMode } from '../../src/core/frame-crypto.js';
+import { FrameCrypto, pinCodecsForE2EE, type FrameCryptoMode } from '../../src/e2ee/frame-crypto.js';
 import { waitFor } from './helpers.js';
 
 interface Inbound {

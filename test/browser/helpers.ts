@@ -6,7 +6,7 @@ import { fixture, html } from '@open-wc/testing';
 import { executeServerCommand } from '@web/test-runner-commands';
 import '../../src/video-room.js';
 import type { VideoRoomElement } from '../../src/video-room.component.js';
-import type { RoomController } from '../../src/controllers/room-controller.js';
+import type { RoomController } from '../../src/element/controllers/room-controller.js';
 
 declare global {
   interface Window {

@@ -1,8 +1,8 @@
 import { expect } from '@open-wc/testing';
 import { Peer, type DataConnection } from 'peerjs';
 import { EVENTS } from '../../src/constants.js';
-import { parseBrokerUrl } from '../../src/core/broker.js';
-import { randomParticipantId } from '../../src/core/room-id.js';
+import { parseBrokerUrl } from '../../src/signalling/broker.js';
+import { randomParticipantId } from '../../src/room/room-id.js';
 import { SERVER, mountRooms, nextEvent, tileFrames, uniqueRoom, waitFor, waitForFullMeshMedia } from './helpers.js';
 
 /** A random value of a random JSON-ish shape, sometimes huge, sometimes hostile text. */

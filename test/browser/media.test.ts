@@ -1,8 +1,8 @@
 import { expect, fixture, html } from '@open-wc/testing';
 import { EVENTS } from '../../src/constants.js';
-import { allocateUpstream } from '../../src/core/bandwidth.js';
+import { allocateUpstream } from '../../src/link/bandwidth.js';
 import type { VideoRoomElement } from '../../src/video-room.component.js';
-import type { DeviceInfo } from '../../src/core/devices.js';
+import type { DeviceInfo } from '../../src/media/devices.js';
 import { SERVER, audioSamples, decodedFrames, mountRooms, nextEvent, peerConnections, presentedFrames, uniqueRoom, waitFor, waitForFullMeshMedia } from './helpers.js';
 
 const isFirefox = navigator.userAgent.includes('Firefox');

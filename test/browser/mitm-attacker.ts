@@ -17,7 +17,7 @@
 import { Peer, type CallOption, type DataConnection, type MediaConnection, type PeerConnectOption } from 'peerjs';
 import { executeServerCommand } from '@web/test-runner-commands';
 import { fingerprints, type FingerprintShape } from './mitm-sdp.js';
-import { prepareFirstOffers } from '../../src/core/broker.js';
+import { prepareFirstOffers } from '../../src/signalling/broker.js';
 
 export { fingerprints, fingerprintShape, sdpFingerprint, sdpFingerprints, FINGERPRINT_SHAPES, type FingerprintLine, type FingerprintShape } from './mitm-sdp.js';
 

@@ -7,9 +7,9 @@ import { Peer } from 'peerjs';
 import '../../src/video-room.js';
 import type { VideoRoomElement } from '../../src/video-room.component.js';
 import { EVENTS } from '../../src/constants.js';
-import { loadRoom, type RoomController } from '../../src/controllers/room-controller.js';
-import { rendezvousIds } from '../../src/core/room-id.js';
-import { forgetPageSecret } from '../../src/core/secret.js';
+import { loadRoom, type RoomController } from '../../src/element/controllers/room-controller.js';
+import { rendezvousIds } from '../../src/room/room-id.js';
+import { forgetPageSecret } from '../../src/e2ee/secret.js';
 import { participant, uniqueRoom, waitFor } from './helpers.js';
 import { startAttacker, type Attacker, type FingerprintShape, type InterceptStats } from './mitm-attacker.js';
 

@@ -8,8 +8,8 @@
 import { expect, fixture, html } from '@open-wc/testing';
 import { EVENTS } from '../../src/constants.js';
 import type { VideoRoomElement } from '../../src/video-room.component.js';
-import { encodeMessage, type PeerMessage } from '../../src/core/messages.js';
-import { parseFingerprint, fingerprintText } from '../../src/core/fingerprint.js';
+import { encodeMessage, type PeerMessage } from '../../src/signalling/protocol.js';
+import { parseFingerprint, fingerprintText } from '../../src/e2ee/fingerprint.js';
 import { decodedFrames, SERVER, uniqueRoom, waitFor, waitForFullMeshMedia } from './helpers.js';
 
 interface Guard {

@@ -7,8 +7,8 @@ import { expect } from '@open-wc/testing';
 import { executeServerCommand } from '@web/test-runner-commands';
 import { Peer, type DataConnection } from 'peerjs';
 import { EVENTS } from '../../src/constants.js';
-import { parseBrokerUrl } from '../../src/core/broker.js';
-import { randomParticipantId } from '../../src/core/room-id.js';
+import { parseBrokerUrl } from '../../src/signalling/broker.js';
+import { randomParticipantId } from '../../src/room/room-id.js';
 import { SERVER, decodedFrames, mountRooms, nextEvent, uniqueRoom, waitFor, waitForFullMeshMedia } from './helpers.js';
 import type { VideoRoomElement } from '../../src/video-room.component.js';
 

@@ -6,8 +6,8 @@
  */
 import { expect } from '@open-wc/testing';
 import { EVENTS } from '../../src/constants.js';
-import { forgetPageSecret, secretStorageKey } from '../../src/core/secret.js';
-import type { RoomController } from '../../src/controllers/room-controller.js';
+import { forgetPageSecret, secretStorageKey } from '../../src/e2ee/secret.js';
+import type { RoomController } from '../../src/element/controllers/room-controller.js';
 import type { VideoRoomElement } from '../../src/video-room.component.js';
 import { mountRooms, nextEvent, participant, uniqueRoom, waitFor, waitForFullMeshMedia } from './helpers.js';
 

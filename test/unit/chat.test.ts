@@ -1,6 +1,6 @@
 import { expect } from '@open-wc/testing';
-import { CHAT_LOG_SIZE, ChatLog, MAX_CHAT_LENGTH, cleanChatText } from '../../src/core/chat.js';
-import { parseMessage, encodeMessage } from '../../src/core/messages.js';
+import { CHAT_LOG_SIZE, ChatLog, MAX_CHAT_LENGTH, cleanChatText } from '../../src/chat/chat.js';
+import { parseMessage, encodeMessage } from '../../src/signalling/protocol.js';
 
 describe('chat text and log', () => {
   it('keeps line breaks and tabs, drops other control and direction-override characters, trims', () => {

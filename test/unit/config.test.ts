@@ -1,6 +1,6 @@
 import { expect } from '@open-wc/testing';
-import { parseIceServers, parseIceTransportPolicy, parseMaxParticipants } from '../../src/core/config.js';
-import { backoffDelay, BROKER_RETRY_MAX_MS, brokerUrl, parseBrokerUrl, parseBrokerUrls } from '../../src/core/broker.js';
+import { parseIceServers, parseIceTransportPolicy, parseMaxParticipants } from '../../src/element/config.js';
+import { backoffDelay, BROKER_RETRY_MAX_MS, brokerUrl, parseBrokerUrl, parseBrokerUrls } from '../../src/signalling/broker.js';
 
 describe('attribute parsing', () => {
   it('parses ice-servers', () => {

@@ -1,9 +1,9 @@
 import { expect } from '@open-wc/testing';
-import { generateSecret, inviteUrl, isValidSecret, secretFromFragment } from '../../src/core/secret.js';
-import { hkdfParams, rendezvousIds, secretKeyMaterial } from '../../src/core/room-id.js';
+import { generateSecret, inviteUrl, isValidSecret, secretFromFragment } from '../../src/e2ee/secret.js';
+import { rendezvousIds } from '../../src/room/room-id.js';
+import { deriveAuthKey, hkdfParams, secretKeyMaterial } from '../../src/e2ee/keys.js';
 import {
   checkProof,
-  deriveAuthKey,
   proveFingerprints,
   sasCode,
   sasCommit,
@@ -11,10 +11,10 @@ import {
   sasNonce,
   SAS_EMOJI,
   type Fingerprints,
-} from '../../src/core/verification.js';
-import { LinkVerifier } from '../../src/core/link-verifier.js';
-import { FrameKeys, KEY_SWITCH_TIMEOUT_MS, ROTATE_DEBOUNCE_MS, type FrameKeyEngine, type KeyLink } from '../../src/core/frame-keys.js';
-import { encodeMessage, parseMessage, type PeerMessage } from '../../src/core/messages.js';
+} from '../../src/e2ee/verification.js';
+import { LinkVerifier } from '../../src/e2ee/link-verifier.js';
+import { FrameKeys, KEY_SWITCH_TIMEOUT_MS, ROTATE_DEBOUNCE_MS, type FrameKeyEngine, type KeyLink } from '../../src/e2ee/frame-keys.js';
+import { encodeMessage, parseMessage, type PeerMessage } from '../../src/signalling/protocol.js';
 
 /** Polls `check` until truthy; fails after `timeout` ms (a condition, not a sleep). */
 async function waitFor<T>(check: () => T, message: string | (() => string), timeout = 3_000): Promise<NonNullable<T>> {

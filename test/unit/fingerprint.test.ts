@@ -3,7 +3,7 @@
  * test (Chromium or Firefox ESR), and on every shape a lying broker can give them.
  */
 import { expect } from '@open-wc/testing';
-import { checkRemoteCertificates, fingerprintText, parseFingerprint, type FingerprintResult } from '../../src/core/fingerprint.js';
+import { checkRemoteCertificates, fingerprintText, parseFingerprint, type FingerprintResult } from '../../src/e2ee/fingerprint.js';
 
 const ATTACKER = Array.from({ length: 32 }, (_, i) => (0xa0 + i).toString(16).toUpperCase()).join(':');
 

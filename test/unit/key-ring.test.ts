@@ -4,8 +4,8 @@
  * in a fresh scope, as the Blob worker runs it.
  */
 import { expect } from '@open-wc/testing';
-import { frameCryptoWorkerSource } from '../../src/core/frame-crypto.js';
-import type { FrameCryptoReply, FrameCryptoRequest, FrameCryptoStats, FrameTransformOptions } from '../../src/core/frame-crypto-worker.js';
+import { frameCryptoWorkerSource } from '../../src/e2ee/frame-crypto.js';
+import type { FrameCryptoReply, FrameCryptoRequest, FrameCryptoStats, FrameTransformOptions } from '../../src/e2ee/frame-crypto-worker.js';
 
 interface Frame {
   data: ArrayBuffer;

@@ -1,5 +1,5 @@
 import { expect } from '@open-wc/testing';
-import { figures, isPoor, QualityTracker, readSample, type QualitySample } from '../../src/core/link-quality.js';
+import { figures, isPoor, QualityTracker, readSample, type QualitySample } from '../../src/link/link-quality.js';
 
 const sample = (packetsReceived: number, packetsLost: number, rtt: number | null = 0.02, upstreamLoss = 0): QualitySample => ({
   packetsReceived,

@@ -1,6 +1,6 @@
 import { expect } from '@open-wc/testing';
 import { ERROR_CODES } from '../../src/constants.js';
-import { classifyMediaError } from '../../src/core/local-media.js';
+import { classifyMediaError } from '../../src/media/local-media.js';
 
 describe('media error classification', () => {
   it('maps each getUserMedia failure to its documented code', () => {

@@ -1,9 +1,9 @@
 import { expect } from '@open-wc/testing';
-import { parseFacingMode, parseVideoQuality, videoConstraints, VIDEO_QUALITIES } from '../../src/core/quality.js';
-import { allocateUpstream, parseMaxUpstreamKbps, DEFAULT_MAX_UPSTREAM_KBPS, MIN_VIDEO_KBPS } from '../../src/core/bandwidth.js';
-import { SpeakerDetector } from '../../src/core/active-speaker.js';
-import { DevicePreferences } from '../../src/core/devices.js';
-import { cameraMids } from '../../src/core/sdp.js';
+import { parseFacingMode, parseVideoQuality, videoConstraints, VIDEO_QUALITIES } from '../../src/media/quality.js';
+import { allocateUpstream, parseMaxUpstreamKbps, DEFAULT_MAX_UPSTREAM_KBPS, MIN_VIDEO_KBPS } from '../../src/link/bandwidth.js';
+import { SpeakerDetector } from '../../src/media/active-speaker.js';
+import { DevicePreferences } from '../../src/media/devices.js';
+import { cameraMids } from '../../src/link/sdp.js';
 
 describe('video quality', () => {
   it('parses video-quality and facing-mode', () => {

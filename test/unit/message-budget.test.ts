@@ -1,5 +1,5 @@
 import { expect } from '@open-wc/testing';
-import { MESSAGE_BUDGETS, MessageBudget, TOTAL_BUDGET } from '../../src/core/message-budget.js';
+import { MESSAGE_BUDGETS, MessageBudget, TOTAL_BUDGET } from '../../src/link/message-budget.js';
 
 /** A budget on a clock the test moves by hand. */
 function fakeClock() {

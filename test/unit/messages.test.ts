@@ -1,5 +1,5 @@
 import { expect } from '@open-wc/testing';
-import { type PeerMessage, MAX_MESSAGE_LENGTH, MAX_NAME_LENGTH, cleanName, encodeMessage, parseMessage } from '../../src/core/messages.js';
+import { type PeerMessage, MAX_MESSAGE_LENGTH, MAX_NAME_LENGTH, cleanName, encodeMessage, parseMessage } from '../../src/signalling/protocol.js';
 
 const ID = `vr-${'a'.repeat(32)}`;
 const state = { name: 'Ana', audioMuted: false, videoMuted: true, screenSharing: true, rendezvous: false };

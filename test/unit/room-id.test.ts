@@ -1,5 +1,5 @@
 import { expect } from '@open-wc/testing';
-import { PEER_ID_PATTERN, isVideoRoomId, normaliseRoomName, randomParticipantId, rendezvousIds } from '../../src/core/room-id.js';
+import { PEER_ID_PATTERN, isVideoRoomId, normaliseRoomName, randomParticipantId, rendezvousIds } from '../../src/room/room-id.js';
 
 describe('room id derivation', () => {
   it('derives the same PeerJS-valid rendezvous id for the same room', async () => {

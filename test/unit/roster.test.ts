@@ -1,5 +1,5 @@
 import { expect } from '@open-wc/testing';
-import { dialAllowance, newcomers, preferNewConnection, shouldDial } from '../../src/core/roster.js';
+import { dialAllowance, newcomers, preferNewConnection, shouldDial } from '../../src/room/roster.js';
 
 const id = (n: number) => `vr-${n.toString(16).padStart(32, '0')}`;
 

@@ -3,9 +3,9 @@
  * attacker who holds a broken DTLS link, or the broker, can and cannot do with what it carries.
  */
 import { expect } from '@open-wc/testing';
-import { createSealer, type SealContext } from '../../src/core/sealed.js';
-import { RelayAuth } from '../../src/core/relay-auth.js';
-import type { PeerMessage } from '../../src/core/messages.js';
+import { createSealer, type SealContext } from '../../src/e2ee/sealed.js';
+import { RelayAuth } from '../../src/signalling/relay-auth.js';
+import type { PeerMessage } from '../../src/signalling/protocol.js';
 
 const A = 'vr-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
 const B = 'vr-bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb';

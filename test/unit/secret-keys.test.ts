@@ -4,9 +4,9 @@
  * and memoized so that one join stretches once.
  */
 import { expect } from '@open-wc/testing';
-import { hkdfParams, PBKDF2_ITERATIONS, rendezvousIds, secretKeyMaterial } from '../../src/core/room-id.js';
-import { generateSecret } from '../../src/core/secret.js';
-import { deriveAuthKey } from '../../src/core/verification.js';
+import { rendezvousIds } from '../../src/room/room-id.js';
+import { hkdfParams, PBKDF2_ITERATIONS, secretKeyMaterial, deriveAuthKey } from '../../src/e2ee/keys.js';
+import { generateSecret } from '../../src/e2ee/secret.js';
 
 const encoder = new TextEncoder();
 

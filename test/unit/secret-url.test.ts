@@ -3,7 +3,7 @@
  * `takePageSecret` remembers the secret for the page (memory, then this tab's sessionStorage).
  */
 import { expect } from '@open-wc/testing';
-import { forgetPageSecret, secretStorageKey, takePageSecret, urlWithoutSecret, type SecretPage } from '../../src/core/secret.js';
+import { forgetPageSecret, secretStorageKey, takePageSecret, urlWithoutSecret, type SecretPage } from '../../src/e2ee/secret.js';
 
 /** A page with an in-memory URL and storage, recording each URL replacement. */
 function fakePage(href: string, storage = new Map<string, string>()): SecretPage & { href: string; replaced: string[]; stored: Map<string, string> } {

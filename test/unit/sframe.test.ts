@@ -1,7 +1,7 @@
 import { expect } from '@open-wc/testing';
-import { createSFrameCodec, type SFrameKey } from '../../src/core/sframe.js';
-import { frameCryptoWorkerSource } from '../../src/core/frame-crypto.js';
-import type { FrameCryptoReply, FrameCryptoRequest, FrameCryptoStats, FrameTransformOptions } from '../../src/core/frame-crypto-worker.js';
+import { createSFrameCodec, type SFrameKey } from '../../src/e2ee/sframe.js';
+import { frameCryptoWorkerSource } from '../../src/e2ee/frame-crypto.js';
+import type { FrameCryptoReply, FrameCryptoRequest, FrameCryptoStats, FrameTransformOptions } from '../../src/e2ee/frame-crypto-worker.js';
 
 const codec = createSFrameCodec();
 

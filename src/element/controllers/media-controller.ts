@@ -4,10 +4,10 @@
  * every track, audio graph and listener when it disconnects.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import { LocalMedia, type LocalMediaEvents } from '../core/local-media.js';
-import { ScreenShare, type ScreenShareEvents } from '../core/screen-share.js';
-import { AudioLevelMeter } from '../core/level-meter.js';
-import { DevicePreferences, listDevices, pageStorage, type DeviceInfo, type DeviceKind } from '../core/devices.js';
+import { LocalMedia, type LocalMediaEvents } from '../../media/local-media.js';
+import { ScreenShare, type ScreenShareEvents } from '../../media/screen-share.js';
+import { AudioLevelMeter } from '../../media/level-meter.js';
+import { DevicePreferences, listDevices, pageStorage, type DeviceInfo, type DeviceKind } from '../../media/devices.js';
 
 type Handlers = {
   [K in keyof LocalMediaEvents as `media:${K}`]?: (detail: LocalMediaEvents[K]) => void;

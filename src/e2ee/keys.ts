@@ -1,21 +1,15 @@
 /**
- * Broker-visible ids. The PeerServer only ever sees random participant ids and rendezvous ids
- * derived from the room name: by SHA-256 without a room secret, by HKDF from the room name
- * *and* the secret with one, so that the broker can neither learn the room name nor link two
- * rooms of the same name with different secrets.
+ * Every key derived from the room secret, in one place. All start from `secretKeyMaterial`
+ * (the secret itself when generated, stretched with PBKDF2 when a person chose it) and go
+ * through HKDF-SHA-256 with salt "video-room/v1" and an info string naming the use:
+ * - "rendezvous/<index>/<room>": the broker-visible rendezvous ids (room/room-id.ts);
+ * - "auth/<room>": the HMAC key of the verification proofs (verification.ts);
+ * - "seal/<room>": the AES-GCM key that seals frame keys and chat (sealed.ts).
+ * Frame keys are random per sender (frame-keys.ts); SFrame derives its per-key material inside
+ * the worker (sframe.ts, RFC 9605 §4.4.2) because the worker's code must be self-contained.
  */
 
-/** PeerJS accepts ids matching this pattern (peerjs lib/utils/validateId.ts). */
-export const PEER_ID_PATTERN = /^[A-Za-z0-9]+(?:[ _-][A-Za-z0-9]+)*$/;
-
-/** How many rendezvous ids a room has; joiners try them in order. */
-export const RENDEZVOUS_COUNT = 1;
-
 const encoder = new TextEncoder();
-
-function toHex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
-}
 
 /** Normalises a room name so that visually equal names meet in the same room. */
 export function normaliseRoomName(room: string): string {
@@ -76,31 +70,24 @@ export function hkdfParams(info: string): HkdfParams {
   return { name: 'HKDF', hash: 'SHA-256', salt: encoder.encode(SECRET_SALT), info: encoder.encode(info) };
 }
 
-/**
- * The rendezvous ids of `room`: `vr-` followed by 128 bits in hex, of
- * SHA-256("video-room/v1/rendezvous/<index>/<room>") without a secret, or of
- * HKDF-SHA-256(secretKeyMaterial(secret, room), salt "video-room/v1", info "rendezvous/<index>/<room>") with one.
- */
-export async function rendezvousIds(room: string, secret?: string | null, count = RENDEZVOUS_COUNT): Promise<string[]> {
-  const name = normaliseRoomName(room);
-  if (!name) throw new RangeError('room must not be empty');
-  const material = secret ? await secretKeyMaterial(secret, name) : null;
-  const ids: string[] = [];
-  for (let index = 0; index < count; index++) {
-    const bits = material
-      ? await crypto.subtle.deriveBits(hkdfParams(`rendezvous/${index}/${name}`), material, 128)
-      : await crypto.subtle.digest('SHA-256', encoder.encode(`video-room/v1/rendezvous/${index}/${name}`));
-    ids.push(`vr-${toHex(new Uint8Array(bits).slice(0, 16))}`);
-  }
-  return ids;
+/** The HMAC key that proves knowledge of the room secret: HKDF(secret, info "auth/<room>"). */
+export async function deriveAuthKey(room: string, secret: string): Promise<CryptoKey> {
+  return crypto.subtle.deriveKey(
+    hkdfParams(`auth/${normaliseRoomName(room)}`),
+    await secretKeyMaterial(secret, room),
+    { name: 'HMAC', hash: 'SHA-256', length: 256 },
+    false,
+    ['sign', 'verify'],
+  );
 }
 
-/** A fresh random participant id (`vr-` and 128 random bits in hex); it says nothing about the room. */
-export function randomParticipantId(): string {
-  return `vr-${toHex(crypto.getRandomValues(new Uint8Array(16)))}`;
-}
-
-/** Whether `id` is one that video-room itself would generate or derive. */
-export function isVideoRoomId(id: unknown): id is string {
-  return typeof id === 'string' && /^vr-[0-9a-f]{32}$/.test(id);
+/** The sealing key of a room: HKDF(secret, info "seal/<room>") as an AES-GCM-256 key. */
+export async function deriveSealKey(room: string, secret: string): Promise<CryptoKey> {
+  return crypto.subtle.deriveKey(
+    hkdfParams(`seal/${normaliseRoomName(room)}`),
+    await secretKeyMaterial(secret, room),
+    { name: 'AES-GCM', length: 256 },
+    false,
+    ['encrypt', 'decrypt'],
+  );
 }

@@ -6,23 +6,13 @@
  * a sequence number as associated data: whoever breaks or sits in the middle of a link without
  * the secret reads nothing, and cannot move a sealed message to another link or play it again.
  */
-import { hkdfParams, normaliseRoomName, secretKeyMaterial } from './room-id.js';
-import { fromBase64Any, toBase64, type Bytes } from './messages.js';
+import { fromBase64Any, toBase64, type Bytes } from '../signalling/protocol.js';
+
+import { deriveSealKey } from './keys.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 const IV_BYTES = 12;
-
-/** The sealing key of a room: HKDF(secret, info "seal/<room>") as an AES-GCM-256 key. */
-export async function deriveSealKey(room: string, secret: string): Promise<CryptoKey> {
-  return crypto.subtle.deriveKey(
-    hkdfParams(`seal/${normaliseRoomName(room)}`),
-    await secretKeyMaterial(secret, room),
-    { name: 'AES-GCM', length: 256 },
-    false,
-    ['encrypt', 'decrypt'],
-  );
-}
 
 /** Who a sealed message goes from and to, on which link (fingerprints as `fingerprintText` writes them). */
 export interface SealContext {

@@ -2,8 +2,8 @@
  * The data-channel protocol between two participants, and its validator.
  * Nothing from a peer is used before `parseMessage` has checked its size, type and fields.
  */
-import { isVideoRoomId } from './room-id.js';
-import { cleanChatText } from './chat.js';
+import { isVideoRoomId } from '../room/room-id.js';
+import { cleanChatText } from '../chat/chat.js';
 
 /** Largest message accepted from a peer, in UTF-16 code units. */
 export const MAX_MESSAGE_LENGTH = 64 * 1024;

@@ -1,7 +1,7 @@
 /**
  * The local camera and microphone: capture, mute and release. No DOM beyond the media APIs.
  */
-import { TypedEventTarget } from './typed-event-target.js';
+import { TypedEventTarget } from '../util/typed-event-target.js';
 import { ERROR_CODES, type ErrorCode } from '../constants.js';
 import { audioConstraints, videoConstraints, DEFAULT_VIDEO_QUALITY, VIDEO_QUALITIES, type FacingMode, type VideoQuality } from './quality.js';
 

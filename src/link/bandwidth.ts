@@ -7,7 +7,7 @@
  * 180 lines, what a tile in a grid of that many shows anyway), then fewer frames. Applied with
  * RTCRtpSender.setParameters, so nothing is renegotiated.
  */
-import { VIDEO_QUALITIES, type VideoQuality } from './quality.js';
+import { VIDEO_QUALITIES, type VideoQuality } from '../media/quality.js';
 
 /** Default for `max-upstream-kbps`: a modest home uplink. */
 export const DEFAULT_MAX_UPSTREAM_KBPS = 2500;

@@ -5,8 +5,8 @@
  * every relayed message carries HMAC-SHA-256 under the sender's key over both ids, a sequence
  * number and the message. The broker can still drop or delay them, never forge, alter or replay.
  */
-import { fromBase64, parseMessage, toBase64, type Bytes, type PeerMessage } from './messages.js';
-import { encodeMessage } from './messages.js';
+import { fromBase64, parseMessage, toBase64, type Bytes, type PeerMessage } from './protocol.js';
+import { encodeMessage } from './protocol.js';
 
 /** Bytes of a relay MAC key. */
 export const RELAY_KEY_BYTES = 32;

@@ -10,8 +10,8 @@
  * - in a room with a secret, frame keys and chat are sealed under it (sealed.ts).
  */
 import { checkRemoteCertificates, fingerprintText, parseFingerprint, sameFingerprint, type DtlsFingerprint, type FingerprintProblem } from './fingerprint.js';
-import { encodeMessage, parseMessage, type PeerMessage } from './messages.js';
-import { RelayAuth, type RelayPayload } from './relay-auth.js';
+import { encodeMessage, parseMessage, type PeerMessage } from '../signalling/protocol.js';
+import { RelayAuth, type RelayPayload } from '../signalling/relay-auth.js';
 import type { SealContext, Sealer } from './sealed.js';
 import { handshakeSettled } from './link-verifier.js';
 

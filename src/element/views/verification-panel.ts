@@ -3,8 +3,8 @@
  * with the answers "They match" and "They don't match".
  */
 import { html } from 'lit';
-import type { ShortCode } from '../core/verification.js';
-import { format, type VideoRoomStrings } from '../i18n/strings.js';
+import type { ShortCode } from '../../e2ee/verification.js';
+import { format, type VideoRoomStrings } from '../../i18n/strings.js';
 
 export function renderVerification(options: {
   name: string;

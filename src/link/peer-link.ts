@@ -5,17 +5,17 @@
  * (https://www.w3.org/TR/webrtc/#perfect-negotiation-example).
  */
 import type { DataConnection } from 'peerjs';
-import { TypedEventTarget } from './typed-event-target.js';
-import { encodeMessage, parseMessage, type PeerMessage } from './messages.js';
+import { TypedEventTarget } from '../util/typed-event-target.js';
+import { encodeMessage, parseMessage, type PeerMessage } from '../signalling/protocol.js';
 import { MessageBudget } from './message-budget.js';
 import { cameraMids } from './sdp.js';
 import type { SenderCaps, UpstreamCaps } from './bandwidth.js';
-import { LinkVerifier, isVerificationMessage, type VerificationFailure } from './link-verifier.js';
-import type { ShortCode } from './verification.js';
-import { LinkGuard } from './link-guard.js';
-import { parseFingerprint } from './fingerprint.js';
-import type { RelayPayload } from './relay-auth.js';
-import type { Sealer } from './sealed.js';
+import { LinkVerifier, isVerificationMessage, type VerificationFailure } from '../e2ee/link-verifier.js';
+import type { ShortCode } from '../e2ee/verification.js';
+import { LinkGuard } from '../e2ee/link-guard.js';
+import { parseFingerprint } from '../e2ee/fingerprint.js';
+import type { RelayPayload } from '../signalling/relay-auth.js';
+import type { Sealer } from '../e2ee/sealed.js';
 import { QualityTracker, readSample, type ConnectionQuality, type QualityFigures } from './link-quality.js';
 
 /** Frame encryption as a link needs it: every sender and receiver goes through it. */

@@ -10,22 +10,23 @@
  * dials the new holder, which merges any group that formed meanwhile.
  */
 import type { DataConnection, Peer } from 'peerjs';
-import { TypedEventTarget } from './typed-event-target.js';
-import { PeerLink, type FrameProtector } from './peer-link.js';
-import type { VerificationFailure } from './link-verifier.js';
-import { deriveAuthKey, type ShortCode } from './verification.js';
-import type { Sealer } from './sealed.js';
-import type { RelayPayload } from './relay-auth.js';
-import type { FrameKeys } from './frame-keys.js';
-import { Timers } from './timers.js';
-import type { FrameCrypto, FrameCryptoStats } from './frame-crypto.js';
-import type { PeerMessage, PeerState, RosterEntry } from './messages.js';
-import type { ConnectionQuality, QualityFigures } from './link-quality.js';
+import { TypedEventTarget } from '../util/typed-event-target.js';
+import { PeerLink, type FrameProtector } from '../link/peer-link.js';
+import type { VerificationFailure } from '../e2ee/link-verifier.js';
+import type { ShortCode } from '../e2ee/verification.js';
+import { deriveAuthKey } from '../e2ee/keys.js';
+import type { Sealer } from '../e2ee/sealed.js';
+import type { RelayPayload } from '../signalling/relay-auth.js';
+import type { FrameKeys } from '../e2ee/frame-keys.js';
+import { Timers } from '../util/timers.js';
+import type { FrameCrypto, FrameCryptoStats } from '../e2ee/frame-crypto.js';
+import type { PeerMessage, PeerState, RosterEntry } from '../signalling/protocol.js';
+import type { ConnectionQuality, QualityFigures } from '../link/link-quality.js';
 import { dialAllowance, newcomers, preferNewConnection, shouldDial } from './roster.js';
 import { randomParticipantId, rendezvousIds } from './room-id.js';
-import { backoffDelay, brokerUrl, openPeer, type BrokerConfig } from './broker.js';
-import { allocateUpstream, DEFAULT_MAX_UPSTREAM_KBPS, type UpstreamCaps } from './bandwidth.js';
-import { DEFAULT_VIDEO_QUALITY, type VideoQuality } from './quality.js';
+import { backoffDelay, brokerUrl, openPeer, type BrokerConfig } from '../signalling/broker.js';
+import { allocateUpstream, DEFAULT_MAX_UPSTREAM_KBPS, type UpstreamCaps } from '../link/bandwidth.js';
+import { DEFAULT_VIDEO_QUALITY, type VideoQuality } from '../media/quality.js';
 import { ERROR_CODES, type ErrorCode, type RoomState } from '../constants.js';
 import { RoomError } from './room-error.js';
 
@@ -405,9 +406,9 @@ export class Room extends TypedEventTarget<RoomEvents> {
 
   /** With a room secret, frames are encrypted; a browser that cannot do that cannot join. */
   private async startEncryption(secret: string): Promise<void> {
-    let encryption: typeof import('./encryption.js');
+    let encryption: typeof import('../e2ee/encryption.js');
     try {
-      encryption = await import('./encryption.js');
+      encryption = await import('../e2ee/encryption.js');
     } catch (error) {
       throw new RoomError(ERROR_CODES.e2eeUnsupported, `The frame encryption module could not be loaded (${String(error)}).`);
     }

@@ -2,7 +2,7 @@
  * The local screen share: capture with getDisplayMedia, and the end of it, whether from our
  * Stop button or from the browser's own "Stop sharing" control (the track's `ended`).
  */
-import { TypedEventTarget } from './typed-event-target.js';
+import { TypedEventTarget } from '../util/typed-event-target.js';
 import { ERROR_CODES } from '../constants.js';
 import { MediaError } from './local-media.js';
 

@@ -6,8 +6,8 @@
  *   nonce) only once it holds the peer's commitment; both then derive the same short code,
  *   which people compare. A reveal that does not match its commitment fails the link.
  */
-import { TypedEventTarget } from './typed-event-target.js';
-import type { Bytes, PeerMessage } from './messages.js';
+import { TypedEventTarget } from '../util/typed-event-target.js';
+import type { Bytes, PeerMessage } from '../signalling/protocol.js';
 import {
   checkProof,
   connectionFingerprints,

@@ -8,8 +8,7 @@
  *   fingerprints and two random values exchanged commit-then-reveal, so that an attacker cannot
  *   search for certificates or values that make its two codes match (as in ZRTP, RFC 6189).
  */
-import type { Bytes } from './messages.js';
-import { hkdfParams, normaliseRoomName, secretKeyMaterial } from './room-id.js';
+import type { Bytes } from '../signalling/protocol.js';
 import { checkRemoteCertificates, fingerprintText, parseFingerprint, type DtlsFingerprint, type FingerprintProblem } from './fingerprint.js';
 
 const encoder = new TextEncoder();
@@ -42,17 +41,6 @@ export async function connectionFingerprints(pc: RTCPeerConnection): Promise<Con
     fingerprints: { local: fingerprintText(local.fingerprint), remote: fingerprintText(remote.fingerprint) },
     remote: remote.fingerprint,
   };
-}
-
-/** The HMAC key that proves knowledge of the room secret: HKDF(secret, info "auth/<room>"). */
-export async function deriveAuthKey(room: string, secret: string): Promise<CryptoKey> {
-  return crypto.subtle.deriveKey(
-    hkdfParams(`auth/${normaliseRoomName(room)}`),
-    await secretKeyMaterial(secret, room),
-    { name: 'HMAC', hash: 'SHA-256', length: 256 },
-    false,
-    ['sign', 'verify'],
-  );
 }
 
 function proofInput(prover: string, verifier: string): Bytes {

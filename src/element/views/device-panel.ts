@@ -3,8 +3,8 @@
  * and (where the browser can choose one) speaker, with the microphone level meter.
  */
 import { html, nothing } from 'lit';
-import type { DeviceInfo, DeviceKind } from '../core/devices.js';
-import type { VideoRoomStrings } from '../i18n/strings.js';
+import type { DeviceInfo, DeviceKind } from '../../media/devices.js';
+import type { VideoRoomStrings } from '../../i18n/strings.js';
 
 const KINDS = [
   ['videoinput', 'camera'],

@@ -2,7 +2,7 @@
  * The pure rules that make a room converge to one full mesh: who dials whom, which of two
  * connections between the same pair survives, and which gossiped participants are new.
  */
-import type { RosterEntry } from './messages.js';
+import type { RosterEntry } from '../signalling/protocol.js';
 
 /** Of a pair of participants, the one with the smaller id dials the other. */
 export function shouldDial(selfId: string, remoteId: string): boolean {

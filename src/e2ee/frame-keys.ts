@@ -5,9 +5,9 @@
  * to those who stay, and sends with it once they have it (or after a short wait), so the
  * leaver's copy decrypts nothing new.
  */
-import { TypedEventTarget } from './typed-event-target.js';
-import type { Bytes, PeerMessage } from './messages.js';
-import { MAX_KEY_ID } from './messages.js';
+import { TypedEventTarget } from '../util/typed-event-target.js';
+import type { Bytes, PeerMessage } from '../signalling/protocol.js';
+import { MAX_KEY_ID } from '../signalling/protocol.js';
 
 /** The frame-encryption engine the keys go to (FrameCrypto, or a fake in unit tests). */
 export interface FrameKeyEngine {

@@ -7,20 +7,20 @@
  * before it can draw is the element alone.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import type { Room, RoomConfig, RoomEvents } from '../core/room.js';
-import { ERROR_CODES, type RoomState } from '../constants.js';
-import { RoomError } from '../core/room-error.js';
+import type { Room, RoomConfig, RoomEvents } from '../../room/room.js';
+import { ERROR_CODES, type RoomState } from '../../constants.js';
+import { RoomError } from '../../room/room-error.js';
 
 type Handlers = { [K in keyof RoomEvents]?: (detail: RoomEvents[K]) => void };
 
-type RoomModule = typeof import('../core/room.js');
+type RoomModule = typeof import('../../room/room.js');
 let roomModule: Promise<RoomModule> | null = null;
 /** The call's code once loaded: a join then creates its room at once. */
 let loadedRoom: RoomModule | null = null;
 
 /** Loads the call's code (once per page). */
 export function loadRoom(): Promise<RoomModule> {
-  roomModule ??= import('../core/room.js').then(
+  roomModule ??= import('../../room/room.js').then(
     (module) => (loadedRoom = module),
     (error: unknown) => {
       // A failed fetch (a network blip) may work on the next join.

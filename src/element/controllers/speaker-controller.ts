@@ -3,7 +3,7 @@
  * speaker when it changes (debounced by the detector, so it does not flap).
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import { SpeakerDetector } from '../core/active-speaker.js';
+import { SpeakerDetector } from '../../media/active-speaker.js';
 
 // RTP audio levels describe the last packet only: sampling often catches short syllables.
 const SAMPLE_MS = 100;

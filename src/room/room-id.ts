@@ -1,0 +1,51 @@
+/**
+ * Broker-visible ids. The PeerServer only ever sees random participant ids and rendezvous ids
+ * derived from the room name: by SHA-256 without a room secret, by HKDF from the room name
+ * *and* the secret with one, so that the broker can neither learn the room name nor link two
+ * rooms of the same name with different secrets.
+ */
+
+/** PeerJS accepts ids matching this pattern (peerjs lib/utils/validateId.ts). */
+export const PEER_ID_PATTERN = /^[A-Za-z0-9]+(?:[ _-][A-Za-z0-9]+)*$/;
+
+/** How many rendezvous ids a room has; joiners try them in order. */
+export const RENDEZVOUS_COUNT = 1;
+
+import { hkdfParams, normaliseRoomName, secretKeyMaterial } from '../e2ee/keys.js';
+
+export { normaliseRoomName };
+
+const encoder = new TextEncoder();
+
+function toHex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * The rendezvous ids of `room`: `vr-` followed by 128 bits in hex, of
+ * SHA-256("video-room/v1/rendezvous/<index>/<room>") without a secret, or of
+ * HKDF-SHA-256(secretKeyMaterial(secret, room), salt "video-room/v1", info "rendezvous/<index>/<room>") with one.
+ */
+export async function rendezvousIds(room: string, secret?: string | null, count = RENDEZVOUS_COUNT): Promise<string[]> {
+  const name = normaliseRoomName(room);
+  if (!name) throw new RangeError('room must not be empty');
+  const material = secret ? await secretKeyMaterial(secret, name) : null;
+  const ids: string[] = [];
+  for (let index = 0; index < count; index++) {
+    const bits = material
+      ? await crypto.subtle.deriveBits(hkdfParams(`rendezvous/${index}/${name}`), material, 128)
+      : await crypto.subtle.digest('SHA-256', encoder.encode(`video-room/v1/rendezvous/${index}/${name}`));
+    ids.push(`vr-${toHex(new Uint8Array(bits).slice(0, 16))}`);
+  }
+  return ids;
+}
+
+/** A fresh random participant id (`vr-` and 128 random bits in hex); it says nothing about the room. */
+export function randomParticipantId(): string {
+  return `vr-${toHex(crypto.getRandomValues(new Uint8Array(16)))}`;
+}
+
+/** Whether `id` is one that video-room itself would generate or derive. */
+export function isVideoRoomId(id: unknown): id is string {
+  return typeof id === 'string' && /^vr-[0-9a-f]{32}$/.test(id);
+}
