@@ -7,7 +7,6 @@
  * the secret reads nothing, and cannot move a sealed message to another link or play it again.
  */
 import { fromBase64Any, toBase64, type Bytes } from '../signalling/protocol.js';
-
 import { deriveSealKey } from './keys.js';
 
 const encoder = new TextEncoder();
