@@ -10,25 +10,26 @@ import type { MediaParticipant, MediaPath, RemoteTrack, Upstream } from './media
 export class MeshMediaPath<P extends MediaParticipant> implements MediaPath<P> {
   frames: FrameProtector | null = null;
   screenTrack: MediaStreamTrack | null = null;
-  private caps: UpstreamCaps;
+  #caps: UpstreamCaps;
   /** Every live link, introduced or not. */
-  private readonly live = new Set<PeerLink>();
+  readonly #live = new Set<PeerLink>();
   /** The link carrying each participant's media, by id. */
-  private readonly carried = new Map<string, { participant: P; link: PeerLink }>();
+  readonly #carried = new Map<string, { participant: P; link: PeerLink }>();
   /** Remote tracks of links whose hello has not come yet. */
-  private readonly early = new Map<PeerLink, RemoteTrack[]>();
+  readonly #early = new Map<PeerLink, RemoteTrack[]>();
 
-  constructor(
-    readonly localMedia: Promise<MediaStream | null>,
-    private upstream: Upstream,
-    /** A remote track arrived for `participant`. */
-    private readonly onTrack: (participant: P, track: RemoteTrack) => void,
-  ) {
-    this.caps = this.allocate();
+  #upstream: Upstream;
+  /** A remote track arrived for a participant. */
+  readonly #onTrack: (participant: P, track: RemoteTrack) => void;
+
+  constructor(readonly localMedia: Promise<MediaStream | null>, upstream: Upstream, onTrack: (participant: P, track: RemoteTrack) => void) {
+    this.#upstream = upstream;
+    this.#onTrack = onTrack;
+    this.#caps = this.#allocate();
   }
 
   get peerConnections(): RTCPeerConnection[] {
-    return [...this.carried.values()].flatMap(({ link }) => (link.pc && link.pc.signalingState !== 'closed' ? [link.pc] : []));
+    return [...this.#carried.values()].flatMap(({ link }) => (link.pc && link.pc.signalingState !== 'closed' ? [link.pc] : []));
   }
 
   prepareOffer(pc: RTCPeerConnection): void {
@@ -36,73 +37,73 @@ export class MeshMediaPath<P extends MediaParticipant> implements MediaPath<P> {
   }
 
   add(link: PeerLink): void {
-    this.live.add(link);
-    link.setSendCaps(this.caps);
+    this.#live.add(link);
+    link.setSendCaps(this.#caps);
     if (this.screenTrack) link.setScreenTrack(this.screenTrack);
     link.on('track', (track) => {
-      const carried = link.remoteId ? this.carried.get(link.remoteId) : undefined;
-      if (carried?.link === link) this.onTrack(carried.participant, track);
+      const carried = link.remoteId ? this.#carried.get(link.remoteId) : undefined;
+      if (carried?.link === link) this.#onTrack(carried.participant, track);
       // With a room secret, media can come before the hello that makes the peer a participant.
-      else if (!link.remoteId) this.early.set(link, [...(this.early.get(link) ?? []), track]);
+      else if (!link.remoteId) this.#early.set(link, [...(this.#early.get(link) ?? []), track]);
     });
   }
 
   attach(participant: P, link: PeerLink): void {
-    this.carried.set(participant.id, { participant, link });
-    this.updateCaps();
+    this.#carried.set(participant.id, { participant, link });
+    this.#updateCaps();
   }
 
   release(link: PeerLink): void {
-    const tracks = this.early.get(link);
-    this.early.delete(link);
-    const carried = link.remoteId ? this.carried.get(link.remoteId) : undefined;
-    if (carried) for (const track of tracks ?? []) if (track.track.readyState === 'live') this.onTrack(carried.participant, track);
+    const tracks = this.#early.get(link);
+    this.#early.delete(link);
+    const carried = link.remoteId ? this.#carried.get(link.remoteId) : undefined;
+    if (carried) for (const track of tracks ?? []) if (track.track.readyState === 'live') this.#onTrack(carried.participant, track);
   }
 
   detach(id: string): void {
-    this.carried.delete(id);
-    this.updateCaps();
+    this.#carried.delete(id);
+    this.#updateCaps();
   }
 
   remove(link: PeerLink): void {
-    this.live.delete(link);
-    this.early.delete(link);
+    this.#live.delete(link);
+    this.#early.delete(link);
   }
 
   setLocalStream(stream: MediaStream | null): void {
-    for (const link of this.live) void link.setLocalStream(stream);
+    for (const link of this.#live) void link.setLocalStream(stream);
   }
 
   setScreenTrack(track: MediaStreamTrack | null): void {
     this.screenTrack = track;
-    this.updateCaps();
-    for (const link of this.live) link.setScreenTrack(track);
+    this.#updateCaps();
+    for (const link of this.#live) link.setScreenTrack(track);
   }
 
   setUpstream(changes: Partial<Upstream>): void {
-    this.upstream = { ...this.upstream, ...changes };
-    this.updateCaps();
+    this.#upstream = { ...this.#upstream, ...changes };
+    this.#updateCaps();
   }
 
   audioLevels(): Map<string, number> {
     const levels = new Map<string, number>();
-    for (const [id, { participant, link }] of this.carried) levels.set(id, participant.audioMuted ? 0 : link.audioLevel);
+    for (const [id, { participant, link }] of this.#carried) levels.set(id, participant.audioMuted ? 0 : link.audioLevel);
     return levels;
   }
 
   close(): void {
-    this.live.clear();
-    this.carried.clear();
-    this.early.clear();
+    this.#live.clear();
+    this.#carried.clear();
+    this.#early.clear();
   }
 
-  private allocate(): UpstreamCaps {
-    return allocateUpstream({ ...this.upstream, peers: this.carried.size, sharingScreen: this.screenTrack !== null });
+  #allocate(): UpstreamCaps {
+    return allocateUpstream({ ...this.#upstream, peers: this.#carried.size, sharingScreen: this.screenTrack !== null });
   }
 
   /** Splits the upstream budget over the current links; called whenever their number changes. */
-  private updateCaps(): void {
-    this.caps = this.allocate();
-    for (const link of this.live) link.setSendCaps(this.caps);
+  #updateCaps(): void {
+    this.#caps = this.#allocate();
+    for (const link of this.#live) link.setSendCaps(this.#caps);
   }
 }

@@ -83,12 +83,15 @@ export class Mesh<L extends MeshLink> {
   readonly dialBackoff = new Map<string, { failures: number; until: number }>();
   /** Links the far side refused because the room is full. */
   readonly refused = new WeakSet<L>();
-  private closed = false;
+  #closed = false;
 
-  constructor(
-    private readonly host: MeshHost<L>,
-    private readonly clock: Clock,
-  ) {}
+  readonly #host: MeshHost<L>;
+  readonly #clock: Clock;
+
+  constructor(host: MeshHost<L>, clock: Clock) {
+    this.#host = host;
+    this.#clock = clock;
+  }
 
   /** Every link, introduced or not. */
   get all(): L[] {
@@ -105,9 +108,9 @@ export class Mesh<L extends MeshLink> {
     this.pending.add(link);
     // The dialer introduces itself; the answerer answers with its own hello only once it has
     // accepted the dialer (or with `full`), so a hello always means "you are in".
-    if (link.outgoing) link.on('open', () => link.send(this.host.hello()));
-    link.on('message', (message) => this.onMessage(link, message));
-    link.on('close', (detail) => this.onClosed(link, detail));
+    if (link.outgoing) link.on('open', () => link.send(this.#host.hello()));
+    link.on('message', (message) => this.#onMessage(link, message));
+    link.on('close', (detail) => this.#onClosed(link, detail));
   }
 
   /**
@@ -127,23 +130,23 @@ export class Mesh<L extends MeshLink> {
       const now = link.progress;
       if (now > progress && ++periods < MAX_DIAL_PERIODS) {
         progress = now;
-        timer = this.clock.setTimeout(check, DIAL_TIMEOUT_MS);
+        timer = this.#clock.setTimeout(check, DIAL_TIMEOUT_MS);
       } else link.close();
     };
-    let timer = this.clock.setTimeout(check, DIAL_TIMEOUT_MS);
-    link.on('close', () => this.clock.clearTimeout(timer));
-    link.on('message', (m) => m.t === 'hello' && this.clock.clearTimeout(timer));
+    let timer = this.#clock.setTimeout(check, DIAL_TIMEOUT_MS);
+    link.on('close', () => this.#clock.clearTimeout(timer));
+    link.on('message', (m) => m.t === 'hello' && this.#clock.clearTimeout(timer));
   }
 
   /** Dials participant `id`, unless linked, dialing, gone, backing off, full or dialed by them. */
   dial(id: string): void {
-    if (this.closed || this.dialing.has(id) || this.links.has(id) || this.departed.has(id)) return;
-    if ((this.dialBackoff.get(id)?.until ?? 0) > this.clock.now()) return;
-    if (dialAllowance(this.host.maxParticipants, this.links.size, this.dialing.size) === 0) return;
+    if (this.#closed || this.dialing.has(id) || this.links.has(id) || this.departed.has(id)) return;
+    if ((this.dialBackoff.get(id)?.until ?? 0) > this.#clock.now()) return;
+    if (dialAllowance(this.#host.maxParticipants, this.links.size, this.dialing.size) === 0) return;
     // They are dialing us: a dial of ours would only cross theirs (two handshakes on a loaded
     // machine, one of them thrown away). If theirs fails, the next roster brings us back here.
     for (const link of this.pending) if (!link.outgoing && link.conn.peer === id) return;
-    const link = this.host.connect(id);
+    const link = this.#host.connect(id);
     if (!link) return;
     this.dialing.add(id);
     this.closeUnlessIntroduced(link);
@@ -170,12 +173,12 @@ export class Mesh<L extends MeshLink> {
 
   /** Sends the whole roster to every link, so each newcomer and each member learns of the others. */
   gossip(): void {
-    this.broadcast({ t: 'roster', peers: this.host.roster() });
+    this.broadcast({ t: 'roster', peers: this.#host.roster() });
   }
 
   /** Leaving: a goodbye on every link, the rest closed. Resolves once the goodbyes are through. */
   close(): Promise<unknown> {
-    this.closed = true;
+    this.#closed = true;
     const goodbyes = [...this.links.values()].map(
       (link) =>
         new Promise((resolve) => {
@@ -190,20 +193,20 @@ export class Mesh<L extends MeshLink> {
     return Promise.all(goodbyes);
   }
 
-  private onMessage(link: L, message: PeerMessage): void {
-    if (message.t === 'hello') this.onHello(link, message);
+  #onMessage(link: L, message: PeerMessage): void {
+    if (message.t === 'hello') this.#onHello(link, message);
     else if (message.t === 'roster') {
-      if (this.isCurrent(link)) this.onRoster(message.peers);
+      if (this.isCurrent(link)) this.#onRoster(message.peers);
     } else if (message.t === 'full') {
       this.refused.add(link);
       link.close();
-    } else this.host.message(link, message);
+    } else this.#host.message(link, message);
   }
 
-  private onHello(link: L, hello: Hello): void {
+  #onHello(link: L, hello: Hello): void {
     if (link.remoteId) return;
-    const self = this.host.id;
-    const viaRendezvous = link.outgoing && link.conn.peer === this.host.rendezvousId();
+    const self = this.#host.id;
+    const viaRendezvous = link.outgoing && link.conn.peer === this.#host.rendezvousId();
     // The broker vouches for conn.peer; only the holder of the rendezvous id may name itself.
     if ((!viaRendezvous && hello.id !== link.conn.peer) || hello.id === self || this.departed.has(hello.id)) {
       link.close();
@@ -222,52 +225,52 @@ export class Mesh<L extends MeshLink> {
         link.close();
         return;
       }
-    } else if (this.links.size + 1 >= this.host.maxParticipants) {
+    } else if (this.links.size + 1 >= this.#host.maxParticipants) {
       link.leave({ t: 'full' });
       return;
     }
     link.remoteId = hello.id;
-    if (!link.outgoing) link.send(this.host.hello());
+    if (!link.outgoing) link.send(this.#host.hello());
     this.pending.delete(link);
     this.dialing.delete(hello.id);
     this.dialBackoff.delete(hello.id);
     this.links.set(hello.id, link);
-    this.host.introduced(link, hello);
+    this.#host.introduced(link, hello);
     // Same participant, better connection: the old one goes, without a leave/join flicker.
     existing?.close();
-    this.host.linked(link, hello, !!existing);
+    this.#host.linked(link, hello, !!existing);
     if (!existing) this.gossip();
   }
 
-  private onRoster(entries: RosterEntry[]): void {
+  #onRoster(entries: RosterEntry[]): void {
     const known = new Set([...this.links.keys(), ...this.dialing]);
     // Entries beyond a full room are ignored (dial checks again when a fallback timer fires).
-    const allowance = dialAllowance(this.host.maxParticipants, this.links.size, this.dialing.size);
-    for (const entry of newcomers(entries, this.host.id, known, this.departed).slice(0, allowance)) {
-      if (shouldDial(this.host.id, entry.id)) this.dial(entry.id);
-      else this.clock.later(DIAL_FALLBACK_MS, () => !this.links.has(entry.id) && this.dial(entry.id));
+    const allowance = dialAllowance(this.#host.maxParticipants, this.links.size, this.dialing.size);
+    for (const entry of newcomers(entries, this.#host.id, known, this.departed).slice(0, allowance)) {
+      if (shouldDial(this.#host.id, entry.id)) this.dial(entry.id);
+      else this.#clock.later(DIAL_FALLBACK_MS, () => !this.links.has(entry.id) && this.dial(entry.id));
     }
   }
 
-  private onClosed(link: L, detail: PeerLinkEvents['close']): void {
+  #onClosed(link: L, detail: PeerLinkEvents['close']): void {
     this.pending.delete(link);
-    this.host.dropped(link);
+    this.#host.dropped(link);
     // Our own leave is not the peers' leave: no departures, no dials.
-    if (this.closed) return;
+    if (this.#closed) return;
     const id = link.remoteId;
     if (!id || this.links.get(id) !== link) {
-      if (!link.remoteId && link.outgoing) this.noteDialFailed(link.conn.peer);
+      if (!link.remoteId && link.outgoing) this.#noteDialFailed(link.conn.peer);
       return;
     }
     this.links.delete(id);
     // Only a goodbye keeps the id from being dialed again.
     if (detail.bye) this.departed.add(id);
-    this.host.left(id, detail);
+    this.#host.left(id, detail);
   }
 
-  private noteDialFailed(id: string): void {
+  #noteDialFailed(id: string): void {
     if (!this.dialing.delete(id)) return;
     const failures = (this.dialBackoff.get(id)?.failures ?? 0) + 1;
-    this.dialBackoff.set(id, { failures, until: this.clock.now() + Math.min(60_000, 2_000 * 2 ** (failures - 1)) });
+    this.dialBackoff.set(id, { failures, until: this.#clock.now() + Math.min(60_000, 2_000 * 2 ** (failures - 1)) });
   }
 }

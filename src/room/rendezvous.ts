@@ -9,7 +9,7 @@
 import type { RoomState } from '../constants.js';
 import { ERROR_CODES } from '../constants.js';
 import type { Clock } from './clock.js';
-import type { MeshLink } from './mesh.js';
+import type { Mesh, MeshLink } from './mesh.js';
 import { RoomError } from './room-error.js';
 
 const RENDEZVOUS_DIAL_TIMEOUT_MS = 15_000;
@@ -29,26 +29,26 @@ export interface HeldId {
   destroy(): void;
 }
 
-/** What the rendezvous needs of the room around it. */
-export interface RendezvousHost<L extends MeshLink, P extends HeldId> {
-  /** Takes `id` on our broker: the Peer now holding it (taking its connections), or null if taken. */
-  claim(id: string): Promise<P | null>;
-  /** What dials an id from our own Peer (null if that Peer is off the broker by then); null while off the broker. */
-  dialer(): ((id: string) => L | null) | null;
-  /** The current link of participant `id`. */
-  linkOf(id: string): L | undefined;
-  /** Whether the far end of `link` refused us because the room is full. */
-  refused(link: L): boolean;
-  /** Whether the far end of `link` failed (or has not finished) verification. */
-  unverified(link: L): boolean;
+/** What the rendezvous needs of the broker session. */
+export interface RendezvousBroker<P extends HeldId> {
+  /** Whether our own id is on a broker. */
+  readonly onBroker: boolean;
+  /** Takes `id` on our broker: the Peer now holding it (its connections go to the room), or null if taken. */
+  open(id: string): Promise<P | null>;
   /** A Peer that held the id and is no longer used: off the broker, kept while links run through it. */
   retire(peer: P): void;
+}
+
+/** What the rendezvous needs of the room around it. */
+export interface RendezvousHost<L extends MeshLink> {
+  /** What dials an id from our own Peer (null if that Peer is off the broker by then); null while off the broker. */
+  dialer(): ((id: string) => L | null) | null;
+  /** Whether the far end of `link` failed (or has not finished) verification. */
+  unverified(link: L): boolean;
   /** We took the id (true) or lost it (false): the others are told. */
   holding(holds: boolean): void;
   /** The room's state. */
   state(): RoomState;
-  /** Whether our own id is on a broker. */
-  onBroker(): boolean;
 }
 
 /** The rendezvous of one join: the id, whether we hold it, and who else says they do. */
@@ -58,13 +58,20 @@ export class Rendezvous<L extends MeshLink, P extends HeldId> {
   /** Our Peer holding the id, while we hold it. */
   holder: P | null = null;
   /** Participants that say they hold the id. */
-  private readonly holders = new Set<string>();
-  private claiming = false;
+  readonly #holders = new Set<string>();
+  #claiming = false;
 
-  constructor(
-    private readonly host: RendezvousHost<L, P>,
-    private readonly clock: Clock,
-  ) {}
+  readonly #mesh: Pick<Mesh<L>, 'links' | 'refused'>;
+  readonly #broker: RendezvousBroker<P>;
+  readonly #host: RendezvousHost<L>;
+  readonly #clock: Clock;
+
+  constructor(mesh: Pick<Mesh<L>, 'links' | 'refused'>, broker: RendezvousBroker<P>, host: RendezvousHost<L>, clock: Clock) {
+    this.#mesh = mesh;
+    this.#broker = broker;
+    this.#host = host;
+    this.#clock = clock;
+  }
 
   /**
    * Until we are in the room (`claimed`: we hold the id already): dial the holder, or take the id
@@ -73,26 +80,26 @@ export class Rendezvous<L extends MeshLink, P extends HeldId> {
    */
   async enter(claimed: boolean, deadline: number): Promise<void> {
     let joined = claimed;
-    while (!joined && this.host.state() === 'joining') {
-      if (this.clock.now() > deadline) throw new RoomError(ERROR_CODES.joinTimeout, 'the room did not answer in time');
+    while (!joined && this.#host.state() === 'joining') {
+      if (this.#clock.now() > deadline) throw new RoomError(ERROR_CODES.joinTimeout, 'the room did not answer in time');
       joined = (await this.dial()) || (await this.claim());
     }
   }
 
   /** Participant `id` says it holds the id, or no longer does. */
   note(id: string, holds: boolean): void {
-    if (holds) this.holders.add(id);
-    else this.holders.delete(id);
+    if (holds) this.#holders.add(id);
+    else this.#holders.delete(id);
   }
 
   /** Participant `id` went away; if it held the id, race the others for it (jittered to spare the broker). */
   left(id: string): void {
-    if (this.holders.delete(id) && this.host.state() === 'joined') this.clock.later(Math.random() * 300, () => void this.ensure());
+    if (this.#holders.delete(id) && this.#host.state() === 'joined') this.#clock.later(Math.random() * 300, () => void this.ensure());
   }
 
   /** The link to participant `id` went quiet: if it holds the id, see whether the id is free. */
   silent(id: string): void {
-    if (this.holders.has(id)) void this.ensure(true);
+    if (this.#holders.has(id)) void this.ensure(true);
   }
 
   /** We no longer hold the id (lost with the broker, or left on the old one). */
@@ -100,9 +107,9 @@ export class Rendezvous<L extends MeshLink, P extends HeldId> {
     if (!peer || this.holder !== peer) return;
     this.holder = null;
     // Not destroyed: that would close the links that joiners made through it.
-    this.host.retire(peer);
+    this.#broker.retire(peer);
     // Tell the others, so that one of them takes the id again.
-    this.host.holding(false);
+    this.#host.holding(false);
   }
 
   /** Leaving: the Peer holding the id, if any, for the room to release. */
@@ -115,9 +122,9 @@ export class Rendezvous<L extends MeshLink, P extends HeldId> {
   /** Tries to take the id. Resolves true when we hold it. */
   async claim(): Promise<boolean> {
     if (this.holder) return true;
-    const peer = await this.host.claim(this.id);
+    const peer = await this.#broker.open(this.id);
     if (!peer) return false;
-    const state = this.host.state();
+    const state = this.#host.state();
     if (state !== 'joining' && state !== 'joined') {
       peer.destroy();
       return false;
@@ -126,7 +133,7 @@ export class Rendezvous<L extends MeshLink, P extends HeldId> {
     const lost = () => this.retire(peer);
     peer.on('disconnected', lost);
     peer.on('close', lost);
-    this.host.holding(true);
+    this.#host.holding(true);
     return true;
   }
 
@@ -142,7 +149,7 @@ export class Rendezvous<L extends MeshLink, P extends HeldId> {
    */
   dial(): Promise<boolean> {
     // A Peer off its broker cannot dial (PeerJS returns no connection).
-    const connect = this.host.dialer();
+    const connect = this.#host.dialer();
     if (!connect) return Promise.resolve(false);
     return new Promise<boolean>((resolve, reject) => {
       const links = new Set<L>();
@@ -151,8 +158,8 @@ export class Rendezvous<L extends MeshLink, P extends HeldId> {
       const finish = (value: boolean | RoomError, winner?: L) => {
         if (done) return;
         done = true;
-        this.clock.clearTimeout(timer);
-        this.clock.clearTimeout(redial);
+        this.#clock.clearTimeout(timer);
+        this.#clock.clearTimeout(redial);
         for (const off of offs) off();
         for (const link of links) if (link !== winner) link.close();
         if (value instanceof RoomError) reject(value);
@@ -163,23 +170,23 @@ export class Rendezvous<L extends MeshLink, P extends HeldId> {
         if (!link) return;
         links.add(link);
         // The mesh saw the message first: a hello it accepted has registered the link.
-        offs.push(link.on('message', (m) => m.t === 'hello' && this.host.linkOf(m.id) === link && finish(true, link)));
+        offs.push(link.on('message', (m) => m.t === 'hello' && this.#mesh.links.get(m.id) === link && finish(true, link)));
         offs.push(
           link.on('close', () => {
             links.delete(link);
             if (done) return;
-            if (this.host.refused(link)) finish(new RoomError(ERROR_CODES.roomFull, 'the room is full'));
+            if (this.#mesh.refused.has(link)) finish(new RoomError(ERROR_CODES.roomFull, 'the room is full'));
             else if (links.size > 0) return;
             // A holder that failed (or never finished) verification is dialed again, but not in a
             // tight loop. (Not a cleared timer: a leave meanwhile must still end the join loop.)
-            else if (this.host.unverified(link)) this.clock.setTimeout(() => finish(false), VERIFY_RETRY_MS);
+            else if (this.#host.unverified(link)) this.#clock.setTimeout(() => finish(false), VERIFY_RETRY_MS);
             else finish(false);
           }),
         );
       };
       attempt();
-      const redial = this.clock.setTimeout(() => [...links].some((link) => link.open) || attempt(), RENDEZVOUS_REDIAL_MS);
-      const timer = this.clock.setTimeout(() => finish(false), RENDEZVOUS_DIAL_TIMEOUT_MS);
+      const redial = this.#clock.setTimeout(() => [...links].some((link) => link.open) || attempt(), RENDEZVOUS_REDIAL_MS);
+      const timer = this.#clock.setTimeout(() => finish(false), RENDEZVOUS_DIAL_TIMEOUT_MS);
     });
   }
 
@@ -191,26 +198,26 @@ export class Rendezvous<L extends MeshLink, P extends HeldId> {
    * holder that is only slow still holds its id, and our dial to it is dropped as a duplicate.
    */
   async ensure(holderSilent = false): Promise<void> {
-    if (this.host.state() !== 'joined' || this.claiming || this.holder || !this.host.onBroker()) return;
-    if (!holderSilent && this.linked()) return;
-    this.claiming = true;
+    if (this.#host.state() !== 'joined' || this.#claiming || this.holder || !this.#broker.onBroker) return;
+    if (!holderSilent && this.#linked()) return;
+    this.#claiming = true;
     try {
       // Someone else took it: give their announcement a moment before dialing them.
-      if (!(await this.claim()) && (holderSilent || ((await this.settle(RENDEZVOUS_SETTLE_MS)) && !this.linked()))) await this.dial();
+      if (!(await this.claim()) && (holderSilent || ((await this.#settle(RENDEZVOUS_SETTLE_MS)) && !this.#linked()))) await this.dial();
     } catch {
       // A full room or a broker hiccup: the heartbeat and the next check try again.
     } finally {
-      this.claiming = false;
+      this.#claiming = false;
     }
   }
 
   /** Whether we have an open link to a participant that says it holds the id. */
-  private linked(): boolean {
-    return [...this.holders].some((id) => this.host.linkOf(id)?.open);
+  #linked(): boolean {
+    return [...this.#holders].some((id) => this.#mesh.links.get(id)?.open);
   }
 
   /** Waits `ms`; resolves whether we are still joined. */
-  private settle(ms: number): Promise<boolean> {
-    return new Promise((resolve) => this.clock.later(ms, () => resolve(this.host.state() === 'joined')));
+  #settle(ms: number): Promise<boolean> {
+    return new Promise((resolve) => this.#clock.later(ms, () => resolve(this.#host.state() === 'joined')));
   }
 }

@@ -40,30 +40,33 @@ const MAX_INVALID_MESSAGES = 50;
 export class Room extends TypedEventTarget<RoomEvents> {
   /** Our participant id for this join. */
   readonly id = randomParticipantId();
-  private stateValue: RoomState = 'idle';
+  #stateValue: RoomState = 'idle';
   /** One-shot timers of the parts, all cleared when we leave. */
-  private readonly timers = new Timers();
-  private readonly clock = systemClock(this.timers);
-  private rendezvousCheck: ReturnType<typeof setInterval> | null = null;
-  private local: PeerState;
+  readonly #timers = new Timers();
+  readonly #clock = systemClock(this.#timers);
+  #rendezvousCheck: ReturnType<typeof setInterval> | null = null;
+  #local: PeerState;
   /** Which local tracks exist; assumed until capture settles. */
-  private captured = { audio: true, video: true };
-  private readonly onPageHide = () => this.leave();
+  #captured = { audio: true, video: true };
+  readonly #onPageHide = () => this.leave();
   /** With a room secret: the HMAC key peers prove they have. */
-  private authKey: CryptoKey | null = null;
+  #authKey: CryptoKey | null = null;
   /** With a room secret: frame encryption and sealing, once loaded. */
-  private encryption: RoomEncryption | null = null;
+  #encryption: RoomEncryption | null = null;
   /** With a room secret: our frame keys, given to each verified peer, made new when one leaves. */
   private frameKeys: FrameKeys | null = null;
-  private readonly media: MediaPath<Participant>;
-  private readonly people: Participants;
+  readonly #media: MediaPath<Participant>;
+  readonly #people: Participants;
   private readonly mesh: Mesh<PeerLink>;
-  private readonly rendezvous: Rendezvous<PeerLink, Peer>;
+  readonly #rendezvous: Rendezvous<PeerLink, Peer>;
   private readonly session: BrokerSession;
 
-  constructor(private readonly config: RoomConfig) {
+  readonly #config: RoomConfig;
+
+  constructor(config: RoomConfig) {
     super();
-    this.local = {
+    this.#config = config;
+    this.#local = {
       name: config.name,
       audioMuted: config.audioMuted,
       videoMuted: config.videoMuted,
@@ -71,42 +74,42 @@ export class Room extends TypedEventTarget<RoomEvents> {
       rendezvous: false,
     };
     const upstream = { maxUpstreamKbps: config.maxUpstreamKbps ?? DEFAULT_MAX_UPSTREAM_KBPS, quality: config.videoQuality ?? DEFAULT_VIDEO_QUALITY };
-    this.media = new MeshMediaPath(config.localMedia, upstream, (participant, track) => this.people.addTrack(participant, track));
-    this.people = new Participants((type, detail) => this.emit(type, detail), this.verification, (link) => this.mesh.isCurrent(link));
-    this.mesh = this.makeMesh();
-    this.rendezvous = this.makeRendezvous();
-    this.session = this.makeSession();
+    this.#media = new MeshMediaPath(config.localMedia, upstream, (participant, track) => this.#people.addTrack(participant, track));
+    this.#people = new Participants((type, detail) => this.emit(type, detail), this.verification, (link) => this.mesh.isCurrent(link));
+    this.mesh = this.#makeMesh();
+    this.session = this.#makeSession();
+    this.#rendezvous = this.#makeRendezvous();
     // Without a camera or microphone (refused, missing, busy) we join receive-only, and the
     // others are told that track is off so they show the name instead of a black tile.
     void config.localMedia.then((stream) => {
-      this.captured = { audio: !!stream?.getAudioTracks().length, video: !!stream?.getVideoTracks().length };
-      this.announce();
+      this.#captured = { audio: !!stream?.getAudioTracks().length, video: !!stream?.getVideoTracks().length };
+      this.#announce();
     });
   }
 
   /** Current state. */
   get state(): RoomState {
-    return this.stateValue;
+    return this.#stateValue;
   }
 
   /** The remote participants, in join order. */
   get participants(): Participant[] {
-    return this.people.all();
+    return this.#people.all();
   }
 
   /** Every RTCPeerConnection of the mesh, for statistics. */
   get peerConnections(): RTCPeerConnection[] {
-    return this.media.peerConnections;
+    return this.#media.peerConnections;
   }
 
   /** Whether this participant holds the room's rendezvous id. */
   get isRendezvous(): boolean {
-    return this.rendezvous.holder !== null;
+    return this.#rendezvous.holder !== null;
   }
 
   /** How participants are verified: by the room secret, or by comparing short codes. */
   get verification(): VerificationMethod {
-    return this.config.secret ? 'secret' : 'sas';
+    return this.#config.secret ? 'secret' : 'sas';
   }
 
   /** With a room secret: how many times our frame key changed, and its current id. */
@@ -116,7 +119,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
 
   /** Frame-encryption counters (encrypted, decrypted, dropped), or null without a secret. */
   frameStats(): Promise<FrameCryptoStats> | null {
-    return this.encryption?.frameCrypto.stats() ?? null;
+    return this.#encryption?.frameCrypto.stats() ?? null;
   }
 
   /** Relayed messages our links dropped because they did not check (forged, altered or replayed). */
@@ -129,7 +132,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
    * marks them verified; a mismatch closes the connection. Returns false for an unknown id.
    */
   confirmCode(id: string, matches: boolean): boolean {
-    return this.people.confirm(id, this.mesh.links.get(id), matches);
+    return this.#people.confirm(id, this.mesh.links.get(id), matches);
   }
 
   /**
@@ -141,7 +144,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
     let sent = 0;
     for (const [id, link] of this.mesh.links) {
       // With a secret, a link sends nothing before the peer proved it (PeerLink.send): not counted.
-      if (!this.people.get(id) || !link.open || !link.isVerified) continue;
+      if (!this.#people.get(id) || !link.open || !link.isVerified) continue;
       link.send({ t: 'chat', text });
       sent++;
     }
@@ -150,30 +153,30 @@ export class Room extends TypedEventTarget<RoomEvents> {
 
   /** Joins the room; resolves once in it, rejects with a RoomError. */
   async join(): Promise<void> {
-    if (this.stateValue !== 'idle') throw new Error('a Room joins once; create a new one');
-    if (this.config.brokers.length === 0) throw new RoomError(ERROR_CODES.invalidServer, 'no PeerServer given');
-    this.setState('joining');
+    if (this.#stateValue !== 'idle') throw new Error('a Room joins once; create a new one');
+    if (this.#config.brokers.length === 0) throw new RoomError(ERROR_CODES.invalidServer, 'no PeerServer given');
+    this.#setState('joining');
     try {
-      const { room, secret = null } = this.config;
-      const encryption = secret ? startEncryption(room, secret, () => this.isJoining(), (e) => this.encrypt(e)) : null;
-      [this.rendezvous.id] = this.config.rendezvousIdsOverride ?? (await rendezvousIds(room, secret));
-      if (secret) this.authKey = await deriveAuthKey(room, secret);
+      const { room, secret = null } = this.#config;
+      const encryption = secret ? startEncryption(room, secret, () => this.#isJoining(), (e) => this.#encrypt(e)) : null;
+      [this.#rendezvous.id] = this.#config.rendezvousIdsOverride ?? (await rendezvousIds(room, secret));
+      if (secret) this.#authKey = await deriveAuthKey(room, secret);
       await encryption;
-      if (!this.isJoining()) return;
-      const deadline = Date.now() + (this.config.joinTimeoutMs ?? 30_000);
-      const first = await this.session.openFirst(this.rendezvous);
+      if (!this.#isJoining()) return;
+      const deadline = Date.now() + (this.#config.joinTimeoutMs ?? 30_000);
+      const first = await this.session.openFirst(this.#rendezvous);
       if (!first) return;
-      await this.rendezvous.enter(first.claimed, deadline);
-      if (!this.isJoining()) return;
-      this.rendezvousCheck = setInterval(() => this.tick(), RENDEZVOUS_CHECK_MS);
-      globalThis.addEventListener?.('pagehide', this.onPageHide);
-      this.setState('joined');
+      await this.#rendezvous.enter(first.claimed, deadline);
+      if (!this.#isJoining()) return;
+      this.#rendezvousCheck = setInterval(() => this.#tick(), RENDEZVOUS_CHECK_MS);
+      globalThis.addEventListener?.('pagehide', this.#onPageHide);
+      this.#setState('joined');
     } catch (error) {
       const roomError =
         error instanceof RoomError ? error : new RoomError(ERROR_CODES.brokerUnreachable, `the PeerServer could not be reached (${String(error)})`);
-      if (this.isJoining()) {
-        this.teardown();
-        this.setState('error');
+      if (this.#isJoining()) {
+        this.#teardown();
+        this.#setState('error');
       }
       throw roomError;
     }
@@ -181,15 +184,15 @@ export class Room extends TypedEventTarget<RoomEvents> {
 
   /** Leaves: says goodbye to every peer and releases every connection and timer. */
   leave(): void {
-    if (this.stateValue === 'left' || this.stateValue === 'idle') return;
-    this.teardown();
-    this.setState('left');
+    if (this.#stateValue === 'left' || this.#stateValue === 'idle') return;
+    this.#teardown();
+    this.#setState('left');
   }
 
   /** Updates our name or mute state and tells every peer. */
   updateLocal(changes: Partial<Omit<PeerState, 'rendezvous' | 'screenSharing'>>): void {
-    this.local = { ...this.local, ...changes };
-    this.announce();
+    this.#local = { ...this.#local, ...changes };
+    this.#announce();
   }
 
   /**
@@ -197,176 +200,169 @@ export class Room extends TypedEventTarget<RoomEvents> {
    * every link swaps its tracks with replaceTrack, and the peers learn which tracks exist.
    */
   updateLocalMedia(stream: MediaStream | null): void {
-    this.captured = { audio: !!stream?.getAudioTracks().length, video: !!stream?.getVideoTracks().length };
-    this.media.setLocalStream(stream);
-    this.announce();
+    this.#captured = { audio: !!stream?.getAudioTracks().length, video: !!stream?.getVideoTracks().length };
+    this.#media.setLocalStream(stream);
+    this.#announce();
   }
 
   /** Shares a screen with everyone (null stops); newcomers get it as they join. */
   setScreenTrack(track: MediaStreamTrack | null): void {
-    if (track === this.media.screenTrack) return;
-    this.local.screenSharing = track !== null;
-    this.media.setScreenTrack(track);
-    this.announce();
+    if (track === this.#media.screenTrack) return;
+    this.#local.screenSharing = track !== null;
+    this.#media.setScreenTrack(track);
+    this.#announce();
   }
 
   /** Changes the upstream budget or the camera quality; the caps follow at once. */
   setUpstream(changes: Partial<{ maxUpstreamKbps: number; quality: VideoQuality }>): void {
-    this.media.setUpstream(changes);
+    this.#media.setUpstream(changes);
   }
 
   /** The current microphone level (0..1) of each remote participant. */
   audioLevels(): Map<string, number> {
-    return this.media.audioLevels();
+    return this.#media.audioLevels();
   }
 
   /** The mesh, wired to the room: its links are PeerLinks, its participants ours. */
-  private makeMesh(): Mesh<PeerLink> {
+  #makeMesh(): Mesh<PeerLink> {
     return new Mesh<PeerLink>(
       {
         id: this.id,
-        maxParticipants: this.config.maxParticipants,
-        rendezvousId: () => this.rendezvous.id,
-        connect: (id) => this.dialer()?.(id) ?? null,
-        hello: () => ({ t: 'hello', id: this.id, ...this.wireState() }),
-        roster: () => [...this.people.all().map(({ id, name }) => ({ id, name })), { id: this.id, name: this.local.name }],
+        maxParticipants: this.#config.maxParticipants,
+        rendezvousId: () => this.#rendezvous.id,
+        connect: (id) => this.#dialer()?.(id) ?? null,
+        hello: () => ({ t: 'hello', id: this.id, ...this.#wireState() }),
+        roster: () => [...this.#people.all().map(({ id, name }) => ({ id, name })), { id: this.id, name: this.#local.name }],
         introduced: (link, hello) => {
-          this.rendezvous.note(hello.id, hello.rendezvous);
+          this.#rendezvous.note(hello.id, hello.rendezvous);
           // With a secret the peer gets our frame key now: it is verified (a hello comes only after
           // that) and both ids are known, which the sealed key is bound to.
           this.frameKeys?.add(link);
         },
-        linked: (link, hello, replaced) => this.linked(link, hello, replaced),
-        message: (link, message) => this.onMessage(link, message),
+        linked: (link, hello, replaced) => this.#linked(link, hello, replaced),
+        message: (link, message) => this.#onMessage(link, message),
         dropped: (link) => {
           this.session.linkClosed(link);
-          this.media.remove(link);
+          this.#media.remove(link);
           this.frameKeys?.remove(link);
         },
         left: (id, detail) => {
-          this.rendezvous.left(id);
-          this.media.detach(id);
+          this.#rendezvous.left(id);
+          this.#media.detach(id);
           // Whoever left keeps our old key: from now on we send with one they do not have.
           this.frameKeys?.rotate();
-          this.people.remove(id, detail);
+          this.#people.remove(id, detail);
         },
       },
-      this.clock,
+      this.#clock,
     );
   }
 
   /** The rendezvous, wired to the room: it claims the id through the broker session, dials through the mesh. */
-  private makeRendezvous(): Rendezvous<PeerLink, Peer> {
+  #makeRendezvous(): Rendezvous<PeerLink, Peer> {
     return new Rendezvous<PeerLink, Peer>(
+      this.mesh,
+      this.session,
       {
-        claim: async (id) => {
-          const peer = await this.session.open(id);
-          peer?.on('connection', (conn) => this.accept(conn));
-          return peer;
-        },
-        dialer: () => this.dialer(),
-        linkOf: (id) => this.mesh.links.get(id),
-        refused: (link) => this.mesh.refused.has(link),
-        unverified: (link) => this.people.unverified.has(link) || (!!this.authKey && !link.isVerified),
-        retire: (peer) => this.session.retire(peer),
+        dialer: () => this.#dialer(),
+        unverified: (link) => this.#people.unverified.has(link) || (!!this.#authKey && !link.isVerified),
         holding: (holds) => {
-          this.local.rendezvous = holds;
-          this.announce();
+          this.#local.rendezvous = holds;
+          this.#announce();
         },
-        state: () => this.stateValue,
-        onBroker: () => this.session.onBroker,
+        state: () => this.#stateValue,
       },
-      this.clock,
+      this.#clock,
     );
   }
 
   /** The broker session, wired to the room. */
-  private makeSession(): BrokerSession {
-    return new BrokerSession({
-      id: this.id,
-      brokers: this.config.brokers,
-      rtcConfig: () => this.rtcConfig,
-      // Every connection we dial negotiates the camera and microphone in its first offer.
-      prepareOffer: (pc) => this.media.prepareOffer(pc),
-      accept: (conn) => this.accept(conn),
-      relayed: (src, payload) => this.mesh.links.get(src)?.receiveRelayed(payload),
-      unavailable: (id) => this.mesh.abandonDial(id),
-      state: () => this.stateValue,
-      changed: (connected, server, moved) => {
-        if (moved) this.rendezvous.retire();
-        this.emit('broker', { connected, server });
-        if (connected) void this.rendezvous.ensure();
+  #makeSession(): BrokerSession {
+    return new BrokerSession(
+      {
+        id: this.id,
+        brokers: this.#config.brokers,
+        rtcConfig: () => this.#rtcConfig,
+        // Every connection we dial negotiates the camera and microphone in its first offer.
+        prepareOffer: (pc) => this.#media.prepareOffer(pc),
+        accept: (conn) => this.#accept(conn),
+        state: () => this.#stateValue,
+        changed: (connected, server, moved) => {
+          if (moved) this.#rendezvous.retire();
+          this.emit('broker', { connected, server });
+          if (connected) void this.#rendezvous.ensure();
+        },
       },
-      connections: () => this.mesh.all.map((link) => link.conn),
-    });
+      this.mesh,
+    );
   }
 
   /** With a room secret: the encryption is loaded. */
-  private encrypt(encryption: RoomEncryption): void {
-    this.encryption = encryption;
-    this.media.frames = encryption.frames;
+  #encrypt(encryption: RoomEncryption): void {
+    this.#encryption = encryption;
+    this.#media.frames = encryption.frames;
     this.frameKeys = encryption.frameKeys;
     encryption.frameKeys.on('epoch', ({ epoch }) => this.emit('key-epoch', { epoch }));
   }
 
   /** A link said hello: a new participant, or the same one on a better link. */
-  private linked(link: PeerLink, hello: Hello, replaced: boolean): void {
-    const participant = replaced ? this.people.relinked(link, hello.id) : this.people.add(link, hello);
+  #linked(link: PeerLink, hello: Hello, replaced: boolean): void {
+    const participant = replaced ? this.#people.relinked(link, hello.id) : this.#people.add(link, hello);
     if (!participant) return;
-    this.media.attach(participant, link);
+    this.#media.attach(participant, link);
     if (!replaced) this.emit('peer-joined', { participant });
-    this.media.release(link);
-    if (!replaced) this.people.introduce(participant);
+    this.#media.release(link);
+    if (!replaced) this.#people.introduce(participant);
   }
 
   /** A message the mesh does not handle itself. */
-  private onMessage(link: PeerLink, message: PeerMessage): void {
+  #onMessage(link: PeerLink, message: PeerMessage): void {
     if (message.t === 'key' || message.t === 'key-ack') this.frameKeys?.handle(link, message);
-    else if (message.t === 'chat') this.people.chat(link, message.text);
+    else if (message.t === 'chat') this.#people.chat(link, message.text);
     else if (message.t === 'state') {
-      const participant = this.people.of(link);
+      const participant = this.#people.of(link);
       if (!participant) return;
-      this.rendezvous.note(participant.id, message.rendezvous);
-      this.people.update(participant, message);
+      this.#rendezvous.note(participant.id, message.rendezvous);
+      this.#people.update(participant, message);
     }
   }
 
   /** An incoming connection: from the broker-verified id `conn.peer`. */
-  private accept(conn: DataConnection): void {
-    if ((this.stateValue !== 'joining' && this.stateValue !== 'joined') || this.mesh.departed.has(conn.peer)) {
+  #accept(conn: DataConnection): void {
+    if ((this.#stateValue !== 'joining' && this.#stateValue !== 'joined') || this.mesh.departed.has(conn.peer)) {
       conn.close();
       return;
     }
     // A connection that never opens (its dialer went quiet mid-handshake) does not stay pending,
     // where it would keep us from dialing that peer ourselves (see Mesh.dial).
-    this.mesh.closeUnlessIntroduced(this.startLink(conn, false));
+    this.mesh.closeUnlessIntroduced(this.#startLink(conn, false));
   }
 
   /** What dials from our own Peer, each connection made a link; null while it is off the broker. */
-  private dialer(): ((id: string) => PeerLink | null) | null {
+  #dialer(): ((id: string) => PeerLink | null) | null {
     const connect = this.session.dialer();
     return (
       connect &&
       ((id) => {
         const conn = connect(id);
-        return conn ? this.startLink(conn, true) : null;
+        return conn ? this.#startLink(conn, true) : null;
       })
     );
   }
 
-  private startLink(conn: DataConnection, outgoing: boolean): PeerLink {
-    const link = new PeerLink(conn, outgoing, this.media.localMedia, {
-      authKey: this.authKey,
-      frames: this.media.frames,
-      seal: this.encryption?.sealer ?? null,
+  #startLink(conn: DataConnection, outgoing: boolean): PeerLink {
+    const link = new PeerLink(conn, outgoing, this.#media.localMedia, {
+      authKey: this.#authKey,
+      frames: this.#media.frames,
+      seal: this.#encryption?.sealer ?? null,
       localId: this.id,
     });
     this.mesh.add(link);
-    this.media.add(link);
-    this.people.watch(link);
+    this.#media.add(link);
+    this.#people.watch(link);
     link.on('invalid', ({ count }) => count >= MAX_INVALID_MESSAGES && link.close());
     link.relay = (payload) => this.session.relay(link, payload);
-    link.on('silent', () => link.remoteId && this.rendezvous.silent(link.remoteId));
+    link.on('silent', () => link.remoteId && this.#rendezvous.silent(link.remoteId));
     return link;
   }
 
@@ -374,61 +370,61 @@ export class Room extends TypedEventTarget<RoomEvents> {
    * Every few seconds: make sure the room has a rendezvous holder, and send our roster again so
    * that a dial lost to a timeout or a crossed connection is tried again (anti-entropy).
    */
-  private tick(): void {
+  #tick(): void {
     void this.session.probe();
-    void this.rendezvous.ensure();
+    void this.#rendezvous.ensure();
     if (this.mesh.links.size > 0) this.mesh.gossip();
   }
 
   /** Our state as the others should see it: a track we could not capture counts as off. */
-  private wireState(): PeerState {
+  #wireState(): PeerState {
     return {
-      ...this.local,
-      audioMuted: this.local.audioMuted || !this.captured.audio,
-      videoMuted: this.local.videoMuted || !this.captured.video,
+      ...this.#local,
+      audioMuted: this.#local.audioMuted || !this.#captured.audio,
+      videoMuted: this.#local.videoMuted || !this.#captured.video,
     };
   }
 
   /** Tells every peer our current state, including peers we dialed that have not answered yet. */
-  private announce(): void {
-    this.mesh.announce({ t: 'state', ...this.wireState() });
+  #announce(): void {
+    this.mesh.announce({ t: 'state', ...this.#wireState() });
   }
 
   /** Whether a join is still under way (a leave during it ends it). */
-  private isJoining(): boolean {
-    return this.stateValue === 'joining';
+  #isJoining(): boolean {
+    return this.#stateValue === 'joining';
   }
 
-  private setState(state: RoomState): void {
-    if (state === this.stateValue) return;
-    this.stateValue = state;
+  #setState(state: RoomState): void {
+    if (state === this.#stateValue) return;
+    this.#stateValue = state;
     this.emit('state', { state });
   }
 
-  private get rtcConfig(): RTCConfiguration {
+  get #rtcConfig(): RTCConfiguration {
     return {
-      iceServers: this.config.iceServers,
-      iceTransportPolicy: this.config.iceTransportPolicy ?? 'all',
-      ...this.encryption?.rtc,
+      iceServers: this.#config.iceServers,
+      iceTransportPolicy: this.#config.iceTransportPolicy ?? 'all',
+      ...this.#encryption?.rtc,
     };
   }
 
-  private teardown(): void {
-    globalThis.removeEventListener?.('pagehide', this.onPageHide);
-    if (this.rendezvousCheck) clearInterval(this.rendezvousCheck);
-    this.rendezvousCheck = null;
-    this.timers.clear();
+  #teardown(): void {
+    globalThis.removeEventListener?.('pagehide', this.#onPageHide);
+    if (this.#rendezvousCheck) clearInterval(this.#rendezvousCheck);
+    this.#rendezvousCheck = null;
+    this.#timers.clear();
     // Our own leave is not the peers' leave: no peer-left events, no rendezvous races. Off the
     // broker at once (the rendezvous id is free for the others to take); the links stay up until
     // the goodbyes are through, since destroying a Peer closes its connections.
-    const peers = this.session.close(this.rendezvous.close());
+    const peers = this.session.close(this.#rendezvous.close());
     const goodbyes = this.mesh.close();
     void goodbyes.then(() => peers.forEach((peer) => peer.destroy()));
-    this.people.clear();
+    this.#people.clear();
     this.frameKeys?.close();
     // The worker goes once the goodbyes are through (the links still carry frames until then).
-    const frameCrypto = this.encryption?.frameCrypto;
+    const frameCrypto = this.#encryption?.frameCrypto;
     if (frameCrypto) void goodbyes.then(() => frameCrypto.close());
-    this.media.close();
+    this.#media.close();
   }
 }

@@ -26,16 +26,18 @@ export interface BrokerHost {
   prepareOffer: OfferPreparer;
   /** An incoming connection to our own id. */
   accept(conn: DataConnection): void;
-  /** Relayed signalling from participant `src`, for its link to check (see relay). */
-  relayed(src: string, payload: object): void;
-  /** The broker says `id` is not there. */
-  unavailable(id: string): void;
   /** The room's state. */
   state(): RoomState;
   /** We lost the broker (false), or are on one again (true); `moved`: a different one than before. */
   changed(connected: boolean, server: string, moved: boolean): void;
-  /** The connections of every live link (a retired Peer is kept while one runs through it). */
-  connections(): DataConnection[];
+}
+
+/** What the broker session needs of the mesh: its links (relayed signalling goes to them; a retired Peer stays while one runs through it). */
+export interface BrokerMesh {
+  readonly links: Map<string, PeerLink>;
+  readonly all: PeerLink[];
+  /** The broker says `id` is not there: dials to it close. */
+  abandonDial(id: string): void;
 }
 
 /** Our own Peer and its brokers, for one join. */
@@ -43,37 +45,43 @@ export class BrokerSession {
   /** Our own Peer, on the broker we are on (or trying to get back to). */
   peer: Peer | null = null;
   /** The broker we are on: an index into `host.brokers`. */
-  private index = 0;
+  #index = 0;
   /**
    * Per broker and id, the token that proves to that broker that a new Peer under the id is us
    * (it then replaces the old socket). Never sent to another broker or with another id: a
    * fallback broker that saw one could otherwise take over our ids on the first (issue 16).
    */
-  private readonly tokens = new Map<string, string>();
+  readonly #tokens = new Map<string, string>();
   /** While our own id is off the broker: trying again, with backoff. */
-  private reconnecting = false;
-  private failures = 0;
+  #reconnecting = false;
+  #failures = 0;
   /** On a fallback broker: when to look at the preferred ones again. */
-  private probeAt = 0;
-  private probeFailures = 0;
-  private probing = false;
+  #probeAt = 0;
+  #probeFailures = 0;
+  #probing = false;
   /** Peers that lost the broker but still carry links; destroyed on leave. */
-  private readonly retired: Peer[] = [];
-  private readonly timers = new Timers();
-  private closed = false;
+  readonly #retired: Peer[] = [];
+  readonly #timers = new Timers();
+  #closed = false;
   /** Relayed messages dropped by links that have closed since. */
   rejectedRelaysOfClosedLinks = 0;
 
-  constructor(private readonly host: BrokerHost) {}
+  readonly #host: BrokerHost;
+  readonly #mesh: BrokerMesh;
+
+  constructor(host: BrokerHost, mesh: BrokerMesh) {
+    this.#host = host;
+    this.#mesh = mesh;
+  }
 
   /** The broker we are on. */
   get broker(): BrokerConfig {
-    return this.host.brokers[this.index] ?? this.host.brokers[0]!;
+    return this.#host.brokers[this.#index] ?? this.#host.brokers[0]!;
   }
 
   /** Whether our own id is on a broker (so we can dial, and be dialed by newcomers). */
   get onBroker(): boolean {
-    return !!this.peer && !this.peer.disconnected && !this.reconnecting;
+    return !!this.peer && !this.peer.disconnected && !this.#reconnecting;
   }
 
   /**
@@ -83,15 +91,15 @@ export class BrokerSession {
    */
   async openFirst(rendezvous: { claim(): Promise<boolean>; retire(): void }): Promise<{ claimed: boolean } | null> {
     let lastError: unknown;
-    for (const [index, broker] of this.host.brokers.entries()) {
-      this.index = index;
-      const [own, claim] = await Promise.allSettled([this.openOwn(broker), rendezvous.claim()]);
+    for (const [index, broker] of this.#host.brokers.entries()) {
+      this.#index = index;
+      const [own, claim] = await Promise.allSettled([this.#openOwn(broker), rendezvous.claim()]);
       if (own.status === 'rejected') {
         lastError = own.reason;
         rendezvous.retire();
         continue;
       }
-      if (this.host.state() !== 'joining') {
+      if (this.#host.state() !== 'joining') {
         own.value.destroy();
         return null;
       }
@@ -102,10 +110,12 @@ export class BrokerSession {
     throw lastError;
   }
 
-  /** Opens another Peer under `id` on our broker: it, or null when the id is taken. */
+  /** Opens another Peer under `id` on our broker (its connections go to the room): it, or null when the id is taken. */
   async open(id: string): Promise<Peer | null> {
-    const result = await openPeer(id, this.broker, this.host.rtcConfig(), this.token(this.broker, id));
-    return 'peer' in result ? result.peer : null;
+    const result = await openPeer(id, this.broker, this.#host.rtcConfig(), this.#token(this.broker, id));
+    if (!('peer' in result)) return null;
+    result.peer.on('connection', (conn) => this.#host.accept(conn));
+    return result.peer;
   }
 
   /** What dials from our own Peer (nothing once it is off its broker); null while it is off. */
@@ -120,29 +130,29 @@ export class BrokerSession {
    * joiners try the list in order, so the room must live on the first broker that answers.
    */
   async probe(): Promise<void> {
-    if (this.index === 0 || this.probing || this.reconnecting || Date.now() < this.probeAt) return;
-    this.probing = true;
+    if (this.#index === 0 || this.#probing || this.#reconnecting || Date.now() < this.#probeAt) return;
+    this.#probing = true;
     try {
-      if (await this.moveTo(this.index)) this.probeFailures = 0;
+      if (await this.#moveTo(this.#index)) this.#probeFailures = 0;
       // Every 4 s, then every 8 s (±25 %): a probe is one WebSocket, and the room should not
       // stay split across brokers for long.
-      else this.probeAt = Date.now() + backoffDelay(Math.min(3, 2 + this.probeFailures++));
+      else this.#probeAt = Date.now() + backoffDelay(Math.min(3, 2 + this.#probeFailures++));
     } finally {
-      this.probing = false;
+      this.#probing = false;
     }
   }
 
   /** A Peer we no longer use: off the broker now, destroyed once no link runs through it. */
   retire(peer: Peer): void {
     if (!peer.disconnected) peer.disconnect();
-    this.retired.push(peer);
-    this.prune();
+    this.#retired.push(peer);
+    this.#prune();
   }
 
   /** A link closed: its relay count is kept; once the room has forgotten it, a retired Peer it ran through may go. */
   linkClosed(link: PeerLink): void {
     this.rejectedRelaysOfClosedLinks += link.rejectedRelays;
-    if (!this.closed) queueMicrotask(() => !this.closed && this.prune());
+    if (!this.#closed) queueMicrotask(() => !this.#closed && this.#prune());
   }
 
   /**
@@ -160,9 +170,9 @@ export class BrokerSession {
 
   /** Leaving: every Peer (and `holder`, the rendezvous id's) off the broker now; returns them to destroy once the goodbyes are through. */
   close(holder: Peer | null): Peer[] {
-    this.closed = true;
-    this.timers.clear();
-    const peers = [this.peer, holder, ...this.retired].filter((p): p is Peer => p !== null);
+    this.#closed = true;
+    this.#timers.clear();
+    const peers = [this.peer, holder, ...this.#retired].filter((p): p is Peer => p !== null);
     this.peer = null;
     // Off the broker at once (the rendezvous id is free for the others to take); the links
     // stay up until the goodbyes are through, since destroying a Peer closes its connections.
@@ -170,40 +180,40 @@ export class BrokerSession {
     return peers;
   }
 
-  private async openOwn(broker: BrokerConfig): Promise<Peer> {
-    const result = await openPeer(this.host.id, broker, this.host.rtcConfig(), this.token(broker, this.host.id), this.host.prepareOffer);
+  async #openOwn(broker: BrokerConfig): Promise<Peer> {
+    const result = await openPeer(this.#host.id, broker, this.#host.rtcConfig(), this.#token(broker, this.#host.id), this.#host.prepareOffer);
     // A random 128-bit id cannot be taken unless the broker is hostile; treat it as unreachable.
     if (!('peer' in result)) throw new RoomError(ERROR_CODES.brokerUnreachable, 'the broker refused our id');
     const peer = result.peer;
-    peer.on('connection', (conn) => this.host.accept(conn));
-    peer.socket.on('message', (data: unknown) => this.onMessage(data));
+    peer.on('connection', (conn) => this.#host.accept(conn));
+    peer.socket.on('message', (data: unknown) => this.#onMessage(data));
     // Established calls are peer to peer and go on; the broker is only needed by newcomers.
-    peer.on('disconnected', () => this.peer === peer && this.lost());
+    peer.on('disconnected', () => this.peer === peer && this.#lost());
     peer.on('error', (error) => {
       if (error.type === 'peer-unavailable') {
         const id = /(vr-[0-9a-f]{32})/.exec(error.message)?.[1];
-        if (id) this.host.unavailable(id);
+        if (id) this.#mesh.abandonDial(id);
       }
     });
     return peer;
   }
 
   /** Our token for `id` on `broker`: made on first use, kept for this join. */
-  private token(broker: BrokerConfig, id: string): string {
+  #token(broker: BrokerConfig, id: string): string {
     const key = `${brokerUrl(broker)} ${id}`;
-    let token = this.tokens.get(key);
-    if (!token) this.tokens.set(key, (token = randomParticipantId()));
+    let token = this.#tokens.get(key);
+    if (!token) this.#tokens.set(key, (token = randomParticipantId()));
     return token;
   }
 
   /** A message from the broker: a linked participant's relayed signalling goes to its link. */
-  private onMessage(data: unknown): void {
+  #onMessage(data: unknown): void {
     if (typeof data !== 'object' || data === null) return;
     const { type, src, payload } = data as { type?: unknown; src?: unknown; payload?: unknown };
     if (type !== 'CANDIDATE' || typeof src !== 'string' || typeof payload !== 'object' || payload === null) return;
     if ((payload as { connectionId?: unknown }).connectionId !== undefined) return;
     // Only the participant's own link takes it, and only if its MAC checks (see relay-auth.ts).
-    this.host.relayed(src, payload);
+    this.#mesh.links.get(src)?.receiveRelayed(payload);
   }
 
   /**
@@ -212,33 +222,33 @@ export class BrokerSession {
    * that answers. A new Peer each time, under the same id and that broker's token: PeerJS's own `reconnect()`
    * has been seen to fail silently (peers/peerjs#1289).
    */
-  private lost(): void {
-    if (this.closed || this.host.state() !== 'joined' || this.reconnecting) return;
-    this.reconnecting = true;
-    this.failures = 0;
-    this.host.changed(false, brokerUrl(this.broker), false);
-    this.scheduleReconnect();
+  #lost(): void {
+    if (this.#closed || this.#host.state() !== 'joined' || this.#reconnecting) return;
+    this.#reconnecting = true;
+    this.#failures = 0;
+    this.#host.changed(false, brokerUrl(this.broker), false);
+    this.#scheduleReconnect();
   }
 
-  private scheduleReconnect(): void {
-    this.timers.later(backoffDelay(this.failures), () => void this.reconnect());
+  #scheduleReconnect(): void {
+    this.#timers.later(backoffDelay(this.#failures), () => void this.#reconnect());
   }
 
-  private async reconnect(): Promise<void> {
-    if (this.host.state() !== 'joined' || this.closed) return;
-    if (await this.moveTo(this.host.brokers.length)) return;
-    this.failures++;
-    this.scheduleReconnect();
+  async #reconnect(): Promise<void> {
+    if (this.#host.state() !== 'joined' || this.#closed) return;
+    if (await this.#moveTo(this.#host.brokers.length)) return;
+    this.#failures++;
+    this.#scheduleReconnect();
   }
 
   /**
    * Puts our own id on the first broker, among the first `count` of the list, that answers, and
    * moves there. Resolves whether one did.
    */
-  private async moveTo(count: number): Promise<boolean> {
-    for (const [index, broker] of this.host.brokers.slice(0, count).entries()) {
-      const peer = await this.openOwn(broker).catch(() => null);
-      if (this.host.state() !== 'joined' || this.closed) {
+  async #moveTo(count: number): Promise<boolean> {
+    for (const [index, broker] of this.#host.brokers.slice(0, count).entries()) {
+      const peer = await this.#openOwn(broker).catch(() => null);
+      if (this.#host.state() !== 'joined' || this.#closed) {
         peer?.destroy();
         return false;
       }
@@ -247,21 +257,21 @@ export class BrokerSession {
       this.peer = peer;
       // The old Peer still carries the links made through it; it goes when they have all closed.
       if (old) this.retire(old);
-      const moved = index !== this.index;
-      this.index = index;
-      this.reconnecting = false;
-      this.host.changed(true, brokerUrl(broker), moved);
+      const moved = index !== this.#index;
+      this.#index = index;
+      this.#reconnecting = false;
+      this.#host.changed(true, brokerUrl(broker), moved);
       return true;
     }
     return false;
   }
 
   /** Destroys retired Peers that carry no link any more. */
-  private prune(): void {
-    const live = new Set(this.host.connections().map((conn) => conn.provider));
-    for (const [index, peer] of [...this.retired.entries()].reverse()) {
+  #prune(): void {
+    const live = new Set(this.#mesh.all.map((link) => link.conn.provider));
+    for (const [index, peer] of [...this.#retired.entries()].reverse()) {
       if (live.has(peer)) continue;
-      this.retired.splice(index, 1);
+      this.#retired.splice(index, 1);
       peer.destroy();
     }
   }
