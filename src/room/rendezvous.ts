@@ -30,19 +30,19 @@ export interface HeldId {
 }
 
 /** What the rendezvous needs of the broker session. */
-export interface RendezvousBroker<P extends HeldId> {
+export interface RendezvousBroker<L extends MeshLink, P extends HeldId> {
   /** Whether our own id is on a broker. */
   readonly onBroker: boolean;
   /** Takes `id` on our broker: the Peer now holding it (its connections go to the room), or null if taken. */
   open(id: string): Promise<P | null>;
   /** A Peer that held the id and is no longer used: off the broker, kept while links run through it. */
   retire(peer: P): void;
+  /** What dials an id from our own Peer as it is now (null once that Peer is off the broker); null while it is off. */
+  dialer(): ((id: string) => L | null) | null;
 }
 
 /** What the rendezvous needs of the room around it. */
 export interface RendezvousHost<L extends MeshLink> {
-  /** What dials an id from our own Peer (null if that Peer is off the broker by then); null while off the broker. */
-  dialer(): ((id: string) => L | null) | null;
   /** Whether the far end of `link` failed (or has not finished) verification. */
   unverified(link: L): boolean;
   /** We took the id (true) or lost it (false): the others are told. */
@@ -62,11 +62,11 @@ export class Rendezvous<L extends MeshLink, P extends HeldId> {
   #claiming = false;
 
   readonly #mesh: Pick<Mesh<L>, 'links' | 'refused'>;
-  readonly #broker: RendezvousBroker<P>;
+  readonly #broker: RendezvousBroker<L, P>;
   readonly #host: RendezvousHost<L>;
   readonly #clock: Clock;
 
-  constructor(mesh: Pick<Mesh<L>, 'links' | 'refused'>, broker: RendezvousBroker<P>, host: RendezvousHost<L>, clock: Clock) {
+  constructor(mesh: Pick<Mesh<L>, 'links' | 'refused'>, broker: RendezvousBroker<L, P>, host: RendezvousHost<L>, clock: Clock) {
     this.#mesh = mesh;
     this.#broker = broker;
     this.#host = host;
@@ -149,7 +149,7 @@ export class Rendezvous<L extends MeshLink, P extends HeldId> {
    */
   dial(): Promise<boolean> {
     // A Peer off its broker cannot dial (PeerJS returns no connection).
-    const connect = this.#host.dialer();
+    const connect = this.#broker.dialer();
     if (!connect) return Promise.resolve(false);
     return new Promise<boolean>((resolve, reject) => {
       const links = new Set<L>();

@@ -230,7 +230,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
         id: this.id,
         maxParticipants: this.#config.maxParticipants,
         rendezvousId: () => this.#rendezvous.id,
-        connect: (id) => this.#dialer()?.(id) ?? null,
+        connect: (id) => this.session.dialer()?.(id) ?? null,
         hello: () => ({ t: 'hello', id: this.id, ...this.#wireState() }),
         roster: () => [...this.#people.all().map(({ id, name }) => ({ id, name })), { id: this.id, name: this.#local.name }],
         introduced: (link, hello) => {
@@ -264,7 +264,6 @@ export class Room extends TypedEventTarget<RoomEvents> {
       this.mesh,
       this.session,
       {
-        dialer: () => this.#dialer(),
         unverified: (link) => this.#people.unverified.has(link) || (!!this.#authKey && !link.isVerified),
         holding: (holds) => {
           this.#local.rendezvous = holds;
@@ -286,6 +285,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
         // Every connection we dial negotiates the camera and microphone in its first offer.
         prepareOffer: (pc) => this.#media.prepareOffer(pc),
         accept: (conn) => this.#accept(conn),
+        dialed: (conn) => this.#startLink(conn, true),
         state: () => this.#stateValue,
         changed: (connected, server, moved) => {
           if (moved) this.#rendezvous.retire();
@@ -336,18 +336,6 @@ export class Room extends TypedEventTarget<RoomEvents> {
     // A connection that never opens (its dialer went quiet mid-handshake) does not stay pending,
     // where it would keep us from dialing that peer ourselves (see Mesh.dial).
     this.mesh.closeUnlessIntroduced(this.#startLink(conn, false));
-  }
-
-  /** What dials from our own Peer, each connection made a link; null while it is off the broker. */
-  #dialer(): ((id: string) => PeerLink | null) | null {
-    const connect = this.session.dialer();
-    return (
-      connect &&
-      ((id) => {
-        const conn = connect(id);
-        return conn ? this.#startLink(conn, true) : null;
-      })
-    );
   }
 
   #startLink(conn: DataConnection, outgoing: boolean): PeerLink {

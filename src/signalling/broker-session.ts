@@ -24,8 +24,10 @@ export interface BrokerHost {
   rtcConfig(): RTCConfiguration;
   /** Readies each connection we dial before its first offer. */
   prepareOffer: OfferPreparer;
-  /** An incoming connection to our own id. */
+  /** An incoming connection to one of our ids. */
   accept(conn: DataConnection): void;
+  /** The link of a connection we dialed. */
+  dialed(conn: DataConnection): PeerLink;
   /** The room's state. */
   state(): RoomState;
   /** We lost the broker (false), or are on one again (true); `moved`: a different one than before. */
@@ -118,11 +120,11 @@ export class BrokerSession {
     return result.peer;
   }
 
-  /** What dials from our own Peer (nothing once it is off its broker); null while it is off. */
-  dialer(): ((id: string) => DataConnection | null) | null {
+  /** What dials from our own Peer, as it is now (nothing once it is off its broker); null while it is off. */
+  dialer(): ((id: string) => PeerLink | null) | null {
     const peer = this.peer;
     if (!peer || peer.disconnected) return null;
-    return (id) => (peer.disconnected ? null : peer.connect(id, { serialization: 'raw', reliable: true }));
+    return (id) => (peer.disconnected ? null : this.#host.dialed(peer.connect(id, { serialization: 'raw', reliable: true })));
   }
 
   /**
