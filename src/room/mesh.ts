@@ -21,6 +21,9 @@ export const DIAL_FALLBACK_MS = 4_000;
 /** A participant's introduction: the first message on a link. */
 export type Hello = Extract<PeerMessage, { t: 'hello' }>;
 
+/** The events of a link the mesh listens to. */
+export type MeshLinkEvents = Pick<PeerLinkEvents, 'open' | 'message' | 'close'>;
+
 /** What the mesh needs of a link: a PeerLink, or a test's fake. */
 export interface MeshLink {
   /** The remote participant id, once its hello has arrived. */
@@ -40,7 +43,7 @@ export interface MeshLink {
   /** Closes the link (idempotent); `close` follows. */
   close(): void;
   /** Subscribes; returns the function that unsubscribes. */
-  on<K extends 'open' | 'message' | 'close'>(type: K, listener: (detail: PeerLinkEvents[K]) => void): () => void;
+  on<K extends keyof MeshLinkEvents>(type: K, listener: (detail: MeshLinkEvents[K]) => void): () => void;
 }
 
 /** What the mesh needs of the room around it. */
