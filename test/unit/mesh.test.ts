@@ -19,6 +19,15 @@ function network(): { clock: FakeClock; net: FakeNetwork } {
   return { clock, net: new FakeNetwork(clock) };
 }
 
+/** All of `nodes` join at once; 30 s later (fake time) every one must be in. */
+async function joinAll(clock: FakeClock, nodes: FakeNode[]): Promise<void> {
+  const joins = nodes.map((node) => node.join());
+  await clock.advance(30_000);
+  // Asserted before awaiting: a join that never ends must fail the test, not hang it.
+  expect(nodes.map((n) => n.state), 'every joiner in').to.deep.equal(nodes.map(() => 'joined'));
+  await Promise.all(joins);
+}
+
 /** Every node is linked to every other, over one open connection per pair, with nothing left under way. */
 function expectFullMesh(nodes: FakeNode[]): void {
   for (const node of nodes) {
@@ -92,10 +101,7 @@ describe('mesh convergence (fakes)', () => {
   it('six participants joining at once all end in one full mesh, through the gossiped rosters', async () => {
     const { clock, net } = network();
     const nodes = IDS.map((p) => new FakeNode(net, p));
-    const joins = nodes.map((node) => node.join());
-    await clock.advance(30_000);
-    await Promise.all(joins);
-    expect(nodes.map((n) => n.state)).to.deep.equal(nodes.map(() => 'joined'));
+    await joinAll(clock, nodes);
     expectFullMesh(nodes);
     // Joiners only ever dial the holder; the rest of the mesh came from rosters.
     const rendezvousDials = net.dials.filter((d) => !IDS.includes(d.to)).length;
@@ -105,9 +111,7 @@ describe('mesh convergence (fakes)', () => {
   it('one that leaves is removed everywhere, and is not dialed again', async () => {
     const { clock, net } = network();
     const nodes = IDS.slice(0, 5).map((p) => new FakeNode(net, p));
-    const joins = nodes.map((node) => node.join());
-    await clock.advance(30_000);
-    await Promise.all(joins);
+    await joinAll(clock, nodes);
     expectFullMesh(nodes);
     const [gone, ...stay] = [nodes[2]!, ...nodes.filter((_, i) => i !== 2)];
     gone.leave();
@@ -121,9 +125,7 @@ describe('mesh convergence (fakes)', () => {
   it('one that crashes is removed everywhere once the heartbeat gives up, and the rest stay a full mesh', async () => {
     const { clock, net } = network();
     const nodes = IDS.slice(0, 5).map((p) => new FakeNode(net, p));
-    const joins = nodes.map((node) => node.join());
-    await clock.advance(30_000);
-    await Promise.all(joins);
+    await joinAll(clock, nodes);
     const crashed = nodes.find((n) => !n.holds)!;
     const stay = nodes.filter((n) => n !== crashed);
     crashed.crash();

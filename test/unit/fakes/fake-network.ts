@@ -212,6 +212,8 @@ export class FakeNode implements RendezvousBroker<FakeLink, FakeHeld> {
   readonly rendezvous: Rendezvous<FakeLink, FakeHeld>;
   /** Whether our own id is on the broker. */
   onBroker = false;
+  /** When the periodic check last ran. */
+  lastTick = 0;
   private ticking = false;
 
   constructor(
@@ -336,6 +338,7 @@ export class FakeNode implements RendezvousBroker<FakeLink, FakeHeld> {
   /** Room's tick: a holder for the room, and the roster again. */
   private tick(): void {
     if (!this.ticking) return;
+    this.lastTick = this.net.clock.now();
     void this.rendezvous.ensure();
     if (this.mesh.links.size > 0) this.mesh.gossip();
     this.net.clock.setTimeout(() => this.tick(), RENDEZVOUS_CHECK_MS);
