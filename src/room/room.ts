@@ -32,7 +32,6 @@ import { randomParticipantId, rendezvousIds } from './room-id.js';
 export { RoomError };
 export type { Participant, VerificationMethod, RoomConfig, RoomEvents };
 
-
 /** A peer sending this many invalid messages is dropped. */
 const MAX_INVALID_MESSAGES = 50;
 
@@ -40,6 +39,7 @@ const MAX_INVALID_MESSAGES = 50;
 export class Room extends TypedEventTarget<RoomEvents> {
   /** Our participant id for this join. */
   readonly id = randomParticipantId();
+  readonly #config: RoomConfig;
   #stateValue: RoomState = 'idle';
   /** One-shot timers of the parts, all cleared when we leave. */
   readonly #timers = new Timers();
@@ -53,26 +53,19 @@ export class Room extends TypedEventTarget<RoomEvents> {
   #authKey: CryptoKey | null = null;
   /** With a room secret: frame encryption and sealing, once loaded. */
   #encryption: RoomEncryption | null = null;
-  /** With a room secret: our frame keys, given to each verified peer, made new when one leaves. */
-  private frameKeys: FrameKeys | null = null;
   readonly #media: MediaPath<Participant>;
   readonly #people: Participants;
-  private readonly mesh: Mesh<PeerLink>;
   readonly #rendezvous: Rendezvous<PeerLink, Peer>;
+  // The members below are TypeScript-private, not #private: browser tests look into them.
+  /** With a room secret: our frame keys, given to each verified peer, made new when one leaves. */
+  private frameKeys: FrameKeys | null = null;
+  private readonly mesh: Mesh<PeerLink>;
   private readonly session: BrokerSession;
-
-  readonly #config: RoomConfig;
 
   constructor(config: RoomConfig) {
     super();
     this.#config = config;
-    this.#local = {
-      name: config.name,
-      audioMuted: config.audioMuted,
-      videoMuted: config.videoMuted,
-      screenSharing: false,
-      rendezvous: false,
-    };
+    this.#local = { name: config.name, audioMuted: config.audioMuted, videoMuted: config.videoMuted, screenSharing: false, rendezvous: false };
     const upstream = { maxUpstreamKbps: config.maxUpstreamKbps ?? DEFAULT_MAX_UPSTREAM_KBPS, quality: config.videoQuality ?? DEFAULT_VIDEO_QUALITY };
     this.#media = new MeshMediaPath(config.localMedia, upstream, (participant, track) => this.#people.addTrack(participant, track));
     this.#people = new Participants((type, detail) => this.emit(type, detail), this.verification, (link) => this.mesh.isCurrent(link));
@@ -390,11 +383,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
   }
 
   get #rtcConfig(): RTCConfiguration {
-    return {
-      iceServers: this.#config.iceServers,
-      iceTransportPolicy: this.#config.iceTransportPolicy ?? 'all',
-      ...this.#encryption?.rtc,
-    };
+    return { iceServers: this.#config.iceServers, iceTransportPolicy: this.#config.iceTransportPolicy ?? 'all', ...this.#encryption?.rtc };
   }
 
   #teardown(): void {
