@@ -14,7 +14,7 @@ import { deriveAuthKey } from '../e2ee/keys.js';
 import type { FrameKeys } from '../e2ee/frame-keys.js';
 import type { FrameCryptoStats } from '../e2ee/frame-crypto.js';
 import { startEncryption, type RoomEncryption } from '../e2ee/room-crypto.js';
-import type { PeerMessage, PeerState } from '../signalling/protocol.js';
+import type { PeerState } from '../signalling/protocol.js';
 import { BrokerSession } from '../signalling/broker-session.js';
 import { DEFAULT_MAX_UPSTREAM_KBPS } from '../link/bandwidth.js';
 import { DEFAULT_VIDEO_QUALITY, type VideoQuality } from '../media/quality.js';
@@ -22,7 +22,7 @@ import type { MediaPath } from '../media/media-path.js';
 import { MeshMediaPath } from '../media/mesh-media-path.js';
 import { ERROR_CODES, type RoomState } from '../constants.js';
 import { systemClock } from './clock.js';
-import { Mesh, type Hello } from './mesh.js';
+import { Mesh } from './mesh.js';
 import { Participants, type Participant, type VerificationMethod } from './participants.js';
 import { Rendezvous, RENDEZVOUS_CHECK_MS } from './rendezvous.js';
 import type { RoomConfig, RoomEvents } from './room-api.js';
@@ -232,8 +232,24 @@ export class Room extends TypedEventTarget<RoomEvents> {
           // that) and both ids are known, which the sealed key is bound to.
           this.frameKeys?.add(link);
         },
-        linked: (link, hello, replaced) => this.#linked(link, hello, replaced),
-        message: (link, message) => this.#onMessage(link, message),
+        linked: (link, hello, replaced) => {
+          const participant = replaced ? this.#people.relinked(link, hello.id) : this.#people.add(link, hello);
+          if (!participant) return;
+          this.#media.attach(participant, link);
+          if (!replaced) this.emit('peer-joined', { participant });
+          this.#media.release(link);
+          if (!replaced) this.#people.introduce(participant);
+        },
+        message: (link, message) => {
+          if (message.t === 'key' || message.t === 'key-ack') this.frameKeys?.handle(link, message);
+          else if (message.t === 'chat') this.#people.chat(link, message.text);
+          else if (message.t === 'state') {
+            const participant = this.#people.of(link);
+            if (!participant) return;
+            this.#rendezvous.note(participant.id, message.rendezvous);
+            this.#people.update(participant, message);
+          }
+        },
         dropped: (link) => {
           this.session.linkClosed(link);
           this.#media.remove(link);
@@ -296,28 +312,6 @@ export class Room extends TypedEventTarget<RoomEvents> {
     this.#media.frames = encryption.frames;
     this.frameKeys = encryption.frameKeys;
     encryption.frameKeys.on('epoch', ({ epoch }) => this.emit('key-epoch', { epoch }));
-  }
-
-  /** A link said hello: a new participant, or the same one on a better link. */
-  #linked(link: PeerLink, hello: Hello, replaced: boolean): void {
-    const participant = replaced ? this.#people.relinked(link, hello.id) : this.#people.add(link, hello);
-    if (!participant) return;
-    this.#media.attach(participant, link);
-    if (!replaced) this.emit('peer-joined', { participant });
-    this.#media.release(link);
-    if (!replaced) this.#people.introduce(participant);
-  }
-
-  /** A message the mesh does not handle itself. */
-  #onMessage(link: PeerLink, message: PeerMessage): void {
-    if (message.t === 'key' || message.t === 'key-ack') this.frameKeys?.handle(link, message);
-    else if (message.t === 'chat') this.#people.chat(link, message.text);
-    else if (message.t === 'state') {
-      const participant = this.#people.of(link);
-      if (!participant) return;
-      this.#rendezvous.note(participant.id, message.rendezvous);
-      this.#people.update(participant, message);
-    }
   }
 
   /** An incoming connection: from the broker-verified id `conn.peer`. */
