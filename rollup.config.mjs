@@ -22,11 +22,20 @@ const CDN_SHIMS = {
  * check (`npm run check:size`) shows the bytes coming back.
  */
 const PEERJS_LOGGER_CALL = /\(0, \$257947e92926277a\$export\$2e2bcd8739ae039\)\.(log|warn|error)\(/g;
+/**
+ * Every Peer lists PeerJS's five serializations (JSON, BinaryPack with its chunking, and raw);
+ * the element opens every data channel with `raw`, so the others are dropped from the list and
+ * their classes fall out of the bundle (about 0.7 KB gzipped). A dial with another serialization
+ * would find none and fail loudly. Matched on PeerJS 1.5.5's bundle like the logger: should it
+ * change, the list stays whole and the size check shows it.
+ */
+const PEERJS_SERIALIZERS = /(this\._serializers = \{\s*raw: \(0, \$[0-9a-f]+\$export\$[0-9a-f]+\)),\s*json:[^}]*\}/;
 const quietPeerJs = {
   name: 'quiet-peerjs',
   transform(code, id) {
     if (!id.includes('/node_modules/peerjs/dist/')) return null;
-    return { code: code.replace(PEERJS_LOGGER_CALL, (call) => `/*#__PURE__*/${call}`), map: null };
+    const quiet = code.replace(PEERJS_LOGGER_CALL, (call) => `/*#__PURE__*/${call}`).replace(PEERJS_SERIALIZERS, '$1 }');
+    return { code: quiet, map: null };
   },
 };
 

@@ -113,8 +113,8 @@ describe('hostile input over the data channel', () => {
     const joined = nextEvent<{ id: string }>(a, EVENTS.joined);
     await a.join();
     const aId = (await joined).id;
-    // The room's own bookkeeping (private): the connections not yet introduced, and its dials.
-    const room = (a as unknown as { roomCtl: { room: HalfOpenView } }).roomCtl.room;
+    // The mesh's own bookkeeping (private): the connections not yet introduced, and its dials.
+    const room = (a as unknown as { roomCtl: { room: { mesh: HalfOpenView } } }).roomCtl.room.mesh;
     // A dialer whose offer arrives but that never offers a path: relay-only without a relay, it
     // gathers no candidate at all, so the channel can never open.
     const broker = parseBrokerUrl(SERVER);
@@ -143,7 +143,7 @@ describe('hostile input over the data channel', () => {
   });
 });
 
-/** What the half-open test reads of a room (private members). */
+/** What the half-open test reads of a room's mesh (private members). */
 interface HalfOpenView {
   pending: Set<{ conn: { peer: string } }>;
   dialing: Set<string>;

@@ -8,6 +8,10 @@ import type { VideoRoomElement } from '../../src/video-room.js';
 interface RoomInternals {
   id: string;
   isRendezvous: boolean;
+  mesh: MeshInternals;
+}
+
+interface MeshInternals {
   links: Map<string, { open: boolean; outgoing: boolean }>;
   pending: Set<{ outgoing: boolean; open: boolean; conn: { peer: string } }>;
   dialing: Set<string>;
@@ -33,10 +37,11 @@ export function meshRecorder(elements: VideoRoomElement[]): { report(): string }
         .map((el, i) => {
           const room = (el as unknown as { roomCtl: { room: RoomInternals | null } }).roomCtl.room;
           if (!room) return `#${i}: no room`;
-          const links = [...room.links].map(([id, l]) => `${short(id)}${l.outgoing ? '>' : '<'}${l.open ? '' : '(closed)'}`);
-          const pending = [...room.pending].map((l) => `${short(l.conn.peer)}${l.outgoing ? '>' : '<'}${l.open ? 'open' : ''}`);
-          const backoff = [...room.dialBackoff].map(([id, b]) => `${short(id)}x${b.failures}`);
-          return `#${i} ${short(room.id)}${room.isRendezvous ? '*' : ''}: links [${links}] pending [${pending}] dialing [${[...room.dialing].map(short)}] backoff [${backoff}] departed [${[...room.departed].map(short)}] left [${departures[i]}]`;
+          const { mesh } = room;
+          const links = [...mesh.links].map(([id, l]) => `${short(id)}${l.outgoing ? '>' : '<'}${l.open ? '' : '(closed)'}`);
+          const pending = [...mesh.pending].map((l) => `${short(l.conn.peer)}${l.outgoing ? '>' : '<'}${l.open ? 'open' : ''}`);
+          const backoff = [...mesh.dialBackoff].map(([id, b]) => `${short(id)}x${b.failures}`);
+          return `#${i} ${short(room.id)}${room.isRendezvous ? '*' : ''}: links [${links}] pending [${pending}] dialing [${[...mesh.dialing].map(short)}] backoff [${backoff}] departed [${[...mesh.departed].map(short)}] left [${departures[i]}]`;
         })
         .join('\n');
     },

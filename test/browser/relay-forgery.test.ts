@@ -24,8 +24,8 @@ interface Link {
 }
 interface CoreRoom {
   id: string;
-  links: Map<string, Link>;
-  peer: { socket: { emit(event: string, data: unknown): void } };
+  mesh: { links: Map<string, Link> };
+  session: { peer: { socket: { emit(event: string, data: unknown): void } } };
   rejectedRelays: number;
 }
 
@@ -64,14 +64,14 @@ async function securedPair(prefix: string): Promise<{ a: VideoRoomElement; b: Vi
   const reconnecting: boolean[] = [];
   a.addEventListener(EVENTS.peerVerificationFailed, (e) => failures.push((e as CustomEvent<{ reason: string }>).detail.reason));
   a.addEventListener(EVENTS.reconnecting, (e) => reconnecting.push((e as CustomEvent<{ reconnecting: boolean }>).detail.reconnecting));
-  const ab = core(a).links.get(core(b).id)!;
-  const ba = core(b).links.get(core(a).id)!;
+  const ab = core(a).mesh.links.get(core(b).id)!;
+  const ba = core(b).mesh.links.get(core(a).id)!;
   return { a, b, ab, ba, failures, reconnecting };
 }
 
 /** What the broker sends `to` as a relayed message from `from` (a PeerJS CANDIDATE without a connection id). */
 function brokerSends(to: VideoRoomElement, from: VideoRoomElement, payload: unknown): void {
-  core(to).peer.socket.emit('message', { type: 'CANDIDATE', src: core(from).id, dst: core(to).id, payload });
+  core(to).session.peer.socket.emit('message', { type: 'CANDIDATE', src: core(from).id, dst: core(to).id, payload });
 }
 
 async function framesGrow(el: VideoRoomElement, by: number): Promise<void> {
@@ -106,7 +106,7 @@ describe('a broker forging signalling after verification', function () {
     expect(failures).to.deep.equal([]);
     expect(ab.pc.signalingState).to.equal('stable');
     expect(named(ab.pc.remoteDescription?.sdp)).to.equal(verified);
-    expect(core(a).links.get(core(b).id)).to.equal(ab);
+    expect(core(a).mesh.links.get(core(b).id)).to.equal(ab);
 
     // Control: the same path with an authentic message (MAC'd by b's own relay key) is acted on.
     const authentic = await ba.guard.relayAuth.seal(core(b).id, core(a).id, { t: 'ice', candidate: null });
@@ -170,7 +170,7 @@ describe('a broker forging signalling after verification', function () {
       await attacker.setLocalDescription();
       const sdp = attacker.localDescription!.sdp;
       attackerFingerprints.push(named(sdp));
-      core(b).peer.socket.emit('message', {
+      core(b).session.peer.socket.emit('message', {
         type: 'ANSWER',
         // As PeerJS knows the connection: b dialed a's rendezvous id.
         src: (ba.conn as unknown as { peer: string }).peer,

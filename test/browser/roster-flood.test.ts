@@ -18,7 +18,7 @@ const MAX_PARTICIPANTS = 8;
 
 /** The room's dials under way (private; test-only access). */
 function dialing(el: VideoRoomElement): Set<string> {
-  return (el as unknown as { roomCtl: { room: { dialing: Set<string> } } }).roomCtl.room.dialing;
+  return (el as unknown as { roomCtl: { room: { mesh: { dialing: Set<string> } } } }).roomCtl.room.mesh.dialing;
 }
 
 /** How often the test PeerServer saw `id`'s socket close (by the rate limit, or otherwise). */
@@ -29,7 +29,7 @@ async function disconnects(id: string): Promise<number> {
 
 /** Whether the element's own Peer is on the broker (test-only access). */
 function onBroker(el: VideoRoomElement): boolean {
-  const peer = (el as unknown as { roomCtl: { room: { peer: { disconnected: boolean; open: boolean } | null } } }).roomCtl.room.peer;
+  const peer = (el as unknown as { roomCtl: { room: { session: { peer: { disconnected: boolean; open: boolean } | null } } } }).roomCtl.room.session.peer;
   return !!peer && !peer.disconnected && peer.open;
 }
 

@@ -1,0 +1,244 @@
+/**
+ * The media of one link: the camera and microphone transceivers negotiated in the first
+ * handshake (our tracks go on with replaceTrack, never by renegotiating), the screen share on a
+ * transceiver of its own, the send caps, and frame encryption on every sender and receiver.
+ */
+import { cameraMids } from './sdp.js';
+import type { SenderCaps, UpstreamCaps } from './bandwidth.js';
+
+/** Frame encryption as a link needs it: every sender and receiver goes through it. */
+export interface FrameProtector {
+  /** Encrypts what `sender` sends. */
+  protectSender(sender: RTCRtpSender): void;
+  /** Decrypts what `receiver` receives with the keys of `senderId`. */
+  protectReceiver(receiver: RTCRtpReceiver, senderId: string): void;
+  /** Keeps the codecs whose clear bytes the encryption knows (VP8, Opus). */
+  pinCodecs(transceiver: RTCRtpTransceiver): void;
+}
+
+/** What the media needs of its link. */
+export interface MediaLink {
+  /** The peer connection, while the link is up (null once closed). */
+  pc(): RTCPeerConnection | null;
+  /** Whether our camera may go out: the link started (its handshake checked) and the peer is verified. */
+  maySend(): boolean;
+  /** Whether a screen may be shared: the channel is open and the peer verified. */
+  mayShare(): boolean;
+  /** Closes the link (a transform that cannot be attached fails closed). */
+  close(): void;
+}
+
+const CAMERA_KINDS = ['audio', 'video'] as const;
+
+/** One camera or microphone transceiver. */
+interface Camera {
+  kind: 'audio' | 'video';
+  transceiver: RTCRtpTransceiver;
+}
+
+/** The transceivers, tracks, caps and frame protection of one link. */
+export class LinkMedia {
+  #localStream: MediaStream | null = null;
+  /** The screen we share on this link, if any. */
+  #screenTrack: MediaStreamTrack | null = null;
+  /** Our screen transceiver, kept (inactive) after a share so the next one reuses its m-line. */
+  #screenTransceiver: RTCRtpTransceiver | null = null;
+  #caps: UpstreamCaps | null = null;
+  /** setParameters calls on one sender must not overlap; they queue here. */
+  #capsQueue: Promise<void> = Promise.resolve();
+  /** The camera mids of the last description read (see cameraTransceivers). */
+  #midsOf: { sdp: string | undefined; mids: ReturnType<typeof cameraMids> } = { sdp: undefined, mids: {} };
+
+  constructor(
+    private readonly link: MediaLink,
+    /** Whether this side dialed: its first offer settled the camera m-lines. */
+    private readonly outgoing: boolean,
+    /** Frame encryption (with a room secret), or null. */
+    private readonly frames: FrameProtector | null,
+    /** The id under which the peer's frame keys are kept. */
+    private readonly keyId: string,
+  ) {}
+
+  /**
+   * Readies a connection we dial, before PeerJS makes its first offer: the camera and microphone
+   * transceivers (sendrecv, no track yet), with their codecs pinned and their senders encrypting,
+   * so that the one handshake through the broker negotiates the media with the channel. Nothing
+   * is sent on them before the link has started (and, with a room secret, the peer is verified).
+   */
+  static prepareOffer(pc: RTCPeerConnection, frames: FrameProtector | null): void {
+    for (const kind of CAMERA_KINDS) {
+      const transceiver = pc.addTransceiver(kind, { direction: 'sendrecv' });
+      try {
+        frames?.pinCodecs(transceiver);
+        frames?.protectSender(transceiver.sender);
+      } catch {
+        // The link's own check (protect) fails closed on the same transceiver.
+      }
+    }
+  }
+
+  /** The local camera and microphone (null: none yet, or receive only). */
+  get localStream(): MediaStream | null {
+    return this.#localStream;
+  }
+
+  /**
+   * Puts every sender and receiver of `pc` through frame encryption, before media flows (each
+   * is done once). Fails closed: if a transform cannot be attached, the link closes rather than
+   * send or show anything unencrypted. Returns whether the link is still usable.
+   */
+  protect(pc: RTCPeerConnection): boolean {
+    const frames = this.frames;
+    if (!frames) return true;
+    try {
+      for (const transceiver of pc.getTransceivers()) {
+        if (transceiver.direction === 'stopped') continue;
+        frames.pinCodecs(transceiver);
+        frames.protectSender(transceiver.sender);
+        frames.protectReceiver(transceiver.receiver, this.keyId);
+      }
+      return true;
+    } catch {
+      this.link.close();
+      return false;
+    }
+  }
+
+  /** See PeerLink.setLocalStream. */
+  async setLocalStream(stream: MediaStream | null): Promise<void> {
+    this.#localStream = stream;
+    const pc = this.link.pc();
+    // No track goes out before the link has started (its handshake checked), nor to a peer that
+    // has not proved it knows the room secret, nor on a sender that does not encrypt.
+    if (!pc || !this.link.maySend() || !this.protect(pc)) return;
+    await Promise.all(
+      this.#cameras(pc).map(({ kind, transceiver }) => {
+        const track = this.#localTrack(kind);
+        return transceiver.sender.track === track ? undefined : transceiver.sender.replaceTrack(track);
+      }),
+    ).catch(() => undefined);
+  }
+
+  /** See PeerLink.setScreenTrack. */
+  setScreenTrack(track: MediaStreamTrack | null): void {
+    this.#screenTrack = track;
+    this.applyScreen();
+  }
+
+  /** See PeerLink.setSendCaps. */
+  setSendCaps(caps: UpstreamCaps): void {
+    this.#caps = caps;
+    this.applyCaps();
+  }
+
+  /** The current level (0..1) of the remote microphone, from the RTP audio level header. */
+  get audioLevel(): number {
+    const pc = this.link.pc();
+    const receiver = pc && this.#cameras(pc).find((c) => c.kind === 'audio')?.transceiver.receiver;
+    const sources = receiver?.getSynchronizationSources?.() ?? [];
+    return sources.reduce((max, s) => Math.max(max, s.audioLevel ?? 0), 0);
+  }
+
+  /** Whether `transceiver` carries the camera or microphone (else it is a screen). */
+  isCamera(pc: RTCPeerConnection, transceiver: RTCRtpTransceiver): boolean {
+    return this.#cameras(pc).some((c) => c.transceiver === transceiver);
+  }
+
+  /**
+   * Accepts offered camera transceivers as sendrecv, with our tracks if capture has settled, and
+   * protects them. Returns whether the link is still usable (see protect).
+   */
+  acceptOffer(pc: RTCPeerConnection): boolean {
+    for (const { kind, transceiver } of this.#cameras(pc)) {
+      transceiver.direction = 'sendrecv';
+      const track = this.link.maySend() ? this.#localTrack(kind) : null;
+      if (track && !transceiver.sender.track) void transceiver.sender.replaceTrack(track);
+    }
+    return this.protect(pc);
+  }
+
+  #localTrack(kind: 'audio' | 'video'): MediaStreamTrack | null {
+    return this.#localStream?.getTracks().find((t) => t.kind === kind) ?? null;
+  }
+
+  /**
+   * The camera and microphone transceivers: the first audio and video m-lines once negotiated
+   * (a screen transceiver we added before the first offer arrived comes first in
+   * getTransceivers(), but not in the SDP); before that, the dialer's first of each kind.
+   */
+  #cameras(pc: RTCPeerConnection): Camera[] {
+    const sdp = pc.remoteDescription?.sdp ?? pc.localDescription?.sdp;
+    // Read many times a second (the speaker level): the SDP is parsed once per description.
+    if (sdp !== this.#midsOf.sdp) this.#midsOf = { sdp, mids: cameraMids(sdp) };
+    const mids = this.#midsOf.mids;
+    const live = pc.getTransceivers().filter((t) => t.direction !== 'stopped');
+    const result: Camera[] = [];
+    for (const kind of CAMERA_KINDS) {
+      const mid = mids[kind];
+      const transceiver =
+        mid !== undefined
+          ? live.find((t) => t.mid === mid)
+          : live.find((t) => t.receiver.track.kind === kind && t !== this.#screenTransceiver);
+      if (transceiver) result.push({ kind, transceiver });
+    }
+    return result;
+  }
+
+  /** Puts the screen on its transceiver, or takes it off; a no-op until sharing is allowed. */
+  applyScreen(): void {
+    const pc = this.link.pc();
+    // The camera m-lines must be settled first, so a screen transceiver cannot be mistaken for one.
+    if (!pc || !this.link.mayShare() || !(this.outgoing || pc.remoteDescription !== null)) return;
+    const track = this.#screenTrack;
+    const transceiver = this.#screenTransceiver;
+    if (track) {
+      if (!transceiver) {
+        const encodings = this.#caps?.screen ? [{ ...this.#caps.screen }] : undefined;
+        // Protected before the track goes on, so no frame leaves in clear.
+        const added = (this.#screenTransceiver = pc.addTransceiver(track.kind, { direction: 'sendonly', ...(encodings ? { sendEncodings: encodings } : {}) }));
+        if (this.protect(pc)) void added.sender.replaceTrack(track).catch(() => undefined);
+        return;
+      }
+      if (transceiver.direction !== 'sendonly') transceiver.direction = 'sendonly';
+      if (transceiver.sender.track !== track) void transceiver.sender.replaceTrack(track).catch(() => undefined);
+      this.applyCaps();
+    } else if (transceiver && transceiver.direction !== 'inactive') {
+      void transceiver.sender.replaceTrack(null).catch(() => undefined);
+      transceiver.direction = 'inactive';
+    }
+  }
+
+  /** Applies the send caps to the camera and screen senders (queued: never two at once). */
+  applyCaps(): void {
+    const pc = this.link.pc();
+    const caps = this.#caps;
+    if (!pc || !caps) return;
+    const camera = this.#cameras(pc).find((c) => c.kind === 'video')?.transceiver.sender;
+    const screen = this.#screenTrack ? this.#screenTransceiver?.sender : undefined;
+    this.#capsQueue = this.#capsQueue.then(async () => {
+      if (camera) await setCaps(camera, caps.camera);
+      if (screen && caps.screen) await setCaps(screen, caps.screen);
+    });
+  }
+}
+
+/** Applies caps to a sender's single encoding; a sender not yet negotiated is skipped (retried when stable). */
+async function setCaps(sender: RTCRtpSender, caps: SenderCaps): Promise<void> {
+  const params = sender.getParameters();
+  const encoding = params.encodings?.[0];
+  if (!encoding) return;
+  if (
+    encoding.maxBitrate === caps.maxBitrate &&
+    encoding.scaleResolutionDownBy === caps.scaleResolutionDownBy &&
+    encoding.maxFramerate === caps.maxFramerate
+  )
+    return;
+  encoding.maxBitrate = caps.maxBitrate;
+  encoding.scaleResolutionDownBy = caps.scaleResolutionDownBy;
+  encoding.maxFramerate = caps.maxFramerate;
+  try {
+    await sender.setParameters(params);
+  } catch {
+    // A sender that closed or renegotiated meanwhile: the next stable state applies the caps again.
+  }
+}

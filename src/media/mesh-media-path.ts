@@ -1,0 +1,109 @@
+/**
+ * Media over the mesh: each PeerLink carries our camera, microphone and screen to its participant
+ * and theirs to us, and the upstream budget is split over the copies (see bandwidth.ts).
+ */
+import { PeerLink, type FrameProtector } from '../link/peer-link.js';
+import { allocateUpstream, type UpstreamCaps } from '../link/bandwidth.js';
+import type { MediaParticipant, MediaPath, RemoteTrack, Upstream } from './media-path.js';
+
+/** The media path of a mesh: media over every link. */
+export class MeshMediaPath<P extends MediaParticipant> implements MediaPath<P> {
+  frames: FrameProtector | null = null;
+  screenTrack: MediaStreamTrack | null = null;
+  #caps: UpstreamCaps;
+  /** Every live link, introduced or not. */
+  readonly #live = new Set<PeerLink>();
+  /** The link carrying each participant's media, by id. */
+  readonly #carried = new Map<string, { participant: P; link: PeerLink }>();
+  /** Remote tracks of links whose hello has not come yet. */
+  readonly #early = new Map<PeerLink, RemoteTrack[]>();
+
+  #upstream: Upstream;
+  /** A remote track arrived for a participant. */
+  readonly #onTrack: (participant: P, track: RemoteTrack) => void;
+
+  constructor(readonly localMedia: Promise<MediaStream | null>, upstream: Upstream, onTrack: (participant: P, track: RemoteTrack) => void) {
+    this.#upstream = upstream;
+    this.#onTrack = onTrack;
+    this.#caps = this.#allocate();
+  }
+
+  get peerConnections(): RTCPeerConnection[] {
+    return [...this.#carried.values()].flatMap(({ link }) => (link.pc && link.pc.signalingState !== 'closed' ? [link.pc] : []));
+  }
+
+  prepareOffer(pc: RTCPeerConnection): void {
+    PeerLink.prepareOffer(pc, this.frames);
+  }
+
+  add(link: PeerLink): void {
+    this.#live.add(link);
+    link.setSendCaps(this.#caps);
+    if (this.screenTrack) link.setScreenTrack(this.screenTrack);
+    link.on('track', (track) => {
+      const carried = link.remoteId ? this.#carried.get(link.remoteId) : undefined;
+      if (carried?.link === link) this.#onTrack(carried.participant, track);
+      // With a room secret, media can come before the hello that makes the peer a participant.
+      else if (!link.remoteId) this.#early.set(link, [...(this.#early.get(link) ?? []), track]);
+    });
+  }
+
+  attach(participant: P, link: PeerLink): void {
+    this.#carried.set(participant.id, { participant, link });
+    this.#updateCaps();
+  }
+
+  release(link: PeerLink): void {
+    const tracks = this.#early.get(link);
+    this.#early.delete(link);
+    const carried = link.remoteId ? this.#carried.get(link.remoteId) : undefined;
+    if (carried) for (const track of tracks ?? []) if (track.track.readyState === 'live') this.#onTrack(carried.participant, track);
+  }
+
+  detach(id: string): void {
+    this.#carried.delete(id);
+    this.#updateCaps();
+  }
+
+  remove(link: PeerLink): void {
+    this.#live.delete(link);
+    this.#early.delete(link);
+  }
+
+  setLocalStream(stream: MediaStream | null): void {
+    for (const link of this.#live) void link.setLocalStream(stream);
+  }
+
+  setScreenTrack(track: MediaStreamTrack | null): void {
+    this.screenTrack = track;
+    this.#updateCaps();
+    for (const link of this.#live) link.setScreenTrack(track);
+  }
+
+  setUpstream(changes: Partial<Upstream>): void {
+    this.#upstream = { ...this.#upstream, ...changes };
+    this.#updateCaps();
+  }
+
+  audioLevels(): Map<string, number> {
+    const levels = new Map<string, number>();
+    for (const [id, { participant, link }] of this.#carried) levels.set(id, participant.audioMuted ? 0 : link.audioLevel);
+    return levels;
+  }
+
+  close(): void {
+    this.#live.clear();
+    this.#carried.clear();
+    this.#early.clear();
+  }
+
+  #allocate(): UpstreamCaps {
+    return allocateUpstream({ ...this.#upstream, peers: this.#carried.size, sharingScreen: this.screenTrack !== null });
+  }
+
+  /** Splits the upstream budget over the current links; called whenever their number changes. */
+  #updateCaps(): void {
+    this.#caps = this.#allocate();
+    for (const link of this.#live) link.setSendCaps(this.#caps);
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * The heartbeat's verdict on a peer, on a fake clock (fakes/fake-clock.ts) and a fake connection
+ * that shows only what liveness reads: its states and the arrival of the peer's media packets.
+ */
+import { expect } from '@open-wc/testing';
+import { HEARTBEAT_MS, HEARTBEAT_TIMEOUT_MS, Liveness, RECONNECT_TIMEOUT_MS, RESTART_RETRY_MS, SILENT_MS, type WatchedPc } from '../../src/link/liveness.js';
+import { FakeClock } from './fakes/fake-clock.js';
+
+/** A link's liveness, started at time 0, and what it did. */
+function watch(iceConnectionState: RTCIceConnectionState = 'new') {
+  const clock = new FakeClock();
+  /** Time since the start, in ms. */
+  const elapsed = () => clock.time - start;
+  const start = clock.time;
+  /** `rtp`: when the newest media packet from the peer arrived. */
+  const connection = { signalingState: 'stable' as RTCSignalingState, iceConnectionState, rtp: 0 };
+  const pc: WatchedPc = {
+    get signalingState() {
+      return connection.signalingState;
+    },
+    get iceConnectionState() {
+      return connection.iceConnectionState;
+    },
+    getReceivers: () => [{ getSynchronizationSources: () => [{ timestamp: connection.rtp }] }] as unknown as RTCRtpReceiver[],
+  };
+  const seen = { closed: [] as number[], silent: [] as number[], beats: 0, restarts: 0, reconnecting: [] as boolean[] };
+  const link = {
+    pc: () => pc,
+    close: () => seen.closed.push(elapsed()),
+    silent: () => seen.silent.push(elapsed()),
+    beat: () => seen.beats++,
+    reconnecting: (on: boolean) => seen.reconnecting.push(on),
+  };
+  const liveness = new Liveness(link, { restartIce: () => seen.restarts++ }, clock);
+  liveness.start();
+  return { clock, connection, seen, liveness };
+}
+
+describe('liveness', () => {
+  it('keeps a link whose peer is heard every beat, and beats every HEARTBEAT_MS', () => {
+    const { clock, seen, liveness } = watch();
+    for (let second = 0; second < 60; second++) {
+      liveness.heard();
+      clock.tick(HEARTBEAT_MS);
+    }
+    expect(seen.beats).to.equal(60);
+    expect(seen.silent).to.deep.equal([]);
+    expect(seen.closed).to.deep.equal([]);
+  });
+
+  it('reports a silent peer past SILENT_MS, declares it dead past HEARTBEAT_TIMEOUT_MS, once, and stops beating', () => {
+    const { clock, seen } = watch();
+    clock.tick(HEARTBEAT_TIMEOUT_MS);
+    expect(seen.silent).to.deep.equal([3_000]);
+    expect(seen.closed, 'not before the timeout').to.deep.equal([]);
+    clock.tick(HEARTBEAT_MS);
+    expect(seen.closed).to.deep.equal([HEARTBEAT_TIMEOUT_MS + HEARTBEAT_MS]);
+    const beats = seen.beats;
+    clock.tick(60_000);
+    expect(seen.closed).to.have.length(1);
+    expect(seen.beats).to.equal(beats);
+    expect(clock.running).to.equal(0);
+  });
+
+  it('keeps a busy peer whose messages come late, but come', () => {
+    const { clock, seen, liveness } = watch();
+    // Every 4 s: later than SILENT_MS (worth a look), sooner than HEARTBEAT_TIMEOUT_MS.
+    for (let i = 0; i < 15; i++) {
+      clock.tick(4_000);
+      liveness.heard();
+    }
+    expect(seen.silent.length).to.be.greaterThan(0);
+    expect(seen.closed).to.deep.equal([]);
+  });
+
+  it('keeps a peer while our own page stalls, and judges once the messages that waited are read', () => {
+    const { clock, seen, liveness } = watch();
+    clock.tick(HEARTBEAT_MS);
+    liveness.heard();
+    // Our main thread is stuck for 8 s: the beat runs late, once, with the peer's messages still queued.
+    clock.stall(HEARTBEAT_TIMEOUT_MS + 2_000);
+    expect(seen.closed).to.deep.equal([]);
+    for (let second = 0; second < 10; second++) {
+      liveness.heard();
+      clock.tick(HEARTBEAT_MS);
+    }
+    expect(seen.closed).to.deep.equal([]);
+  });
+
+  it('keeps a peer whose messages stop but whose media packets keep arriving', () => {
+    const { clock, connection, seen } = watch();
+    for (let second = 0; second < 60; second++) {
+      connection.rtp += 1_000;
+      clock.tick(HEARTBEAT_MS);
+    }
+    expect(seen.closed).to.deep.equal([]);
+    expect(seen.silent).to.deep.equal([]);
+  });
+
+  it('counts progress that only grows: milestones reached plus messages received', () => {
+    const { liveness } = watch();
+    expect(liveness.progress(2)).to.equal(2);
+    for (let i = 0; i < 3; i++) liveness.received();
+    expect(liveness.progress(1)).to.equal(4);
+    // A milestone undone (ICE back to `new`) takes nothing back.
+    expect(liveness.progress(0)).to.equal(4);
+    expect(liveness.progress(3)).to.equal(6);
+  });
+
+  it('looks for a new path once a peer that had one goes silent, restarting ICE every RESTART_RETRY_MS, until the timeout', () => {
+    const { clock, seen } = watch('connected');
+    clock.tick(SILENT_MS + 500);
+    expect(seen.reconnecting).to.deep.equal([true]);
+    expect(seen.restarts).to.equal(1);
+    clock.tick(RESTART_RETRY_MS);
+    expect(seen.restarts).to.equal(2);
+    // No sign of the peer through the broker: the usual timeout.
+    clock.tick(HEARTBEAT_MS);
+    expect(seen.closed).to.deep.equal([HEARTBEAT_TIMEOUT_MS + HEARTBEAT_MS]);
+    clock.tick(4 * RESTART_RETRY_MS);
+    expect(seen.restarts).to.equal(2);
+  });
+
+  it('gives a peer alive through the broker RECONNECT_TIMEOUT_MS, and ends the search once a message comes with ICE connected', () => {
+    const { clock, connection, seen, liveness } = watch('connected');
+    connection.iceConnectionState = 'disconnected';
+    liveness.iceChanged();
+    liveness.peerAnswered();
+    expect(liveness.reconnecting).to.equal(true);
+    clock.tick(RECONNECT_TIMEOUT_MS - 2 * HEARTBEAT_MS);
+    expect(seen.closed).to.deep.equal([]);
+    // ICE connected alone is not enough: it may show the old path until it notices.
+    connection.iceConnectionState = 'connected';
+    liveness.iceChanged();
+    expect(liveness.reconnecting).to.equal(true);
+    liveness.heard();
+    expect(seen.reconnecting).to.deep.equal([true, false]);
+    const restarts = seen.restarts;
+    for (let second = 0; second < 20; second++) {
+      liveness.heard();
+      clock.tick(HEARTBEAT_MS);
+    }
+    expect(seen.restarts).to.equal(restarts);
+    expect(seen.closed).to.deep.equal([]);
+  });
+});
