@@ -1,7 +1,54 @@
 import { css } from 'lit';
 
+// CSS comments would ship in the bundle; those that explain a rule are TypeScript comments on a
+// fragment of their own, interpolated in place.
+
+// Text over video: light on a dark veil, whatever the theme.
+const overVideo = css`
+  .label,
+  .badge,
+  .quality,
+  .tile-fullscreen {
+    color-scheme: dark;
+    color: #fff;
+  }
+`;
+
+// On a phone the chat goes below the tiles: beside them it left too little room for either. A media
+// query, not a container query: containment would collapse a host sized by its content.
+const phoneChat = css`
+  @media (max-width: 40em) {
+    .stage:has(> .chat) {
+      flex-direction: column;
+    }
+    .stage > .chat {
+      flex: 0 0 50%;
+    }
+  }
+`;
+
+// Only the messages keep their line breaks: on the log, the template's own whitespace showed as
+// blank lines.
+const chatLines = css`
+  .chat-log p {
+    margin: 0;
+    padding: 2px 0;
+    white-space: pre-wrap;
+  }
+`;
+
+// width: 0, or the field's intrinsic width sets the panel's minimum and squeezes the tiles on a
+// phone.
+const chatField = css`
+  .chat-form input {
+    flex: 1;
+    min-width: 0;
+    width: 0;
+  }
+`;
+
+// Light or dark: the theme attribute, else the page's color-scheme and the system's preference.
 export const styles = css`
-  /* Light or dark: the theme attribute, else the page's color-scheme and the system's preference. */
   :host {
     color-scheme: light dark;
     display: block;
@@ -106,14 +153,7 @@ export const styles = css`
   .tile:fullscreen video {
     object-fit: contain;
   }
-  /* Text over video: light on a dark veil, whatever the theme. */
-  .label,
-  .badge,
-  .quality,
-  .tile-fullscreen {
-    color-scheme: dark;
-    color: #fff;
-  }
+  ${overVideo}
   .tile-fullscreen {
     position: absolute;
     right: 6px;
@@ -262,29 +302,13 @@ export const styles = css`
     background: var(--vr-panel-background, light-dark(#fafafaf5, #18181bf5));
     border: 1px solid var(--vr-border-color, light-dark(#a1a1aa, #52525b));
   }
-  /*
-   * On a phone the chat goes below the tiles: beside them it left too little room for either. A
-   * media query, not a container query: containment would collapse a host sized by its content.
-   */
-  @media (max-width: 40em) {
-    .stage:has(> .chat) {
-      flex-direction: column;
-    }
-    .stage > .chat {
-      flex: 0 0 50%;
-    }
-  }
+  ${phoneChat}
   .chat-log {
     flex: 1;
     overflow: auto;
     overflow-wrap: anywhere;
   }
-  /* Only the messages keep their line breaks: on the log, the template's own whitespace showed as blank lines. */
-  .chat-log p {
-    margin: 0;
-    padding: 2px 0;
-    white-space: pre-wrap;
-  }
+  ${chatLines}
   .chat-name {
     font-weight: 600;
   }
@@ -308,12 +332,7 @@ export const styles = css`
     display: flex;
     gap: 4px;
   }
-  /* width: 0, or the field's intrinsic width sets the panel's minimum and squeezes the tiles on a phone. */
-  .chat-form input {
-    flex: 1;
-    min-width: 0;
-    width: 0;
-  }
+  ${chatField}
   .pip {
     height: 100vh;
   }

@@ -1,17 +1,21 @@
 /**
- * Connects the element to a core Room: creates one per join, re-renders the host on every
- * room event and leaves the room when the host disconnects.
+ * The element's side of the call: joins (a new core Room each time, handed to the store, which
+ * follows its events), leaves, invites and sends chat messages; leaves the room when the host
+ * disconnects.
  *
  * The call itself (the mesh, PeerJS, verification) is a chunk of its own, loaded on the first
  * join, or ahead of it once the pre-join panel is drawn and the page is idle: what a page loads
  * before it can draw is the element alone.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import type { Room, RoomConfig, RoomEvents } from '../../room/room.js';
-import { ERROR_CODES, type RoomState } from '../../constants.js';
+import type { Room, RoomConfig } from '../../room/room.js';
+import { ERROR_CODES } from '../../constants.js';
 import { RoomError } from '../../room/room-error.js';
-
-type Handlers = { [K in keyof RoomEvents]?: (detail: RoomEvents[K]) => void };
+import { cleanChatText, type ChatMessage } from '../../chat/chat.js';
+import { generateSecret, inviteUrl } from '../../e2ee/secret.js';
+import type { CallStore } from '../../store/call-store.js';
+import { currentSecret, readConfig, readSecret, type Fail, type JoinAttributes } from '../config.js';
+import type { MediaController } from './media-controller.js';
 
 type RoomModule = typeof import('../../room/room.js');
 let roomModule: Promise<RoomModule> | null = null;
@@ -31,92 +35,174 @@ export function loadRoom(): Promise<RoomModule> {
   return roomModule;
 }
 
+/** What the element's join reads of it: its attributes and its side of the call. */
+export type RoomHost = ReactiveControllerHost &
+  JoinAttributes & { secret: string | null; name: string; audioMuted: boolean; videoMuted: boolean; readonly chat: string | null };
+
 export class RoomController implements ReactiveController {
   /** The room of the current (or last) join. */
   room: Room | null = null;
-  private unsubscribe: (() => void)[] = [];
+  /** The secret of the current call (null: none). */
+  #callSecret: string | null = null;
   /** A join waiting for the call's code: its number, so that a leave meanwhile cancels it. */
-  private loading = 0;
-  private joins = 0;
+  #loading = 0;
+  #joins = 0;
+
+  readonly #host: RoomHost;
+  readonly #store: CallStore;
+  readonly #mediaCtl: MediaController;
+  readonly #fail: Fail;
 
   constructor(
-    private readonly host: ReactiveControllerHost,
-    private readonly handlers: Handlers,
+    host: RoomHost,
+    store: CallStore,
+    mediaCtl: MediaController,
+    fail: Fail,
   ) {
+    this.#host = host;
+    this.#store = store;
+    this.#mediaCtl = mediaCtl;
+    this.#fail = fail;
     host.addController(this);
   }
 
-  /** The current room state, `idle` before the first join; `joining` while the call's code loads. */
-  get state(): RoomState {
-    if (this.loading) return 'joining';
-    return this.room?.state ?? 'idle';
+  hostDisconnected(): void {
+    this.#stop();
   }
 
-  hostDisconnected(): void {
-    this.leave();
+  /** Whether a join is under way or done. */
+  get inCall(): boolean {
+    const state = this.#store.getState().state;
+    return state === 'joining' || state === 'joined';
+  }
+
+  /** Joins the room the attributes name (see the element's `join`). */
+  async join(): Promise<void> {
+    if (this.inCall) return;
+    this.#store.set({ message: '', offBroker: false });
+    const config = readConfig(this.#host, this.#fail);
+    const secret = config ? readSecret(this.#host.secret, this.#fail) : undefined;
+    if (!config || secret === undefined) return;
+    this.#callSecret = secret;
+    this.#store.join(config.room);
+    // Capture and the broker handshake run side by side; the tracks join the links when ready.
+    const localMedia = this.#mediaCtl.capture();
+    try {
+      await this.#open(() => ({
+        ...config,
+        name: this.#store.getState().name || this.#host.name,
+        audioMuted: this.#host.audioMuted,
+        videoMuted: this.#host.videoMuted,
+        localMedia,
+        videoQuality: this.#mediaCtl.quality,
+        maxUpstreamKbps: this.#mediaCtl.upstreamKbps,
+        secret,
+      }));
+    } catch (error) {
+      const code = error instanceof RoomError ? error.code : ERROR_CODES.brokerUnreachable;
+      this.#fail(code, error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  /** Leaves the room and stops the camera, microphone and any screen share. */
+  leave(): void {
+    if (!this.inCall) return;
+    this.#mediaCtl.screen.stop();
+    this.#stop();
+    this.#mediaCtl.media.release();
+    this.#store.set({ soundBlocked: false, settingsOpen: false, verifying: null });
+  }
+
+  /** The invite link (see the element's `inviteLink`). */
+  inviteLink(): string {
+    const inCall = this.inCall;
+    let secret = inCall ? this.#callSecret : currentSecret(this.#host.secret);
+    if (!secret && !inCall) {
+      secret = generateSecret();
+      this.#host.secret = secret;
+    }
+    return inviteUrl(location.href, secret || null);
+  }
+
+  /** Copies the invite link to the clipboard, or shows it for copying by hand; resolves whether it worked. */
+  async copyInviteLink(): Promise<boolean> {
+    const link = this.inviteLink();
+    try {
+      await navigator.clipboard.writeText(link);
+      this.#store.set({ shownInvite: null, message: this.#store.t('inviteCopied') });
+      return true;
+    } catch {
+      this.#store.set({ shownInvite: link });
+      this.#fail(ERROR_CODES.clipboardFailed, 'The invite link could not be copied; copy it from the field.');
+      return false;
+    }
+  }
+
+  /** Everyone's microphone level in the current call (id → 0..1), `local` being this participant's. */
+  levels(local: number): Map<string, number> {
+    const room = this.room;
+    const levels = room?.audioLevels() ?? new Map<string, number>();
+    if (room) levels.set(room.id, local);
+    return levels;
+  }
+
+  /** Sends a chat message to everyone in the call; returns the message sent, or null (reported). */
+  sendMessage(text: string): (ChatMessage & { recipients: number }) | null {
+    const room = this.room;
+    if (this.#host.chat === 'off' || !room || this.#store.getState().state !== 'joined') {
+      this.#fail(ERROR_CODES.chatUnavailable, 'There is no chat to send to: chat is off, or there is no call.');
+      return null;
+    }
+    const clean = cleanChatText(text);
+    if (!clean) {
+      this.#fail(ERROR_CODES.invalidMessage, 'A chat message needs some text, at most 2000 characters; nothing was sent.');
+      return null;
+    }
+    const recipients = room.sendChat(clean);
+    const message = { local: true, id: room.id, name: this.#store.getState().name, text: clean, time: Date.now(), verified: true };
+    this.#store.chat(message);
+    return { ...message, recipients };
   }
 
   /**
-   * Creates a room and joins it. `config` is read once the call's code is there, so that it has
-   * what changed meanwhile (a mute, a name); `created` gets the room before it joins.
+   * Creates a room, hands it to the store and joins it. `config` is read once the call's code is
+   * there, so that it has what changed meanwhile (a mute, a name).
    */
-  async join(config: () => RoomConfig, created?: (room: Room) => void): Promise<void> {
-    this.detach();
-    const join = ++this.joins;
+  async #open(config: () => RoomConfig): Promise<void> {
+    this.#store.detach();
+    const join = ++this.#joins;
     let module = loadedRoom;
     if (!module) {
-      this.loading = join;
-      this.host.requestUpdate();
+      this.#setLoading(join);
       try {
         module = await loadRoom();
       } catch (error) {
         throw new RoomError(ERROR_CODES.loadFailed, `The call's code could not be loaded (${String(error)}); joining again tries again.`);
       } finally {
-        if (this.loading === join) this.loading = 0;
+        if (this.#loading === join) this.#setLoading(0);
       }
       // Left (or joined again) while the code was loading.
-      if (join !== this.joins) return;
+      if (join !== this.#joins) return;
     }
     const room = new module.Room(config());
     this.room = room;
-    const subscribe = <K extends keyof RoomEvents>(name: K) =>
-      room.on(name, (detail) => {
-        this.handlers[name]?.(detail);
-        this.host.requestUpdate();
-      });
-    this.unsubscribe = [
-      subscribe('state'),
-      subscribe('peer-joined'),
-      subscribe('peer-left'),
-      subscribe('peer-updated'),
-      subscribe('peer-track'),
-      subscribe('peer-screen'),
-      subscribe('peer-verified'),
-      subscribe('peer-code'),
-      subscribe('verification-failed'),
-      subscribe('broker'),
-      subscribe('peer-reconnecting'),
-      subscribe('peer-quality'),
-      subscribe('chat'),
-      subscribe('error'),
-    ];
-    created?.(room);
+    this.#store.attach(room);
     return room.join();
   }
 
   /** Leaves the current room, if any, or cancels a join whose code is still loading. */
-  leave(): void {
-    if (this.loading) {
-      this.joins++;
-      this.loading = 0;
-      this.host.requestUpdate();
+  #stop(): void {
+    if (this.#loading) {
+      this.#joins++;
+      this.#setLoading(0);
     }
     this.room?.leave();
-    this.detach();
+    this.#store.detach();
   }
 
-  private detach(): void {
-    for (const off of this.unsubscribe) off();
-    this.unsubscribe = [];
+  /** While the call's code loads for a join, the state is `joining`. */
+  #setLoading(join: number): void {
+    this.#loading = join;
+    this.#store.set({ loading: join > 0 });
   }
 }

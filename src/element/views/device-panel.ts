@@ -3,8 +3,7 @@
  * and (where the browser can choose one) speaker, with the microphone level meter.
  */
 import { html, nothing } from 'lit';
-import type { DeviceInfo, DeviceKind } from '../../media/devices.js';
-import type { VideoRoomStrings } from '../../i18n/strings.js';
+import type { View } from './view.js';
 
 const KINDS = [
   ['videoinput', 'camera'],
@@ -12,25 +11,20 @@ const KINDS = [
   ['audiooutput', 'speaker'],
 ] as const;
 
-export function renderDevicePanel(options: {
-  devices: DeviceInfo[];
-  texts: VideoRoomStrings;
-  onSelect: (kind: DeviceKind, deviceId: string) => void;
-}) {
-  const { texts } = options;
+export function renderDevices(v: View) {
   return html`<div class="devices" part="devices">
     ${KINDS.map(([kind, key]) => {
-      const devices = options.devices.filter((d) => d.kind === kind);
+      const devices = v.s.devices.filter((d) => d.kind === kind);
       if (devices.length === 0) return nothing;
       return html`<label>
-        <span>${texts[key]}</span>
-        <select name=${kind} @change=${(event: Event) => options.onSelect(kind, (event.target as HTMLSelectElement).value)}>
-          ${devices.map((d, i) => html`<option value=${d.deviceId} ?selected=${d.selected}>${d.label || `${texts[key]} ${i + 1}`}</option>`)}
+        <span>${v.t(key)}</span>
+        <select name=${kind} @change=${(event: Event) => void v.el.setDevice(kind, (event.target as HTMLSelectElement).value)}>
+          ${devices.map((d, i) => html`<option value=${d.deviceId} ?selected=${d.selected}>${d.label || `${v.t(key)} ${i + 1}`}</option>`)}
         </select>
       </label>`;
     })}
     <label>
-      <span>${texts.level}</span>
+      <span>${v.t('level')}</span>
       <meter part="level" min="0" max="1" low="0.05" high="0.6" optimum="0.2" value="0"></meter>
     </label>
   </div>`;

@@ -2,30 +2,29 @@
  * The short code of one connection, for two people to compare (read aloud or side by side),
  * with the answers "They match" and "They don't match".
  */
-import { html } from 'lit';
-import type { ShortCode } from '../../e2ee/verification.js';
-import { format, type VideoRoomStrings } from '../../i18n/strings.js';
+import { html, nothing } from 'lit';
+import type { View } from './view.js';
 
-export function renderVerification(options: {
-  name: string;
-  code: ShortCode;
-  texts: VideoRoomStrings;
-  onAnswer: (matches: boolean) => void;
-  onClose: () => void;
-}) {
-  const { texts } = options;
-  const name = options.name || texts.thisParticipant;
-  return html`<section class="settings verification" part="verification" role="dialog" aria-label=${format(texts.verifyTitle, { name })}>
-    <p>${format(texts.verifyPrompt, { name })}</p>
-    <ol class="code" aria-label=${texts.shortCode}>
-      ${options.code.emoji.map(
-        (emoji, i) => html`<li><span class="emoji" aria-hidden="true">${emoji}</span><span class="code-name">${options.code.names[i]}</span></li>`,
+/** The short code being compared, if any. */
+export function renderVerification(v: View) {
+  const shown = v.s.verifying;
+  if (!shown) return nothing;
+  const name = shown.name || v.t('thisParticipant');
+  const answer = (matches: boolean) => {
+    v.set({ verifying: null });
+    v.el.verifyParticipant(shown.id, matches);
+  };
+  return html`<section class="settings verification" part="verification" role="dialog" aria-label=${v.t('verifyTitle', { name })}>
+    <p>${v.t('verifyPrompt', { name })}</p>
+    <ol class="code" aria-label=${v.t('shortCode')}>
+      ${shown.code.emoji.map(
+        (emoji, i) => html`<li><span class="emoji" aria-hidden="true">${emoji}</span><span class="code-name">${shown.code.names[i]}</span></li>`,
       )}
     </ol>
     <div class="controls">
-      <button type="button" class="primary" @click=${() => options.onAnswer(true)}>${texts.match}</button>
-      <button type="button" @click=${() => options.onAnswer(false)}>${texts.noMatch}</button>
-      <button type="button" @click=${options.onClose}>${texts.later}</button>
+      <button type="button" class="primary" @click=${() => answer(true)}>${v.t('match')}</button>
+      <button type="button" @click=${() => answer(false)}>${v.t('noMatch')}</button>
+      <button type="button" @click=${() => v.set({ verifying: null })}>${v.t('later')}</button>
     </div>
   </section>`;
 }

@@ -1,0 +1,24 @@
+/** The whole element: the pre-join panel or the call, the announcer, and the status line. */
+import { html, nothing } from 'lit';
+import { renderCall } from './call.js';
+import { renderPrejoin } from './prejoin.js';
+import type { View } from './view.js';
+
+export function renderRoom(v: View) {
+  const state = v.s.state;
+  const inCall = state === 'joined' || (state === 'joining' && v.autojoin);
+  const people = v.s.participants.length + 1;
+  const status = [v.t(state)];
+  if (state === 'joined') {
+    status.push(people === 1 ? v.t('onePerson') : v.t('people', { count: people }));
+    if (v.s.verification === 'secret') status.push(v.t('encrypted'));
+    if (v.s.offBroker) status.push(v.t('offBroker'));
+  }
+  return html`<div class="room" part="room" data-state=${state}>
+      ${inCall ? renderCall(v) : renderPrejoin(v)}
+      <div class="visually-hidden" part="announcer" role="log" aria-live="polite">${v.s.announcement}</div>
+      <div class="status" part="status" role="status" aria-live="polite">
+        ${status.join(' · ')}${v.s.message ? html` · <span class="message">${v.s.message}</span>` : nothing}
+      </div>
+    </div>`;
+}
