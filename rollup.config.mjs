@@ -30,12 +30,49 @@ const PEERJS_LOGGER_CALL = /\(0, \$257947e92926277a\$export\$2e2bcd8739ae039\)\.
  * change, the list stays whole and the size check shows it.
  */
 const PEERJS_SERIALIZERS = /(this\._serializers = \{\s*raw: \(0, \$[0-9a-f]+\$export\$[0-9a-f]+\)),\s*json:[^}]*\}/;
+/**
+ * The element never calls `peer.call()`: its media rides the data connection's own
+ * RTCPeerConnection. PeerJS's MediaConnection is reached only from `call()` and from an incoming
+ * OFFER of type `media`, so both go: `call()` throws, and a media OFFER (which only an attacker at
+ * the broker would send) is dropped as a malformed connection type instead of building an
+ * RTCPeerConnection nobody answers. The class then falls out of the bundle (about 0.5 KB
+ * gzipped). Matched on PeerJS 1.5.5's bundle; should it change, nothing is replaced and the size
+ * check shows it.
+ */
+const PEERJS_CALL = /\bcall\(peer, stream, options = \{\}\) \{[\s\S]*?return mediaConnection;\n {4}\}/;
+const PEERJS_MEDIA_OFFER = /(\/\/ Create a new connection\.\s*if \()payload\.type === \(0, \$[0-9a-f]+\$export\$[0-9a-f]+\)\.Media\)/;
+/**
+ * Methods of PeerJS the element never calls, dropped from this bundle with their messages:
+ * `Peer.reconnect()` (a lost broker gets a new Peer, see broker-session.ts), the deprecated
+ * `listAllPeers()` of Peer and of its HTTP API, and the support report's `toString()` and
+ * `isUnifiedPlanSupported()` (which only that report calls). Each is found by its signature in
+ * PeerJS 1.5.5's bundle and removed to its closing brace; should one change, it stays, and the size
+ * check shows it.
+ */
+const PEERJS_UNUSED_METHODS = ['*/ reconnect() {', '*/ listAllPeers(cb = (_)=>{}) {', '/** @deprecated */ async listAllPeers() {', '    toString() {\n        return `Supports:', '    isUnifiedPlanSupported() {'];
+
+/** `code` without the method that starts at `signature`: from there to its matching closing brace. */
+function dropMethod(code, signature) {
+  const start = code.indexOf(signature);
+  if (start < 0) return code;
+  let depth = 0;
+  for (let i = code.indexOf(') {', start) + 2; i < code.length; i++) {
+    if (code[i] === '{') depth++;
+    else if (code[i] === '}' && --depth === 0) return code.slice(0, start) + (signature.startsWith('*/') ? '*/' : '') + code.slice(i + 1);
+  }
+  return code;
+}
+
 const quietPeerJs = {
   name: 'quiet-peerjs',
   transform(code, id) {
     if (!id.includes('/node_modules/peerjs/dist/')) return null;
-    const quiet = code.replace(PEERJS_LOGGER_CALL, (call) => `/*#__PURE__*/${call}`).replace(PEERJS_SERIALIZERS, '$1 }');
-    return { code: quiet, map: null };
+    const quiet = code
+      .replace(PEERJS_LOGGER_CALL, (call) => `/*#__PURE__*/${call}`)
+      .replace(PEERJS_SERIALIZERS, '$1 }')
+      .replace(PEERJS_CALL, 'call() { throw new Error("video-room: no MediaConnection in this bundle"); }')
+      .replace(PEERJS_MEDIA_OFFER, '$1false)');
+    return { code: PEERJS_UNUSED_METHODS.reduce(dropMethod, quiet), map: null };
   },
 };
 

@@ -83,17 +83,17 @@ export class FrameCrypto {
   /** The SFrame cipher suite; both ends must use the same. */
   readonly suite: 0x0004 | 0x0005;
 
-  private readonly worker: Worker;
-  private readonly workerUrl: string;
+  readonly #worker: Worker;
+  readonly #workerUrl: string;
   /** Nk of the suite: a base key shorter than the AEAD key would weaken it. */
-  private readonly minKeyLength: number;
-  private readonly senders = new WeakSet<RTCRtpSender>();
-  private readonly receivers = new WeakMap<RTCRtpReceiver, { port: number; senderId: string }>();
-  private readonly pending = new Map<number, { resolve: (stats: FrameCryptoStats) => void; reject: (error: Error) => void }>();
-  private nextPort = 1;
-  private nextRequest = 1;
-  private closed = false;
-  private failure: Error | null = null;
+  readonly #minKeyLength: number;
+  readonly #senders = new WeakSet<RTCRtpSender>();
+  readonly #receivers = new WeakMap<RTCRtpReceiver, { port: number; senderId: string }>();
+  readonly #pending = new Map<number, { resolve: (stats: FrameCryptoStats) => void; reject: (error: Error) => void }>();
+  #nextPort = 1;
+  #nextRequest = 1;
+  #closed = false;
+  #failure: Error | null = null;
 
   /** Starts one worker. Throws when the browser cannot transform encoded frames in `mode`. */
   constructor(options: FrameCryptoOptions = {}) {
@@ -107,37 +107,37 @@ export class FrameCrypto {
     if (!mode) throw new Error('This browser cannot encrypt media frames (no RTCRtpScriptTransform, no createEncodedStreams)');
     this.mode = mode;
     this.suite = options.suite ?? 0x0004;
-    this.minKeyLength = createSFrameCodec().suite(this.suite).nk;
+    this.#minKeyLength = createSFrameCodec().suite(this.suite).nk;
     // A blob: URL, because a module loaded from another origin (the CDN build) cannot start a
     // Worker from its own URL. Pages whose CSP lacks `worker-src blob:` cannot use E2EE.
-    this.workerUrl = URL.createObjectURL(new Blob([frameCryptoWorkerSource(this.suite)], { type: 'text/javascript' }));
-    this.worker = new Worker(this.workerUrl, { name: 'video-room frame crypto' });
-    this.worker.onmessage = (event: MessageEvent<FrameCryptoReply>) => {
+    this.#workerUrl = URL.createObjectURL(new Blob([frameCryptoWorkerSource(this.suite)], { type: 'text/javascript' }));
+    this.#worker = new Worker(this.#workerUrl, { name: 'video-room frame crypto' });
+    this.#worker.onmessage = (event: MessageEvent<FrameCryptoReply>) => {
       const { id, stats } = event.data;
-      this.pending.get(id)?.resolve(stats);
-      this.pending.delete(id);
+      this.#pending.get(id)?.resolve(stats);
+      this.#pending.delete(id);
     };
-    this.worker.onerror = (event) => {
+    this.#worker.onerror = (event) => {
       event.preventDefault();
-      this.fail(new Error(`frame crypto worker failed: ${event.message || 'could not start'}`));
+      this.#fail(new Error(`frame crypto worker failed: ${event.message || 'could not start'}`));
     };
   }
 
   /** Our sending key from now on (16 random bytes for suite 0x0004) and its key id (an integer 0..2^32-1). */
   setSendKey(kid: number, baseKey: Uint8Array): void {
-    this.checkKey(kid, baseKey);
-    this.post({ type: 'send-key', kid, baseKey });
+    this.#checkKey(kid, baseKey);
+    this.#post({ type: 'send-key', kid, baseKey });
   }
 
   /** A key `senderId` sends with; frames from that sender with that kid decrypt from now on. */
   addReceiveKey(senderId: string, kid: number, baseKey: Uint8Array): void {
-    this.checkKey(kid, baseKey);
-    this.post({ type: 'receive-key', senderId: String(senderId), kid, baseKey });
+    this.#checkKey(kid, baseKey);
+    this.#post({ type: 'receive-key', senderId: String(senderId), kid, baseKey });
   }
 
   /** Forgets keys of a sender: all of them, or all but `keepKid`. */
   removeReceiveKeys(senderId: string, keepKid?: number): void {
-    this.post({ type: 'remove-receive-keys', senderId: String(senderId), ...(keepKid === undefined ? {} : { keepKid }) });
+    this.#post({ type: 'remove-receive-keys', senderId: String(senderId), ...(keepKid === undefined ? {} : { keepKid }) });
   }
 
   /**
@@ -145,31 +145,31 @@ export class FrameCrypto {
    * Throws if the transform cannot be attached (e.g. encoded-streams without rtcConfig()): do not send then.
    */
   protectSender(sender: RTCRtpSender): void {
-    if (this.closed || this.senders.has(sender)) return;
-    this.attach(sender, { role: 'send' });
-    this.senders.add(sender);
+    if (this.#closed || this.#senders.has(sender)) return;
+    this.#attach(sender, { role: 'send' });
+    this.#senders.add(sender);
   }
 
   /** Decrypts what this receiver receives with `senderId`'s keys (idempotent; call in the track event, before frames arrive). */
   protectReceiver(receiver: RTCRtpReceiver, senderId: string): void {
-    if (this.closed) return;
-    const bound = this.receivers.get(receiver);
+    if (this.#closed) return;
+    const bound = this.#receivers.get(receiver);
     if (bound) {
       // A reused transceiver now carries another participant: same transform, other keyring.
       if (bound.senderId !== senderId) {
         bound.senderId = senderId;
-        this.post({ type: 'bind', port: bound.port, senderId });
+        this.#post({ type: 'bind', port: bound.port, senderId });
       }
       return;
     }
-    const port = this.nextPort++;
-    this.attach(receiver, { role: 'receive', port, senderId: String(senderId) });
-    this.receivers.set(receiver, { port, senderId });
+    const port = this.#nextPort++;
+    this.#attach(receiver, { role: 'receive', port, senderId: String(senderId) });
+    this.#receivers.set(receiver, { port, senderId });
   }
 
   /** Whether this sender or receiver has our transform. */
   isProtected(endpoint: RTCRtpSender | RTCRtpReceiver): boolean {
-    return endpoint instanceof RTCRtpSender ? this.senders.has(endpoint) : this.receivers.has(endpoint);
+    return endpoint instanceof RTCRtpSender ? this.#senders.has(endpoint) : this.#receivers.has(endpoint);
   }
 
   /**
@@ -177,50 +177,50 @@ export class FrameCrypto {
    * Resolves after every key change made before the call has taken effect.
    */
   stats(): Promise<FrameCryptoStats> {
-    if (this.failure) return Promise.reject(this.failure);
-    if (this.closed) return Promise.reject(new Error('FrameCrypto is closed'));
-    const id = this.nextRequest++;
+    if (this.#failure) return Promise.reject(this.#failure);
+    if (this.#closed) return Promise.reject(new Error('FrameCrypto is closed'));
+    const id = this.#nextRequest++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.post({ type: 'stats', id });
+      this.#pending.set(id, { resolve, reject });
+      this.#post({ type: 'stats', id });
     });
   }
 
   /** Stops the worker. Protected senders and receivers then pass no frames at all. */
   close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.worker.terminate();
-    URL.revokeObjectURL(this.workerUrl);
-    for (const { reject } of this.pending.values()) reject(new Error('FrameCrypto is closed'));
-    this.pending.clear();
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#worker.terminate();
+    URL.revokeObjectURL(this.#workerUrl);
+    for (const { reject } of this.#pending.values()) reject(new Error('FrameCrypto is closed'));
+    this.#pending.clear();
   }
 
-  private attach(endpoint: RTCRtpSender | RTCRtpReceiver, options: FrameTransformOptions): void {
+  #attach(endpoint: RTCRtpSender | RTCRtpReceiver, options: FrameTransformOptions): void {
     if (this.mode === 'script-transform') {
-      endpoint.transform = new RTCRtpScriptTransform(this.worker, options);
+      endpoint.transform = new RTCRtpScriptTransform(this.#worker, options);
       return;
     }
     // Chromium allows createEncodedStreams() once per sender or receiver; both modes share the worker code.
     const { readable, writable } = (endpoint as unknown as EncodedStreamsEndpoint).createEncodedStreams();
-    this.post({ type: 'streams', options, readable, writable }, [readable, writable]);
+    this.#post({ type: 'streams', options, readable, writable }, [readable, writable]);
   }
 
-  private checkKey(kid: number, baseKey: Uint8Array): void {
+  #checkKey(kid: number, baseKey: Uint8Array): void {
     if (!Number.isInteger(kid) || kid < 0 || kid > MAX_KID) throw new RangeError(`key id must be an integer 0..${MAX_KID}`);
-    if (!(baseKey instanceof Uint8Array) || baseKey.length < this.minKeyLength) {
-      throw new RangeError(`base key must be at least ${this.minKeyLength} bytes`);
+    if (!(baseKey instanceof Uint8Array) || baseKey.length < this.#minKeyLength) {
+      throw new RangeError(`base key must be at least ${this.#minKeyLength} bytes`);
     }
   }
 
-  private post(message: FrameCryptoRequest, transfer: Transferable[] = []): void {
-    if (this.closed) return;
-    this.worker.postMessage(message, transfer);
+  #post(message: FrameCryptoRequest, transfer: Transferable[] = []): void {
+    if (this.#closed) return;
+    this.#worker.postMessage(message, transfer);
   }
 
-  private fail(error: Error): void {
-    this.failure = error;
-    for (const { reject } of this.pending.values()) reject(error);
-    this.pending.clear();
+  #fail(error: Error): void {
+    this.#failure = error;
+    for (const { reject } of this.#pending.values()) reject(error);
+    this.#pending.clear();
   }
 }

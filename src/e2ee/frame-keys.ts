@@ -49,106 +49,108 @@ function newKey(avoid?: number): Key {
 }
 
 export class FrameKeys extends TypedEventTarget<FrameKeysEvents> {
-  private current: Key;
-  private pending: { key: Key; waiting: Set<string>; timer: ReturnType<typeof setTimeout> } | null = null;
-  private readonly links = new Map<string, KeyLink>();
+  #current: Key;
+  #pending: { key: Key; waiting: Set<string>; timer: ReturnType<typeof setTimeout> } | null = null;
+  readonly #links = new Map<string, KeyLink>();
   /** Per peer: the timer that drops its older keys. */
-  private readonly graceTimers = new Map<string, ReturnType<typeof setTimeout>>();
-  private rotateTimer: ReturnType<typeof setTimeout> | undefined;
-  private epochValue = 0;
+  readonly #graceTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  #rotateTimer: ReturnType<typeof setTimeout> | undefined;
+  #epochValue = 0;
 
-  constructor(private readonly engine: FrameKeyEngine) {
+  readonly #engine: FrameKeyEngine;
+  constructor(engine: FrameKeyEngine) {
     super();
-    this.current = newKey();
-    engine.setSendKey(this.current.kid, this.current.key);
+    this.#engine = engine;
+    this.#current = newKey();
+    engine.setSendKey(this.#current.kid, this.#current.key);
   }
 
   /** How many times our key has changed since joining. */
   get epoch(): number {
-    return this.epochValue;
+    return this.#epochValue;
   }
 
   /** The id of the key we send with. */
   get kid(): number {
-    return this.current.kid;
+    return this.#current.kid;
   }
 
   /** A link whose peer is verified: it gets our key (and a new one about to take over). */
   add(link: KeyLink): void {
-    this.links.set(link.keyId, link);
-    link.send({ t: 'key', ...this.current });
-    if (this.pending) {
-      this.pending.waiting.add(link.keyId);
-      link.send({ t: 'key', ...this.pending.key });
+    this.#links.set(link.keyId, link);
+    link.send({ t: 'key', ...this.#current });
+    if (this.#pending) {
+      this.#pending.waiting.add(link.keyId);
+      link.send({ t: 'key', ...this.#pending.key });
     }
   }
 
   /** A link closed: its keys are forgotten, and it is no longer waited for. */
   remove(link: KeyLink): void {
-    this.links.delete(link.keyId);
-    clearTimeout(this.graceTimers.get(link.keyId));
-    this.graceTimers.delete(link.keyId);
-    this.engine.removeReceiveKeys(link.keyId);
-    if (this.pending?.waiting.delete(link.keyId)) this.maybeSwitch();
+    this.#links.delete(link.keyId);
+    clearTimeout(this.#graceTimers.get(link.keyId));
+    this.#graceTimers.delete(link.keyId);
+    this.#engine.removeReceiveKeys(link.keyId);
+    if (this.#pending?.waiting.delete(link.keyId)) this.#maybeSwitch();
   }
 
   /** A key or an acknowledgement from a verified peer. */
   handle(link: KeyLink, message: Extract<PeerMessage, { t: 'key' | 'key-ack' }>): void {
-    if (!this.links.has(link.keyId)) return;
+    if (!this.#links.has(link.keyId)) return;
     if (message.t === 'key-ack') {
-      if (this.pending?.key.kid === message.kid && this.pending.waiting.delete(link.keyId)) this.maybeSwitch();
+      if (this.#pending?.key.kid === message.kid && this.#pending.waiting.delete(link.keyId)) this.#maybeSwitch();
       return;
     }
-    this.engine.addReceiveKey(link.keyId, message.kid, message.key);
+    this.#engine.addReceiveKey(link.keyId, message.kid, message.key);
     link.send({ t: 'key-ack', kid: message.kid });
     // Older keys of this peer stay a while for frames already on their way, then go.
-    clearTimeout(this.graceTimers.get(link.keyId));
-    this.graceTimers.set(
+    clearTimeout(this.#graceTimers.get(link.keyId));
+    this.#graceTimers.set(
       link.keyId,
       setTimeout(() => {
-        this.graceTimers.delete(link.keyId);
-        this.engine.removeReceiveKeys(link.keyId, message.kid);
+        this.#graceTimers.delete(link.keyId);
+        this.#engine.removeReceiveKeys(link.keyId, message.kid);
       }, OLD_KEY_GRACE_MS),
     );
   }
 
   /** Someone left: make a new key for those who stay (several departures at once share one). */
   rotate(): void {
-    clearTimeout(this.rotateTimer);
-    this.rotateTimer = setTimeout(() => this.startRotation(), ROTATE_DEBOUNCE_MS);
+    clearTimeout(this.#rotateTimer);
+    this.#rotateTimer = setTimeout(() => this.#startRotation(), ROTATE_DEBOUNCE_MS);
   }
 
   /** Stops every timer. */
   close(): void {
-    clearTimeout(this.rotateTimer);
-    if (this.pending) clearTimeout(this.pending.timer);
-    this.pending = null;
-    for (const timer of this.graceTimers.values()) clearTimeout(timer);
-    this.graceTimers.clear();
-    this.links.clear();
+    clearTimeout(this.#rotateTimer);
+    if (this.#pending) clearTimeout(this.#pending.timer);
+    this.#pending = null;
+    for (const timer of this.#graceTimers.values()) clearTimeout(timer);
+    this.#graceTimers.clear();
+    this.#links.clear();
   }
 
-  private startRotation(): void {
-    if (this.pending) clearTimeout(this.pending.timer);
-    const key = newKey(this.current.kid);
-    const timer = setTimeout(() => this.switchTo(key), KEY_SWITCH_TIMEOUT_MS);
-    this.pending = { key, waiting: new Set(this.links.keys()), timer };
-    for (const link of this.links.values()) link.send({ t: 'key', ...key });
-    this.maybeSwitch();
+  #startRotation(): void {
+    if (this.#pending) clearTimeout(this.#pending.timer);
+    const key = newKey(this.#current.kid);
+    const timer = setTimeout(() => this.#switchTo(key), KEY_SWITCH_TIMEOUT_MS);
+    this.#pending = { key, waiting: new Set(this.#links.keys()), timer };
+    for (const link of this.#links.values()) link.send({ t: 'key', ...key });
+    this.#maybeSwitch();
   }
 
-  private maybeSwitch(): void {
-    if (this.pending && this.pending.waiting.size === 0) this.switchTo(this.pending.key);
+  #maybeSwitch(): void {
+    if (this.#pending && this.#pending.waiting.size === 0) this.#switchTo(this.#pending.key);
   }
 
-  private switchTo(key: Key): void {
-    if (this.pending?.key !== key) return;
-    clearTimeout(this.pending.timer);
-    this.pending = null;
-    this.current = key;
-    this.engine.setSendKey(key.kid, key.key);
-    this.epochValue++;
-    this.emit('epoch', { epoch: this.epochValue, kid: key.kid });
+  #switchTo(key: Key): void {
+    if (this.#pending?.key !== key) return;
+    clearTimeout(this.#pending.timer);
+    this.#pending = null;
+    this.#current = key;
+    this.#engine.setSendKey(key.kid, key.key);
+    this.#epochValue++;
+    this.emit('epoch', { epoch: this.#epochValue, kid: key.kid });
   }
 
 }

@@ -32,37 +32,44 @@ export type SealedKind = Extract<PeerMessage, { t: 'key' | 'chat' }>;
 
 export class LinkGuard {
   /** The peer's certificate, as the first remote description named it. */
-  private remote: DtlsFingerprint | null = null;
-  private readonly relayAuth = new RelayAuth();
+  #remote: DtlsFingerprint | null = null;
+  readonly #relayAuth = new RelayAuth();
   /** Relayed messages that did not check (forged, altered, replayed, or before the key came). */
   rejectedRelays = 0;
-  private sealSent = 0;
-  private sealReceived = 0;
+  #sealSent = 0;
+  #sealReceived = 0;
   /** Sealing, opening and relay checks are async; each runs in order. */
-  private outQueue: Promise<unknown> = Promise.resolve();
-  private inQueue: Promise<unknown> = Promise.resolve();
+  #outQueue: Promise<unknown> = Promise.resolve();
+  #inQueue: Promise<unknown> = Promise.resolve();
 
+  readonly #link: GuardedLink;
+  /** Our participant id. */
+  readonly #localId: string;
+  /** With a room secret: seals frame keys and chat under it. */
+  readonly #sealer: Sealer | null;
   constructor(
-    private readonly link: GuardedLink,
-    /** Our participant id. */
-    private readonly localId: string,
-    /** With a room secret: seals frame keys and chat under it. */
-    private readonly sealer: Sealer | null,
-  ) {}
+    link: GuardedLink,
+    localId: string,
+    sealer: Sealer | null,
+  ) {
+    this.#link = link;
+    this.#localId = localId;
+    this.#sealer = sealer;
+  }
 
   /** Whether key and chat messages must be sealed on this link. */
   get sealing(): boolean {
-    return this.sealer !== null;
+    return this.#sealer !== null;
   }
 
   /** The message that gives the peer our relay key (sent once the link is verified). */
   relayKeyMessage(): PeerMessage {
-    return { t: 'relay-key', key: this.relayAuth.ownKey };
+    return { t: 'relay-key', key: this.#relayAuth.ownKey };
   }
 
   /** The peer's relay key arrived. */
   takeRelayKey(message: Extract<PeerMessage, { t: 'relay-key' }>): void {
-    this.relayAuth.setPeerKey(message.key);
+    this.#relayAuth.setPeerKey(message.key);
   }
 
   /**
@@ -73,12 +80,12 @@ export class LinkGuard {
   checkRemote(sdp: string | null | undefined): boolean {
     const parsed = parseFingerprint(sdp);
     if (!parsed.ok) {
-      this.link.refuse(parsed.problem, parsed.detail);
+      this.#link.refuse(parsed.problem, parsed.detail);
       return false;
     }
-    if (!this.remote) this.remote = parsed.fingerprint;
-    else if (!sameFingerprint(this.remote, parsed.fingerprint)) {
-      this.link.refuse('fingerprint-changed', `the peer's certificate changed from ${this.remote.value.slice(0, 11)}… to ${parsed.fingerprint.value.slice(0, 11)}…`);
+    if (!this.#remote) this.#remote = parsed.fingerprint;
+    else if (!sameFingerprint(this.#remote, parsed.fingerprint)) {
+      this.#link.refuse('fingerprint-changed', `the peer's certificate changed from ${this.#remote.value.slice(0, 11)}… to ${parsed.fingerprint.value.slice(0, 11)}…`);
       return false;
     }
     return true;
@@ -91,31 +98,31 @@ export class LinkGuard {
    */
   async checkHandshake(pc: RTCPeerConnection): Promise<boolean> {
     await handshakeSettled(pc);
-    if (pc.signalingState === 'closed' || !this.checkRemote(pc.remoteDescription?.sdp) || !this.remote) return false;
-    const problem = await checkRemoteCertificates(pc, this.remote);
+    if (pc.signalingState === 'closed' || !this.checkRemote(pc.remoteDescription?.sdp) || !this.#remote) return false;
+    const problem = await checkRemoteCertificates(pc, this.#remote);
     if ((pc.signalingState as RTCSignalingState) === 'closed') return false;
-    if (problem) this.link.refuse('certificate-mismatch', problem);
+    if (problem) this.#link.refuse('certificate-mismatch', problem);
     return !problem;
   }
 
   /** After a negotiation: the certificate DTLS accepted is still the one verified (where the browser shows it). */
   checkCertificates(): void {
-    const pc = this.link.pc();
-    const remote = this.remote;
+    const pc = this.#link.pc();
+    const remote = this.#remote;
     if (!pc || !remote || pc.signalingState === 'closed') return;
     void checkRemoteCertificates(pc, remote).then(
-      (problem) => problem && pc.signalingState !== 'closed' && this.link.refuse('certificate-mismatch', problem),
+      (problem) => problem && pc.signalingState !== 'closed' && this.#link.refuse('certificate-mismatch', problem),
       () => undefined,
     );
   }
 
   /** Signs `message` for the broker and hands it to `relay`; falls back to the channel if `relay` cannot send. */
   relay(message: PeerMessage, relay: (payload: RelayPayload) => boolean): void {
-    const to = this.link.remoteId();
+    const to = this.#link.remoteId();
     if (!to) return;
-    this.outQueue = this.outQueue
-      .then(() => this.relayAuth.seal(this.localId, to, message))
-      .then((payload) => relay(payload) || this.link.sendNow(message))
+    this.#outQueue = this.#outQueue
+      .then(() => this.#relayAuth.seal(this.#localId, to, message))
+      .then((payload) => relay(payload) || this.#link.sendNow(message))
       .catch(() => undefined);
   }
 
@@ -124,10 +131,10 @@ export class LinkGuard {
    * One that does not is counted and dropped; it does not by itself change anything.
    */
   receiveRelayed(payload: unknown, use: (message: PeerMessage) => void): void {
-    const from = this.link.remoteId();
-    this.inQueue = this.inQueue
+    const from = this.#link.remoteId();
+    this.#inQueue = this.#inQueue
       .then(async () => {
-        const message = from ? await this.relayAuth.open(from, this.localId, payload) : null;
+        const message = from ? await this.#relayAuth.open(from, this.#localId, payload) : null;
         if (message) use(message);
         else this.rejectedRelays++;
       })
@@ -136,12 +143,12 @@ export class LinkGuard {
 
   /** Seals a key or chat message and sends it (in order); dropped when the link's ids or fingerprints are not known yet. */
   sendSealed(message: SealedKind): void {
-    const sealer = this.sealer;
-    this.outQueue = this.outQueue
+    const sealer = this.#sealer;
+    this.#outQueue = this.#outQueue
       .then(async () => {
-        const context = this.context('out');
+        const context = this.#context('out');
         if (!sealer || !context) return;
-        this.link.sendNow({ t: 'sealed', seq: context.seq, box: await sealer.seal(context, encodeMessage(message)) });
+        this.#link.sendNow({ t: 'sealed', seq: context.seq, box: await sealer.seal(context, encodeMessage(message)) });
       })
       .catch(() => undefined);
   }
@@ -151,29 +158,29 @@ export class LinkGuard {
    * through `invalid` one that does not open, is replayed, or holds anything else.
    */
   openSealed(message: Extract<PeerMessage, { t: 'sealed' }>, use: (inner: SealedKind) => void, invalid: () => void): void {
-    const sealer = this.sealer;
-    this.inQueue = this.inQueue
+    const sealer = this.#sealer;
+    this.#inQueue = this.#inQueue
       .then(async () => {
-        const context = this.context('in', message.seq);
-        const text = sealer && context && message.seq > this.sealReceived ? await sealer.unseal(context, message.box) : null;
-        const inner = text !== null && message.seq > this.sealReceived ? parseMessage(text) : null;
+        const context = this.#context('in', message.seq);
+        const text = sealer && context && message.seq > this.#sealReceived ? await sealer.unseal(context, message.box) : null;
+        const inner = text !== null && message.seq > this.#sealReceived ? parseMessage(text) : null;
         if (!inner || (inner.t !== 'key' && inner.t !== 'chat')) return invalid();
-        this.sealReceived = message.seq;
+        this.#sealReceived = message.seq;
         use(inner);
       })
       .catch(() => invalid());
   }
 
   /** The associated data of a sealed message: ids and fingerprints as the sender sees them. */
-  private context(direction: 'in' | 'out', seq?: number): SealContext | null {
-    const pc = this.link.pc();
-    const remoteId = this.link.remoteId();
-    if (!pc || pc.signalingState === 'closed' || !remoteId || !this.remote) return null;
+  #context(direction: 'in' | 'out', seq?: number): SealContext | null {
+    const pc = this.#link.pc();
+    const remoteId = this.#link.remoteId();
+    if (!pc || pc.signalingState === 'closed' || !remoteId || !this.#remote) return null;
     const local = parseFingerprint((pc.currentLocalDescription ?? pc.localDescription)?.sdp);
     if (!local.ok) return null;
-    const ours = { id: this.localId, fingerprint: fingerprintText(local.fingerprint) };
-    const theirs = { id: remoteId, fingerprint: fingerprintText(this.remote) };
+    const ours = { id: this.#localId, fingerprint: fingerprintText(local.fingerprint) };
+    const theirs = { id: remoteId, fingerprint: fingerprintText(this.#remote) };
     const [from, to] = direction === 'out' ? [ours, theirs] : [theirs, ours];
-    return { from: from.id, to: to.id, fromFingerprint: from.fingerprint, toFingerprint: to.fingerprint, seq: seq ?? ++this.sealSent };
+    return { from: from.id, to: to.id, fromFingerprint: from.fingerprint, toFingerprint: to.fingerprint, seq: seq ?? ++this.#sealSent };
   }
 }

@@ -72,72 +72,78 @@ export function handshakeSettled(pc: RTCPeerConnection): Promise<void> {
 }
 
 export class LinkVerifier extends TypedEventTarget<LinkVerifierEvents> {
-  private fingerprints: Promise<Fingerprints | null> | null = null;
-  private done = false;
-  private timer: ReturnType<typeof setTimeout> | undefined;
-  private readonly nonce: Bytes = sasNonce();
-  private theirCommit: Bytes | null = null;
-  private revealed = false;
-  private pc: RTCPeerConnection | null = null;
+  #fingerprints: Promise<Fingerprints | null> | null = null;
+  #done = false;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  readonly #nonce: Bytes = sasNonce();
+  #theirCommit: Bytes | null = null;
+  #revealed = false;
+  #pc: RTCPeerConnection | null = null;
   /** Work in order: a reveal must not overtake the commitment that came before it. */
-  private queue: Promise<void> = Promise.resolve();
+  #queue: Promise<void> = Promise.resolve();
 
+  readonly #authKey: CryptoKey | null;
+  readonly #send: (message: PeerMessage) => void;
+  readonly #timeoutMs: number;
   constructor(
     /** The HMAC key derived from the room secret, or null for the short code. */
-    private readonly authKey: CryptoKey | null,
-    private readonly send: (message: PeerMessage) => void,
-    private readonly timeoutMs = PROOF_TIMEOUT_MS,
+    authKey: CryptoKey | null,
+    send: (message: PeerMessage) => void,
+    timeoutMs = PROOF_TIMEOUT_MS,
   ) {
     super();
+    this.#authKey = authKey;
+    this.#send = send;
+    this.#timeoutMs = timeoutMs;
   }
 
   /** Starts the exchange once the data channel is open (DTLS is up, so both fingerprints are known). */
   start(pc: RTCPeerConnection): void {
-    if (this.fingerprints) return;
-    this.pc = pc;
+    if (this.#fingerprints) return;
+    this.#pc = pc;
     const read = handshakeSettled(pc).then(() => connectionFingerprints(pc));
-    this.fingerprints = read.then((result) => (result.ok ? result.fingerprints : null));
-    if (this.authKey) this.timer = setTimeout(() => this.fail('timeout'), this.timeoutMs);
-    this.run(async () => {
+    this.#fingerprints = read.then((result) => (result.ok ? result.fingerprints : null));
+    if (this.#authKey) this.#timer = setTimeout(() => this.fail('timeout'), this.#timeoutMs);
+    this.#run(async () => {
       const result = await read;
       // Nothing goes out (no proof, no commitment) over a connection whose fingerprints cannot be trusted.
-      if (!result.ok) return this.gone() ? this.stop() : this.fail(result.problem, result.detail);
+      if (!result.ok) return this.#gone() ? this.stop() : this.fail(result.problem, result.detail);
       const fingerprints = result.fingerprints;
-      if (this.authKey) this.send({ t: 'auth', proof: await proveFingerprints(this.authKey, fingerprints) });
-      else this.send({ t: 'sas-commit', commit: await sasCommit(this.nonce) });
+      if (this.#authKey) this.#send({ t: 'auth', proof: await proveFingerprints(this.#authKey, fingerprints) });
+      else this.#send({ t: 'sas-commit', commit: await sasCommit(this.#nonce) });
     });
   }
 
   /** Handles a verification message from the peer. */
   handle(message: VerificationMessage): void {
-    this.run(async () => {
-      const fingerprints = await this.fingerprints;
+    this.#run(async () => {
+      const fingerprints = await this.#fingerprints;
       if (!fingerprints) return;
       if (message.t === 'auth') {
-        if (!this.authKey) return this.fail('protocol');
-        if (await checkProof(this.authKey, message.proof, fingerprints)) this.succeed();
+        if (!this.#authKey) return this.fail('protocol');
+        if (await checkProof(this.#authKey, message.proof, fingerprints)) this.#succeed();
         else this.fail('mismatch');
         return;
       }
-      if (this.authKey) return this.fail('protocol');
+      if (this.#authKey) return this.fail('protocol');
       if (message.t === 'sas-commit') {
-        if (this.theirCommit) return this.fail('protocol');
-        this.theirCommit = message.commit;
+        if (this.#theirCommit) return this.fail('protocol');
+        this.#theirCommit = message.commit;
         // Our nonce goes out only now that theirs is fixed.
-        this.revealed = true;
-        this.send({ t: 'sas-reveal', nonce: this.nonce });
+        this.#revealed = true;
+        this.#send({ t: 'sas-reveal', nonce: this.#nonce });
         return;
       }
-      if (!this.theirCommit || !this.revealed || !(await sasCommitMatches(this.theirCommit, message.nonce))) return this.fail('protocol');
-      this.emit('code', { code: await sasCode(fingerprints, this.nonce, message.nonce) });
-      this.done = true;
+      if (!this.#theirCommit || !this.#revealed || !(await sasCommitMatches(this.#theirCommit, message.nonce))) return this.fail('protocol');
+      this.emit('code', { code: await sasCode(fingerprints, this.#nonce, message.nonce) });
+      this.#done = true;
     });
   }
 
   /** Stops the timer; nothing more is reported. */
   stop(): void {
-    this.done = true;
-    clearTimeout(this.timer);
+    this.#done = true;
+    clearTimeout(this.#timer);
   }
 
   /**
@@ -146,30 +152,30 @@ export class LinkVerifier extends TypedEventTarget<LinkVerifierEvents> {
    * came just before that close must still be reported as the mismatch it is.
    */
   closed(): void {
-    clearTimeout(this.timer);
+    clearTimeout(this.#timer);
   }
 
-  private run(step: () => Promise<void>): void {
-    this.queue = this.queue.then(() => (this.done ? undefined : step())).catch(() => (this.gone() ? this.stop() : this.fail('protocol')));
+  #run(step: () => Promise<void>): void {
+    this.#queue = this.#queue.then(() => (this.#done ? undefined : step())).catch(() => (this.#gone() ? this.stop() : this.fail('protocol')));
   }
 
   /**
    * The connection closed under us (a full room turns a joiner away at once): what can no longer
    * be read from it is a goodbye, not a man in the middle. A proof that was checked still counts.
    */
-  private gone(): boolean {
-    return this.pc?.signalingState === 'closed';
+  #gone(): boolean {
+    return this.#pc?.signalingState === 'closed';
   }
 
-  private succeed(): void {
-    if (this.done) return;
+  #succeed(): void {
+    if (this.#done) return;
     this.stop();
     this.emit('verified', undefined);
   }
 
   /** Fails the verification (once): the link closes. */
   fail(reason: VerificationFailure, detail?: string): void {
-    if (this.done) return;
+    if (this.#done) return;
     this.stop();
     this.emit('failed', { reason, detail });
   }

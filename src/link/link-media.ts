@@ -49,15 +49,24 @@ export class LinkMedia {
   /** The camera mids of the last description read (see cameraTransceivers). */
   #midsOf: { sdp: string | undefined; mids: ReturnType<typeof cameraMids> } = { sdp: undefined, mids: {} };
 
+  readonly #link: MediaLink;
+  /** Whether this side dialed: its first offer settled the camera m-lines. */
+  readonly #outgoing: boolean;
+  /** Frame encryption (with a room secret), or null. */
+  readonly #frames: FrameProtector | null;
+  /** The id under which the peer's frame keys are kept. */
+  readonly #keyId: string;
   constructor(
-    private readonly link: MediaLink,
-    /** Whether this side dialed: its first offer settled the camera m-lines. */
-    private readonly outgoing: boolean,
-    /** Frame encryption (with a room secret), or null. */
-    private readonly frames: FrameProtector | null,
-    /** The id under which the peer's frame keys are kept. */
-    private readonly keyId: string,
-  ) {}
+    link: MediaLink,
+    outgoing: boolean,
+    frames: FrameProtector | null,
+    keyId: string,
+  ) {
+    this.#link = link;
+    this.#outgoing = outgoing;
+    this.#frames = frames;
+    this.#keyId = keyId;
+  }
 
   /**
    * Readies a connection we dial, before PeerJS makes its first offer: the camera and microphone
@@ -88,18 +97,18 @@ export class LinkMedia {
    * send or show anything unencrypted. Returns whether the link is still usable.
    */
   protect(pc: RTCPeerConnection): boolean {
-    const frames = this.frames;
+    const frames = this.#frames;
     if (!frames) return true;
     try {
       for (const transceiver of pc.getTransceivers()) {
         if (transceiver.direction === 'stopped') continue;
         frames.pinCodecs(transceiver);
         frames.protectSender(transceiver.sender);
-        frames.protectReceiver(transceiver.receiver, this.keyId);
+        frames.protectReceiver(transceiver.receiver, this.#keyId);
       }
       return true;
     } catch {
-      this.link.close();
+      this.#link.close();
       return false;
     }
   }
@@ -107,10 +116,10 @@ export class LinkMedia {
   /** See PeerLink.setLocalStream. */
   async setLocalStream(stream: MediaStream | null): Promise<void> {
     this.#localStream = stream;
-    const pc = this.link.pc();
+    const pc = this.#link.pc();
     // No track goes out before the link has started (its handshake checked), nor to a peer that
     // has not proved it knows the room secret, nor on a sender that does not encrypt.
-    if (!pc || !this.link.maySend() || !this.protect(pc)) return;
+    if (!pc || !this.#link.maySend() || !this.protect(pc)) return;
     await Promise.all(
       this.#cameras(pc).map(({ kind, transceiver }) => {
         const track = this.#localTrack(kind);
@@ -133,7 +142,7 @@ export class LinkMedia {
 
   /** The current level (0..1) of the remote microphone, from the RTP audio level header. */
   get audioLevel(): number {
-    const pc = this.link.pc();
+    const pc = this.#link.pc();
     const receiver = pc && this.#cameras(pc).find((c) => c.kind === 'audio')?.transceiver.receiver;
     const sources = receiver?.getSynchronizationSources?.() ?? [];
     return sources.reduce((max, s) => Math.max(max, s.audioLevel ?? 0), 0);
@@ -151,7 +160,7 @@ export class LinkMedia {
   acceptOffer(pc: RTCPeerConnection): boolean {
     for (const { kind, transceiver } of this.#cameras(pc)) {
       transceiver.direction = 'sendrecv';
-      const track = this.link.maySend() ? this.#localTrack(kind) : null;
+      const track = this.#link.maySend() ? this.#localTrack(kind) : null;
       if (track && !transceiver.sender.track) void transceiver.sender.replaceTrack(track);
     }
     return this.protect(pc);
@@ -186,9 +195,9 @@ export class LinkMedia {
 
   /** Puts the screen on its transceiver, or takes it off; a no-op until sharing is allowed. */
   applyScreen(): void {
-    const pc = this.link.pc();
+    const pc = this.#link.pc();
     // The camera m-lines must be settled first, so a screen transceiver cannot be mistaken for one.
-    if (!pc || !this.link.mayShare() || !(this.outgoing || pc.remoteDescription !== null)) return;
+    if (!pc || !this.#link.mayShare() || !(this.#outgoing || pc.remoteDescription !== null)) return;
     const track = this.#screenTrack;
     const transceiver = this.#screenTransceiver;
     if (track) {
@@ -210,7 +219,7 @@ export class LinkMedia {
 
   /** Applies the send caps to the camera and screen senders (queued: never two at once). */
   applyCaps(): void {
-    const pc = this.link.pc();
+    const pc = this.#link.pc();
     const caps = this.#caps;
     if (!pc || !caps) return;
     const camera = this.#cameras(pc).find((c) => c.kind === 'video')?.transceiver.sender;

@@ -80,9 +80,9 @@ export function isPoor({ rttMs, lossPercent }: QualityFigures): boolean {
  * good ones in a row make it good again; reconnecting overrides both.
  */
 export class QualityTracker {
-  private previous: QualitySample | null = null;
-  private goodRun = 0;
-  private reconnectingNow = false;
+  #previous: QualitySample | null = null;
+  #goodRun = 0;
+  #reconnectingNow = false;
   /** The current quality. */
   quality: ConnectionQuality = 'good';
   /** The figures of the last interval. */
@@ -90,28 +90,28 @@ export class QualityTracker {
 
   /** Adds a sample; returns the new quality if it changed, else null. */
   update(sample: QualitySample): ConnectionQuality | null {
-    const previous = this.previous;
-    this.previous = sample;
-    if (!previous || this.reconnectingNow) return null;
+    const previous = this.#previous;
+    this.#previous = sample;
+    if (!previous || this.#reconnectingNow) return null;
     this.last = figures(previous, sample);
     if (isPoor(this.last)) {
-      this.goodRun = 0;
-      return this.set('poor');
+      this.#goodRun = 0;
+      return this.#set('poor');
     }
-    this.goodRun++;
-    return this.quality === 'poor' && this.goodRun < GOOD_AFTER ? null : this.set('good');
+    this.#goodRun++;
+    return this.quality === 'poor' && this.#goodRun < GOOD_AFTER ? null : this.#set('good');
   }
 
   /** Marks the link as reconnecting, or not; returns the new quality if it changed, else null. */
   reconnecting(on: boolean): ConnectionQuality | null {
-    this.reconnectingNow = on;
+    this.#reconnectingNow = on;
     // Counters across the outage say nothing about the new path: start afresh.
-    this.previous = null;
-    this.goodRun = 0;
-    return on ? this.set('reconnecting') : this.set('good');
+    this.#previous = null;
+    this.#goodRun = 0;
+    return on ? this.#set('reconnecting') : this.#set('good');
   }
 
-  private set(quality: ConnectionQuality): ConnectionQuality | null {
+  #set(quality: ConnectionQuality): ConnectionQuality | null {
     if (quality === this.quality) return null;
     this.quality = quality;
     return quality;

@@ -87,17 +87,24 @@ export class Liveness {
   #stopBeats: (() => void) | undefined;
   #stopRestarts: (() => void) | undefined;
 
+  readonly #link: LivenessLink;
+  /** Asks for ICE restarts (the dialer offers them). */
+  readonly #negotiation: { restartIce(): unknown };
+  readonly #clock: Clock;
   constructor(
-    private readonly link: LivenessLink,
-    /** Asks for ICE restarts (the dialer offers them). */
-    private readonly negotiation: { restartIce(): unknown },
-    private readonly clock: Clock = systemClock,
-  ) {}
+    link: LivenessLink,
+    negotiation: { restartIce(): unknown },
+    clock: Clock = systemClock,
+  ) {
+    this.#link = link;
+    this.#negotiation = negotiation;
+    this.#clock = clock;
+  }
 
   /** Starts the heartbeat: the peer counts as just heard. */
   start(): void {
-    this.#lastHeard = this.#lastBeat = this.clock.now();
-    this.#stopBeats = this.clock.every(HEARTBEAT_MS, () => this.beat());
+    this.#lastHeard = this.#lastBeat = this.#clock.now();
+    this.#stopBeats = this.#clock.every(HEARTBEAT_MS, () => this.beat());
     this.iceChanged();
   }
 
@@ -115,7 +122,7 @@ export class Liveness {
 
   /** A message from the peer was read: it is alive, and the path may be back. */
   heard(): void {
-    this.#lastHeard = this.#lastMessage = this.clock.now();
+    this.#lastHeard = this.#lastMessage = this.#clock.now();
     this.#checkReconnected();
   }
 
@@ -144,8 +151,8 @@ export class Liveness {
   beat(): void {
     // Closed underneath us (PeerJS can close it without telling its DataConnection's listeners,
     // and a local close() fires no state change): the link is gone.
-    if (this.link.pc()?.signalingState === 'closed') return this.#dead();
-    const now = this.clock.now();
+    if (this.#link.pc()?.signalingState === 'closed') return this.#dead();
+    const now = this.#clock.now();
     // Media packets are counted off the main thread, so they show a peer alive even while our
     // own page is too busy to read its messages in time. Reading them blocks this thread on the
     // browser's media thread (1.1 s of every 15 s of main thread in a 6-person join), so they
@@ -169,17 +176,17 @@ export class Liveness {
     if (silence <= SILENT_MS) this.#silenceReported = false;
     else if (!stalled && !this.#silenceReported) {
       this.#silenceReported = true;
-      this.link.silent();
+      this.#link.silent();
       // ICE takes about 5 s to call a path disconnected, and the peer must show itself alive
       // through the broker before HEARTBEAT_TIMEOUT_MS: start looking now.
       this.pathLost();
     }
-    this.link.beat(++this.#beats);
+    this.#link.beat(++this.#beats);
   }
 
   /** The ICE state changed (or is read for the first time). */
   iceChanged(): void {
-    const state = this.link.pc()?.iceConnectionState;
+    const state = this.#link.pc()?.iceConnectionState;
     if (isConnected(state)) {
       this.#wasConnected = true;
       this.#checkReconnected();
@@ -200,7 +207,7 @@ export class Liveness {
 
   #dead(): void {
     this.stop();
-    this.link.close();
+    this.#link.close();
   }
 
   /**
@@ -209,11 +216,11 @@ export class Liveness {
    */
   #startReconnecting(): void {
     if (this.#stopped || this.#lostAt) return;
-    this.#lostAt = this.clock.now();
+    this.#lostAt = this.#clock.now();
     this.#peerAlive = false;
-    this.link.reconnecting(true);
-    void this.negotiation.restartIce();
-    this.#stopRestarts = this.clock.every(RESTART_RETRY_MS, () => void this.negotiation.restartIce());
+    this.#link.reconnecting(true);
+    void this.#negotiation.restartIce();
+    this.#stopRestarts = this.#clock.every(RESTART_RETRY_MS, () => void this.#negotiation.restartIce());
   }
 
   /**
@@ -222,18 +229,18 @@ export class Liveness {
    * and may stay `connected` through a restart.
    */
   #checkReconnected(): void {
-    if (!this.#lostAt || this.#lastMessage <= this.#lostAt || !isConnected(this.link.pc()?.iceConnectionState)) return;
+    if (!this.#lostAt || this.#lastMessage <= this.#lostAt || !isConnected(this.#link.pc()?.iceConnectionState)) return;
     this.#lostAt = 0;
     this.#stopRestarts?.();
     // The data channel is back with the path: its queued messages arrive now.
-    this.#lastHeard = this.clock.now();
-    this.link.reconnecting(false);
+    this.#lastHeard = this.#clock.now();
+    this.#link.reconnecting(false);
   }
 
   /** When the newest RTP packet from the peer arrived (in the browser's own time base), or 0. */
   #lastRtpTimestamp(): number {
     let latest = 0;
-    for (const receiver of this.link.pc()?.getReceivers() ?? [])
+    for (const receiver of this.#link.pc()?.getReceivers() ?? [])
       for (const source of receiver.getSynchronizationSources?.() ?? []) latest = Math.max(latest, source.timestamp);
     return latest;
   }

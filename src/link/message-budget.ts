@@ -52,24 +52,28 @@ export const TOTAL_BUDGET = { perSecond: 256 * 1024, burst: 2 * 1024 * 1024 } as
 
 /** A token bucket: `capacity` tokens, refilled at `perSecond` by the clock. */
 class Bucket {
-  private tokens: number;
-  private at: number;
+  #tokens: number;
+  #at: number;
 
+  readonly #perSecond: number;
+  readonly #capacity: number;
   constructor(
-    private readonly perSecond: number,
-    private readonly capacity: number,
+    perSecond: number,
+    capacity: number,
     now: number,
   ) {
-    this.tokens = capacity;
-    this.at = now;
+    this.#perSecond = perSecond;
+    this.#capacity = capacity;
+    this.#tokens = capacity;
+    this.#at = now;
   }
 
   /** Takes `cost` tokens if there are that many; returns whether it did. */
   take(cost: number, now: number): boolean {
-    this.tokens = Math.min(this.capacity, this.tokens + (Math.max(0, now - this.at) / 1000) * this.perSecond);
-    this.at = now;
-    if (this.tokens < cost) return false;
-    this.tokens -= cost;
+    this.#tokens = Math.min(this.#capacity, this.#tokens + (Math.max(0, now - this.#at) / 1000) * this.#perSecond);
+    this.#at = now;
+    if (this.#tokens < cost) return false;
+    this.#tokens -= cost;
     return true;
   }
 }
@@ -78,15 +82,19 @@ class Bucket {
 export class MessageBudget {
   /** Why the peer went over, e.g. `state: rate`; null while within budget. */
   exceeded: string | null = null;
-  private readonly buckets = new Map<string, Bucket>();
-  private readonly total: Bucket;
+  readonly #buckets = new Map<string, Bucket>();
+  readonly #total: Bucket;
 
+  readonly #now: () => number;
+  readonly #budgets: Readonly<Record<string, Budget>>;
   constructor(
-    private readonly now: () => number = () => performance.now(),
-    private readonly budgets: Readonly<Record<string, Budget>> = MESSAGE_BUDGETS,
+    now: () => number = () => performance.now(),
+    budgets = MESSAGE_BUDGETS,
     total: { perSecond: number; burst: number } = TOTAL_BUDGET,
   ) {
-    this.total = new Bucket(total.perSecond, total.burst, now());
+    this.#now = now;
+    this.#budgets = budgets;
+    this.#total = new Bucket(total.perSecond, total.burst, now());
   }
 
   /**
@@ -95,17 +103,17 @@ export class MessageBudget {
    */
   admit(type: string | undefined, chars: number): boolean {
     if (this.exceeded) return false;
-    const now = this.now();
-    if (!this.total.take(chars, now)) return this.exceed('total: rate');
+    const now = this.#now();
+    if (!this.#total.take(chars, now)) return this.#exceed('total: rate');
     if (type === undefined) return true;
-    const budget = Object.hasOwn(this.budgets, type) ? this.budgets[type]! : DEFAULT_BUDGET;
-    if (chars > budget.maxChars) return this.exceed(`${type}: size`);
-    let bucket = this.buckets.get(type);
-    if (!bucket) this.buckets.set(type, (bucket = new Bucket(budget.perSecond, budget.burst, now)));
-    return bucket.take(1, now) || this.exceed(`${type}: rate`);
+    const budget = Object.hasOwn(this.#budgets, type) ? this.#budgets[type]! : DEFAULT_BUDGET;
+    if (chars > budget.maxChars) return this.#exceed(`${type}: size`);
+    let bucket = this.#buckets.get(type);
+    if (!bucket) this.#buckets.set(type, (bucket = new Bucket(budget.perSecond, budget.burst, now)));
+    return bucket.take(1, now) || this.#exceed(`${type}: rate`);
   }
 
-  private exceed(reason: string): false {
+  #exceed(reason: string): false {
     this.exceeded = reason;
     return false;
   }

@@ -49,25 +49,34 @@ export class Negotiation<P extends NegotiatingPc = NegotiatingPc> {
   /** Candidates that came before any remote description, added once there is one. */
   #queued: (RTCIceCandidateInit | null)[] = [];
 
+  readonly #link: NegotiationLink<P>;
+  readonly #guard: DescriptionCheck;
+  readonly #media: Transceivers<P>;
+  /** The answerer is polite: it gives way when offers collide. */
+  readonly #polite: boolean;
   constructor(
-    private readonly link: NegotiationLink<P>,
-    private readonly guard: DescriptionCheck,
-    private readonly media: Transceivers<P>,
-    /** The answerer is polite: it gives way when offers collide. */
-    private readonly polite: boolean,
-  ) {}
+    link: NegotiationLink<P>,
+    guard: DescriptionCheck,
+    media: Transceivers<P>,
+    polite: boolean,
+  ) {
+    this.#link = link;
+    this.#guard = guard;
+    this.#media = media;
+    this.#polite = polite;
+  }
 
   /** `negotiationneeded`: makes an offer (the browser knows what changed) and sends it. */
   async negotiate(): Promise<void> {
-    const pc = this.link.pc();
+    const pc = this.#link.pc();
     if (!pc) return;
     try {
       this.#makingOffer = true;
-      this.media.protect(pc);
+      this.#media.protect(pc);
       await pc.setLocalDescription();
       const description = pc.localDescription;
       if (description && (description.type === 'offer' || description.type === 'answer'))
-        this.link.signal({ t: 'sdp', description: { type: description.type, sdp: description.sdp } });
+        this.#link.signal({ t: 'sdp', description: { type: description.type, sdp: description.sdp } });
     } catch {
       // A failed offer leaves the state stable; the next negotiationneeded retries.
     } finally {
@@ -77,33 +86,33 @@ export class Negotiation<P extends NegotiatingPc = NegotiatingPc> {
 
   /** A description from the peer. */
   async receive(description: { type: 'offer' | 'answer'; sdp: string }): Promise<void> {
-    const pc = this.link.pc();
+    const pc = this.#link.pc();
     if (!pc) return;
     // An answer to an offer we took back, or one that came both ways, answers nothing now.
     if (description.type === 'answer' && pc.signalingState !== 'have-local-offer') return;
     const offerCollision = description.type === 'offer' && (this.#makingOffer || pc.signalingState !== 'stable');
     // The impolite side ignores a colliding offer; the polite side rolls back and answers it.
-    if (!this.polite && offerCollision) return;
+    if (!this.#polite && offerCollision) return;
     // Checked before it is applied: a description naming another certificate closes the link.
-    if (!this.guard.checkRemote(description.sdp)) return;
+    if (!this.#guard.checkRemote(description.sdp)) return;
     try {
       await pc.setRemoteDescription(description);
       // Not awaited: the connection's operations chain keeps them before what follows.
       for (const candidate of this.#queued.splice(0)) void this.#add(pc, candidate);
       if (description.type === 'offer') {
-        this.media.acceptOffer(pc);
+        this.#media.acceptOffer(pc);
         await pc.setLocalDescription();
         const answer = pc.localDescription;
-        if (answer) this.link.signal({ t: 'sdp', description: { type: 'answer', sdp: answer.sdp } });
+        if (answer) this.#link.signal({ t: 'sdp', description: { type: 'answer', sdp: answer.sdp } });
       }
     } catch {
-      this.link.close();
+      this.#link.close();
     }
   }
 
   /** An ICE candidate from the peer (null: the end of its candidates). */
   async candidate(candidate: RTCIceCandidateInit | null): Promise<void> {
-    const pc = this.link.pc();
+    const pc = this.#link.pc();
     if (!pc) return;
     // Before a remote description there is nothing to add it to: it waits for one.
     if (!pc.remoteDescription) {
@@ -126,11 +135,11 @@ export class Negotiation<P extends NegotiatingPc = NegotiatingPc> {
    * follows through negotiationneeded.
    */
   async restartIce(): Promise<void> {
-    const pc = this.link.pc();
-    if (!pc || this.polite) return;
+    const pc = this.#link.pc();
+    if (!pc || this.#polite) return;
     // An offer still unanswered after a retry interval was lost (the peer was off the broker):
     // take it back and offer afresh.
     if (pc.signalingState === 'have-local-offer' && !this.#makingOffer) await pc.setLocalDescription({ type: 'rollback' }).catch(() => undefined);
-    if (this.link.pc()) pc.restartIce();
+    if (this.#link.pc()) pc.restartIce();
   }
 }

@@ -46,13 +46,16 @@ export type PreferenceStorage = Pick<Storage, 'getItem' | 'setItem'>;
 
 /** Remembers the chosen device of each kind. A storage that throws (privacy modes) is ignored. */
 export class DevicePreferences {
-  constructor(private readonly storage: PreferenceStorage | null) {}
+  readonly #storage: PreferenceStorage | null;
+  constructor(storage: PreferenceStorage | null) {
+    this.#storage = storage;
+  }
 
   /** All remembered choices. */
   all(): Partial<Record<DeviceKind, string>> {
     let data: unknown;
     try {
-      data = JSON.parse(this.storage?.getItem(STORAGE_KEY) ?? '{}');
+      data = JSON.parse(this.#storage?.getItem(STORAGE_KEY) ?? '{}');
     } catch {
       return {};
     }
@@ -73,7 +76,7 @@ export class DevicePreferences {
   /** Remembers a choice. */
   set(kind: DeviceKind, deviceId: string): void {
     try {
-      this.storage?.setItem(STORAGE_KEY, JSON.stringify({ ...this.all(), [kind]: deviceId }));
+      this.#storage?.setItem(STORAGE_KEY, JSON.stringify({ ...this.all(), [kind]: deviceId }));
     } catch {
       // Storage full or refused: the choice holds for this page only.
     }

@@ -66,29 +66,29 @@ export function classifyMediaError(error: unknown): MediaError {
 
 /** Owns the local capture stream. */
 export class LocalMedia extends TypedEventTarget<LocalMediaEvents> {
-  private streamValue: MediaStream | null = null;
-  private pendingAcquire: Promise<MediaStream | null> | null = null;
-  private generation = 0;
+  #streamValue: MediaStream | null = null;
+  #pendingAcquire: Promise<MediaStream | null> | null = null;
+  #generation = 0;
   audioMuted = false;
   videoMuted = false;
   /** Why the last capture got only the camera or only the microphone; read once with takePartial(). */
-  private partial: MediaError | null = null;
+  #partial: MediaError | null = null;
   /** The failure that made the last capture fall back to fewer kinds. */
-  private captureFailure: unknown = null;
+  #captureFailure: unknown = null;
   /** What the next capture asks for. */
   preferences: CapturePreferences = { quality: DEFAULT_VIDEO_QUALITY };
-  private watching = false;
+  #watching = false;
   /** Serialises device switches and fallbacks: two at once would leak a capture. */
-  private switching: Promise<unknown> = Promise.resolve();
-  private readonly onDeviceChange = () => {
+  #switching: Promise<unknown> = Promise.resolve();
+  readonly #onDeviceChange = () => {
     this.emit('devices', undefined);
-    void this.checkDevices();
+    void this.#checkDevices();
   };
-  private readonly onTrackEnded = () => void this.checkDevices();
+  readonly #onTrackEnded = () => void this.#checkDevices();
 
   /** The live capture stream, or null. */
   get stream(): MediaStream | null {
-    return this.streamValue;
+    return this.#streamValue;
   }
 
   /**
@@ -96,37 +96,37 @@ export class LocalMedia extends TypedEventTarget<LocalMediaEvents> {
    * audio only, then video only; rejects with a MediaError when nothing can be captured.
    */
   acquire(): Promise<MediaStream | null> {
-    if (this.streamValue) return Promise.resolve(this.streamValue);
-    if (this.pendingAcquire) return this.pendingAcquire;
-    const generation = this.generation;
+    if (this.#streamValue) return Promise.resolve(this.#streamValue);
+    if (this.#pendingAcquire) return this.#pendingAcquire;
+    const generation = this.#generation;
     const quality = this.preferences.quality;
-    const attempt = this.capture().then(
+    const attempt = this.#capture().then(
       (stream) => {
-        this.pendingAcquire = null;
+        this.#pendingAcquire = null;
         // Released while we waited: do not leak the capture.
-        if (generation !== this.generation) {
+        if (generation !== this.#generation) {
           for (const track of stream.getTracks()) track.stop();
           return null;
         }
-        this.streamValue = stream;
-        this.partial = this.describePartial(stream);
-        this.applyMute();
-        this.watch(stream);
+        this.#streamValue = stream;
+        this.#partial = this.#describePartial(stream);
+        this.#applyMute();
+        this.#watch(stream);
         // The quality changed while the camera was starting.
         if (this.preferences.quality !== quality) void this.setQuality(this.preferences.quality);
         this.emit('stream', { stream });
         return stream;
       },
       (error: unknown) => {
-        this.pendingAcquire = null;
+        this.#pendingAcquire = null;
         throw classifyMediaError(error);
       },
     );
-    this.pendingAcquire = attempt;
+    this.#pendingAcquire = attempt;
     return attempt;
   }
 
-  private async capture(): Promise<MediaStream> {
+  async #capture(): Promise<MediaStream> {
     if (!navigator.mediaDevices?.getUserMedia) throw new DOMException('getUserMedia is not available', 'NotSupportedError');
     const p = this.preferences;
     const remembered: MediaStreamConstraints = {
@@ -149,7 +149,7 @@ export class LocalMedia extends TypedEventTarget<LocalMediaEvents> {
     for (const constraints of attempts) {
       try {
         const stream = await navigator.mediaDevices.getUserMedia(constraints);
-        this.captureFailure = last;
+        this.#captureFailure = last;
         return stream;
       } catch (error) {
         last = error;
@@ -162,17 +162,17 @@ export class LocalMedia extends TypedEventTarget<LocalMediaEvents> {
 
   /** The reason, once, when the last capture has only one of camera and microphone. */
   takePartial(): MediaError | null {
-    const partial = this.partial;
-    this.partial = null;
+    const partial = this.#partial;
+    this.#partial = null;
     return partial;
   }
 
-  private describePartial(stream: MediaStream): MediaError | null {
+  #describePartial(stream: MediaStream): MediaError | null {
     const video = stream.getVideoTracks().length > 0;
     const audio = stream.getAudioTracks().length > 0;
-    if ((video && audio) || !this.captureFailure) return null;
+    if ((video && audio) || !this.#captureFailure) return null;
     const [missing, other] = video ? ['microphone', 'camera'] : ['camera', 'microphone'];
-    const { code } = classifyMediaError(this.captureFailure);
+    const { code } = classifyMediaError(this.#captureFailure);
     const why =
       code === ERROR_CODES.mediaNotFound
         ? `No ${missing} was found`
@@ -185,30 +185,30 @@ export class LocalMedia extends TypedEventTarget<LocalMediaEvents> {
   /** Mutes or unmutes the microphone. */
   setAudioMuted(muted: boolean): void {
     this.audioMuted = muted;
-    this.applyMute();
+    this.#applyMute();
     this.emit('mute', { audioMuted: this.audioMuted, videoMuted: this.videoMuted });
   }
 
   /** Turns the camera off or on. */
   setVideoMuted(muted: boolean): void {
     this.videoMuted = muted;
-    this.applyMute();
+    this.#applyMute();
     this.emit('mute', { audioMuted: this.audioMuted, videoMuted: this.videoMuted });
   }
 
-  private applyMute(): void {
-    for (const track of this.streamValue?.getAudioTracks() ?? []) track.enabled = !this.audioMuted;
-    for (const track of this.streamValue?.getVideoTracks() ?? []) track.enabled = !this.videoMuted;
+  #applyMute(): void {
+    for (const track of this.#streamValue?.getAudioTracks() ?? []) track.enabled = !this.audioMuted;
+    for (const track of this.#streamValue?.getVideoTracks() ?? []) track.enabled = !this.videoMuted;
   }
 
   /** The id of the device in use for a kind, or undefined. */
   deviceId(kind: InputKind): string | undefined {
-    return this.track(kind)?.getSettings().deviceId;
+    return this.#track(kind)?.getSettings().deviceId;
   }
 
-  private track(kind: InputKind): MediaStreamTrack | undefined {
+  #track(kind: InputKind): MediaStreamTrack | undefined {
     const streamKind = KIND_OF[kind];
-    return this.streamValue?.getTracks().find((t) => t.kind === streamKind);
+    return this.#streamValue?.getTracks().find((t) => t.kind === streamKind);
   }
 
   /**
@@ -217,15 +217,15 @@ export class LocalMedia extends TypedEventTarget<LocalMediaEvents> {
    * device stays in use). Without a stream yet, this captures one.
    */
   setDevice(kind: InputKind, deviceId: string): Promise<MediaStreamTrack> {
-    const run = this.switching.then(() => this.swap(kind, { exact: deviceId }, 'selected'));
-    this.switching = run.catch(() => undefined);
+    const run = this.#switching.then(() => this.#swap(kind, { exact: deviceId }, 'selected'));
+    this.#switching = run.catch(() => undefined);
     return run;
   }
 
   /** Captures the camera again with the current preferences (a new facing mode). */
   restartVideo(): Promise<MediaStreamTrack> {
-    const run = this.switching.then(() => this.swap('videoinput', undefined, 'selected'));
-    this.switching = run.catch(() => undefined);
+    const run = this.#switching.then(() => this.#swap('videoinput', undefined, 'selected'));
+    this.#switching = run.catch(() => undefined);
     return run;
   }
 
@@ -235,31 +235,31 @@ export class LocalMedia extends TypedEventTarget<LocalMediaEvents> {
    */
   async setQuality(quality: VideoQuality): Promise<void> {
     this.preferences = { ...this.preferences, quality };
-    const track = this.track('videoinput');
+    const track = this.#track('videoinput');
     if (!track) return;
     // No device or facing mode given, so this changes only size and frame rate.
     await track.applyConstraints(videoConstraints({ quality })).catch(() => undefined);
     const { width = 0, deviceId } = track.getSettings();
-    if (width >= VIDEO_QUALITIES[quality].width || !deviceId || this.track('videoinput') !== track) return;
-    const run = this.switching.then(async () => {
-      if (this.track('videoinput') === track) await this.swap('videoinput', { exact: deviceId }, 'quality');
+    if (width >= VIDEO_QUALITIES[quality].width || !deviceId || this.#track('videoinput') !== track) return;
+    const run = this.#switching.then(async () => {
+      if (this.#track('videoinput') === track) await this.#swap('videoinput', { exact: deviceId }, 'quality');
     });
-    this.switching = run.catch(() => undefined);
+    this.#switching = run.catch(() => undefined);
     await run.catch(() => undefined);
   }
 
-  private async swap(
+  async #swap(
     kind: InputKind,
     deviceId: { exact: string } | undefined,
     reason: 'selected' | 'fallback' | 'quality',
   ): Promise<MediaStreamTrack> {
     if (!navigator.mediaDevices?.getUserMedia) throw classifyMediaError(new DOMException('no getUserMedia', 'NotSupportedError'));
-    const old = this.track(kind);
+    const old = this.#track(kind);
     const constraints =
       kind === 'audioinput'
         ? { audio: audioConstraints(deviceId) }
         : { video: videoConstraints({ ...this.preferences, deviceId }) };
-    const generation = this.generation;
+    const generation = this.#generation;
     // Chromium shares one capture per camera, at the size it was opened with: a larger size
     // needs the camera closed first.
     if (reason === 'quality') old?.stop();
@@ -278,72 +278,72 @@ export class LocalMedia extends TypedEventTarget<LocalMediaEvents> {
     }
     const track = stream.getTracks()[0];
     if (!track) throw classifyMediaError(new DOMException('no track', 'NotFoundError'));
-    if (generation !== this.generation) {
+    if (generation !== this.#generation) {
       track.stop();
       throw new MediaError(ERROR_CODES.mediaFailed, 'The camera and microphone were released meanwhile.');
     }
-    if (!this.streamValue) this.streamValue = new MediaStream();
+    if (!this.#streamValue) this.#streamValue = new MediaStream();
     if (old) {
-      old.removeEventListener('ended', this.onTrackEnded);
+      old.removeEventListener('ended', this.#onTrackEnded);
       old.stop();
-      this.streamValue.removeTrack(old);
+      this.#streamValue.removeTrack(old);
     }
-    this.streamValue.addTrack(track);
-    this.applyMute();
-    this.watch(this.streamValue);
-    this.emit('stream', { stream: this.streamValue });
+    this.#streamValue.addTrack(track);
+    this.#applyMute();
+    this.#watch(this.#streamValue);
+    this.emit('stream', { stream: this.#streamValue });
     // The same camera at another size is no device change.
     if (reason !== 'quality') this.emit('device', { kind, deviceId: track.getSettings().deviceId ?? '', label: track.label, reason });
     return track;
   }
 
   /** Listens for unplugged devices: `devicechange`, and `ended` on our tracks. */
-  private watch(stream: MediaStream): void {
-    for (const track of stream.getTracks()) track.addEventListener('ended', this.onTrackEnded);
-    if (this.watching) return;
-    this.watching = true;
-    navigator.mediaDevices?.addEventListener?.('devicechange', this.onDeviceChange);
+  #watch(stream: MediaStream): void {
+    for (const track of stream.getTracks()) track.addEventListener('ended', this.#onTrackEnded);
+    if (this.#watching) return;
+    this.#watching = true;
+    navigator.mediaDevices?.addEventListener?.('devicechange', this.#onDeviceChange);
   }
 
   /** When a device in use is gone, takes the default one of its kind and says so. */
-  private async checkDevices(): Promise<void> {
-    if (!this.streamValue) return;
+  async #checkDevices(): Promise<void> {
+    if (!this.#streamValue) return;
     const listed = await navigator.mediaDevices.enumerateDevices().catch(() => []);
     for (const kind of ['audioinput', 'videoinput'] as const) {
-      const track = this.track(kind);
+      const track = this.#track(kind);
       if (!track) continue;
       const id = track.getSettings().deviceId;
       const present = listed.some((d) => d.kind === kind && d.deviceId === id);
       if (track.readyState === 'live' && (present || !id)) continue;
-      const run = this.switching.then(() => {
+      const run = this.#switching.then(() => {
         // Another switch may have dealt with it meanwhile.
-        if (this.track(kind) !== track) return;
-        return this.swap(kind, undefined, 'fallback').catch((error: unknown) => {
-          if (this.track(kind) === track) {
+        if (this.#track(kind) !== track) return;
+        return this.#swap(kind, undefined, 'fallback').catch((error: unknown) => {
+          if (this.#track(kind) === track) {
             track.stop();
-            this.streamValue?.removeTrack(track);
-            this.emit('stream', { stream: this.streamValue });
+            this.#streamValue?.removeTrack(track);
+            this.emit('stream', { stream: this.#streamValue });
           }
           this.emit('error', { error: error instanceof MediaError ? error : classifyMediaError(error) });
         });
       });
-      this.switching = run;
+      this.#switching = run;
       await run;
     }
   }
 
   /** Stops every track and forgets the stream. */
   release(): void {
-    this.generation++;
-    this.pendingAcquire = null;
-    if (this.watching) navigator.mediaDevices?.removeEventListener?.('devicechange', this.onDeviceChange);
-    this.watching = false;
-    if (!this.streamValue) return;
-    for (const track of this.streamValue.getTracks()) {
-      track.removeEventListener('ended', this.onTrackEnded);
+    this.#generation++;
+    this.#pendingAcquire = null;
+    if (this.#watching) navigator.mediaDevices?.removeEventListener?.('devicechange', this.#onDeviceChange);
+    this.#watching = false;
+    if (!this.#streamValue) return;
+    for (const track of this.#streamValue.getTracks()) {
+      track.removeEventListener('ended', this.#onTrackEnded);
       track.stop();
     }
-    this.streamValue = null;
+    this.#streamValue = null;
     this.emit('stream', { stream: null });
   }
 }

@@ -19,24 +19,24 @@ export function canShareScreen(): boolean {
 }
 
 export class ScreenShare extends TypedEventTarget<ScreenShareEvents> {
-  private trackValue: MediaStreamTrack | null = null;
-  private pending: Promise<MediaStreamTrack> | null = null;
-  private readonly onEnded = () => this.stop();
+  #trackValue: MediaStreamTrack | null = null;
+  #pending: Promise<MediaStreamTrack> | null = null;
+  readonly #onEnded = () => this.stop();
 
   /** The shared screen's track while sharing. */
   get track(): MediaStreamTrack | null {
-    return this.trackValue;
+    return this.#trackValue;
   }
 
   /** Asks the person for a screen, window or tab. Rejects with a MediaError. */
   start(): Promise<MediaStreamTrack> {
-    if (this.trackValue) return Promise.resolve(this.trackValue);
-    if (this.pending) return this.pending;
-    this.pending = this.capture().finally(() => (this.pending = null));
-    return this.pending;
+    if (this.#trackValue) return Promise.resolve(this.#trackValue);
+    if (this.#pending) return this.#pending;
+    this.#pending = this.#capture().finally(() => (this.#pending = null));
+    return this.#pending;
   }
 
-  private async capture(): Promise<MediaStreamTrack> {
+  async #capture(): Promise<MediaStreamTrack> {
     if (!canShareScreen())
       throw new MediaError(ERROR_CODES.screenShareUnsupported, 'This browser cannot share a screen.');
     let stream: MediaStream;
@@ -55,18 +55,18 @@ export class ScreenShare extends TypedEventTarget<ScreenShareEvents> {
     if (!track) throw new MediaError(ERROR_CODES.screenShareFailed, 'The browser gave no screen to share.');
     // Text and edges over motion: the encoder keeps resolution and drops frames instead.
     if ('contentHint' in track) track.contentHint = 'detail';
-    track.addEventListener('ended', this.onEnded);
-    this.trackValue = track;
+    track.addEventListener('ended', this.#onEnded);
+    this.#trackValue = track;
     this.emit('start', { track });
     return track;
   }
 
   /** Stops sharing (idempotent). */
   stop(): void {
-    const track = this.trackValue;
+    const track = this.#trackValue;
     if (!track) return;
-    this.trackValue = null;
-    track.removeEventListener('ended', this.onEnded);
+    this.#trackValue = null;
+    track.removeEventListener('ended', this.#onEnded);
     track.stop();
     this.emit('stop', undefined);
   }

@@ -35,23 +35,23 @@ function importKey(bytes: Bytes): Promise<CryptoKey> {
 export class RelayAuth {
   /** Our key, to give the peer over the verified data channel. */
   readonly ownKey: Bytes = crypto.getRandomValues(new Uint8Array(RELAY_KEY_BYTES));
-  private readonly signing = importKey(this.ownKey);
-  private peerKey: Promise<CryptoKey> | null = null;
-  private sent = 0;
-  private received = 0;
+  readonly #signing = importKey(this.ownKey);
+  #peerKey: Promise<CryptoKey> | null = null;
+  #sent = 0;
+  #received = 0;
 
   /** Takes the peer's key (the first one only: a second could only come from a confused or hostile peer). */
   setPeerKey(key: Bytes): boolean {
-    if (this.peerKey) return false;
-    this.peerKey = importKey(key);
+    if (this.#peerKey) return false;
+    this.#peerKey = importKey(key);
     return true;
   }
 
   /** Signs `message` for the broker, from us (`from`) to the peer (`to`). */
   async seal(from: string, to: string, message: PeerMessage): Promise<RelayPayload> {
     const vr = encodeMessage(message);
-    const seq = ++this.sent;
-    const mac = new Uint8Array(await crypto.subtle.sign('HMAC', await this.signing, macInput(from, to, seq, vr)));
+    const seq = ++this.#sent;
+    const mac = new Uint8Array(await crypto.subtle.sign('HMAC', await this.#signing, macInput(from, to, seq, vr)));
     return { vr, seq, mac: toBase64(mac) };
   }
 
@@ -61,14 +61,14 @@ export class RelayAuth {
    * message that is not valid signalling. Call in arrival order.
    */
   async open(from: string, to: string, payload: unknown): Promise<PeerMessage | null> {
-    if (!this.peerKey || typeof payload !== 'object' || payload === null) return null;
+    if (!this.#peerKey || typeof payload !== 'object' || payload === null) return null;
     const { vr, seq, mac } = payload as Partial<Record<keyof RelayPayload, unknown>>;
     const tag = fromBase64(mac, 32);
-    if (typeof vr !== 'string' || !tag || typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq <= this.received) return null;
-    if (!(await crypto.subtle.verify('HMAC', await this.peerKey, tag, macInput(from, to, seq, vr)))) return null;
+    if (typeof vr !== 'string' || !tag || typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq <= this.#received) return null;
+    if (!(await crypto.subtle.verify('HMAC', await this.#peerKey, tag, macInput(from, to, seq, vr)))) return null;
     // Checked again after the wait: two payloads of one sequence number must not both pass.
-    if (seq <= this.received) return null;
-    this.received = seq;
+    if (seq <= this.#received) return null;
+    this.#received = seq;
     const message = parseMessage(vr);
     return message && (message.t === 'sdp' || message.t === 'ice') ? message : null;
   }

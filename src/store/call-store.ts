@@ -125,12 +125,14 @@ export class CallStore {
   #listeners = new Set<Listener>();
   #state!: CallState;
 
+  /** Told of every core event once the state has followed it (the element fires the public events). */
+  readonly #onEvent: <K extends keyof CoreEvents>(name: K, detail: CoreEvents[K], state: CallState) => void;
   constructor(
     /** Texts in the element's language, for announcements and notices. */
     readonly t: (key: StringKey, values?: Record<string, string>) => string,
-    /** Told of every core event once the state has followed it (the element fires the public events). */
-    private readonly onEvent: <K extends keyof CoreEvents>(name: K, detail: CoreEvents[K], state: CallState) => void,
+    onEvent: <K extends keyof CoreEvents>(name: K, detail: CoreEvents[K], state: CallState) => void,
   ) {
+    this.#onEvent = onEvent;
     this.#update();
   }
 
@@ -197,7 +199,7 @@ export class CallStore {
   dispatch<K extends keyof CoreEvents>(name: K, detail: CoreEvents[K]): void {
     (this.#reducers[name] as ((detail: CoreEvents[K]) => void) | undefined)?.(detail);
     this.#update();
-    this.onEvent(name, detail, this.#state);
+    this.#onEvent(name, detail, this.#state);
   }
 
   #reducers: Reducers = {
