@@ -46,6 +46,12 @@ export class LinkMedia {
   #caps: UpstreamCaps | null = null;
   /** setParameters calls on one sender must not overlap; they queue here. */
   #capsQueue: Promise<void> = Promise.resolve();
+  /**
+   * The caps each sender has, as last applied or read. getParameters is synchronous and waits on
+   * the browser's WebRTC thread (up to 1.6 s a call in a busy six-person join), so a sender whose
+   * caps have not changed is not asked again.
+   */
+  readonly #applied = new WeakMap<RTCRtpSender, SenderCaps>();
   /** The camera mids of the last description read (see cameraTransceivers). */
   #midsOf: { sdp: string | undefined; mids: ReturnType<typeof cameraMids> } = { sdp: undefined, mids: {} };
 
@@ -224,30 +230,38 @@ export class LinkMedia {
     if (!pc || !caps) return;
     const camera = this.#cameras(pc).find((c) => c.kind === 'video')?.transceiver.sender;
     const screen = this.#screenTrack ? this.#screenTransceiver?.sender : undefined;
+    const applied = this.#applied;
+    const apply = async (sender: RTCRtpSender | undefined, wanted: SenderCaps | null) => {
+      if (!sender || !wanted || sameCaps(applied.get(sender), wanted)) return;
+      if (await setCaps(sender, wanted)) applied.set(sender, wanted);
+    };
     this.#capsQueue = this.#capsQueue.then(async () => {
-      if (camera) await setCaps(camera, caps.camera);
-      if (screen && caps.screen) await setCaps(screen, caps.screen);
+      await apply(camera, caps.camera);
+      await apply(screen, caps.screen);
     });
   }
 }
 
-/** Applies caps to a sender's single encoding; a sender not yet negotiated is skipped (retried when stable). */
-async function setCaps(sender: RTCRtpSender, caps: SenderCaps): Promise<void> {
+const sameCaps = (a: SenderCaps | undefined, b: SenderCaps): boolean =>
+  !!a && a.maxBitrate === b.maxBitrate && a.scaleResolutionDownBy === b.scaleResolutionDownBy && a.maxFramerate === b.maxFramerate;
+
+/**
+ * Applies caps to a sender's single encoding. Resolves whether the sender has them now: false for
+ * a sender not yet negotiated, or one that closed or renegotiated meanwhile (the next stable
+ * state applies the caps again).
+ */
+async function setCaps(sender: RTCRtpSender, caps: SenderCaps): Promise<boolean> {
   const params = sender.getParameters();
   const encoding = params.encodings?.[0];
-  if (!encoding) return;
-  if (
-    encoding.maxBitrate === caps.maxBitrate &&
-    encoding.scaleResolutionDownBy === caps.scaleResolutionDownBy &&
-    encoding.maxFramerate === caps.maxFramerate
-  )
-    return;
+  if (!encoding) return false;
+  if (sameCaps(encoding as SenderCaps, caps)) return true;
   encoding.maxBitrate = caps.maxBitrate;
   encoding.scaleResolutionDownBy = caps.scaleResolutionDownBy;
   encoding.maxFramerate = caps.maxFramerate;
   try {
     await sender.setParameters(params);
+    return true;
   } catch {
-    // A sender that closed or renegotiated meanwhile: the next stable state applies the caps again.
+    return false;
   }
 }

@@ -42,7 +42,7 @@ export const systemClock: Clock = {
 };
 
 /** What liveness reads of the connection. */
-export type WatchedPc = Pick<RTCPeerConnection, 'signalingState' | 'iceConnectionState' | 'getReceivers'>;
+export type WatchedPc = Pick<RTCPeerConnection, 'signalingState' | 'iceConnectionState' | 'getStats'>;
 
 /** What liveness needs of its link. */
 export interface LivenessLink {
@@ -69,8 +69,10 @@ export class Liveness {
   #lastMessage = 0;
   /** When our heartbeat last ran. */
   #lastBeat = 0;
-  /** The newest RTP arrival at the last late beat; null while messages come on time. */
+  /** The peer's RTP packets counted at the last late beat; null while messages come on time. */
   #lastRtp: number | null = null;
+  /** When the count of the peer's RTP packets under way started; null when none is. */
+  #countingSince: number | null = null;
   /** Whether the current silence was reported. */
   #silenceReported = false;
   #beats = 0;
@@ -153,20 +155,28 @@ export class Liveness {
     // and a local close() fires no state change): the link is gone.
     if (this.#link.pc()?.signalingState === 'closed') return this.#dead();
     const now = this.#clock.now();
-    // Media packets are counted off the main thread, so they show a peer alive even while our
-    // own page is too busy to read its messages in time. Reading them blocks this thread on the
-    // browser's media thread (1.1 s of every 15 s of main thread in a 6-person join), so they
-    // are read only once a message is late: that beat takes a baseline, later ones count the
-    // packets since it.
-    if (now - this.#lastHeard > HEARTBEAT_MS) {
-      const rtp = this.#lastRtpTimestamp();
-      if (this.#lastRtp !== null && rtp !== this.#lastRtp) this.#lastHeard = now;
-      this.#lastRtp = rtp;
-    } else this.#lastRtp = null;
     // After a stall of our own (a busy main thread), the peer's messages may still wait in the
     // event queue: judge on the next beat, once they are read.
     const stalled = now - this.#lastBeat > 2 * HEARTBEAT_MS;
     this.#lastBeat = now;
+    this.#link.beat(++this.#beats);
+    if (now - this.#lastHeard <= HEARTBEAT_MS) {
+      this.#lastRtp = null;
+      return this.#judge(now, stalled);
+    }
+    // A message is late. Media packets are counted off the main thread, so they show a peer alive
+    // even while our own page is too busy to read its messages in time: the first late beat takes
+    // a baseline, later ones count the packets since it, and the verdict waits for the count.
+    // The count is asynchronous (getStats): the synchronous reads of RTP sources wait on the
+    // browser's WebRTC thread, seconds at a time on a busy machine, which is when this runs. A
+    // count still under way is waited for, unless it has taken longer than a verdict may.
+    if (this.#countingSince === null) void this.#countRtp(now).then(() => this.#judge(now, stalled));
+    else if (now - this.#countingSince > HEARTBEAT_TIMEOUT_MS) this.#judge(now, stalled);
+  }
+
+  /** The verdict on the silence up to `now`: nothing yet, worth a look, or the peer is gone. */
+  #judge(now: number, stalled: boolean): void {
+    if (this.#stopped) return;
     const silence = now - this.#lastHeard;
     this.#checkReconnected();
     // Silence is a verdict only for a peer that has not shown itself alive through the broker
@@ -181,7 +191,6 @@ export class Liveness {
       // through the broker before HEARTBEAT_TIMEOUT_MS: start looking now.
       this.pathLost();
     }
-    this.#link.beat(++this.#beats);
   }
 
   /** The ICE state changed (or is read for the first time). */
@@ -237,11 +246,22 @@ export class Liveness {
     this.#link.reconnecting(false);
   }
 
-  /** When the newest RTP packet from the peer arrived (in the browser's own time base), or 0. */
-  #lastRtpTimestamp(): number {
-    let latest = 0;
-    for (const receiver of this.#link.pc()?.getReceivers() ?? [])
-      for (const source of receiver.getSynchronizationSources?.() ?? []) latest = Math.max(latest, source.timestamp);
-    return latest;
+  /** Counts the peer's RTP packets; a count that moved since the last one means it was alive at `at`. */
+  async #countRtp(at: number): Promise<void> {
+    const pc = this.#link.pc();
+    if (!pc) return;
+    this.#countingSince = at;
+    try {
+      let packets = 0;
+      (await pc.getStats()).forEach((stats: { type: string; packetsReceived?: number }) => {
+        if (stats.type === 'inbound-rtp') packets += stats.packetsReceived ?? 0;
+      });
+      if (this.#lastRtp !== null && packets !== this.#lastRtp) this.#lastHeard = Math.max(this.#lastHeard, at);
+      this.#lastRtp = packets;
+    } catch {
+      // Closed meanwhile: the next beat sees it.
+    } finally {
+      this.#countingSince = null;
+    }
   }
 }

@@ -6,6 +6,12 @@ import { PeerLink, type FrameProtector } from '../link/peer-link.js';
 import { allocateUpstream, type UpstreamCaps } from '../link/bandwidth.js';
 import type { MediaParticipant, MediaPath, RemoteTrack, Upstream } from './media-path.js';
 
+/**
+ * The caps follow the number of participants once it has stayed the same this long: a join of
+ * six changes it five times in a few seconds, and each change reads and sets every sender.
+ */
+export const CAPS_SETTLE_MS = 500;
+
 /** The media path of a mesh: media over every link. */
 export class MeshMediaPath<P extends MediaParticipant> implements MediaPath<P> {
   frames: FrameProtector | null = null;
@@ -19,6 +25,7 @@ export class MeshMediaPath<P extends MediaParticipant> implements MediaPath<P> {
   readonly #early = new Map<PeerLink, RemoteTrack[]>();
 
   #upstream: Upstream;
+  #capsTimer: ReturnType<typeof setTimeout> | undefined;
   /** A remote track arrived for a participant. */
   readonly #onTrack: (participant: P, track: RemoteTrack) => void;
 
@@ -50,7 +57,7 @@ export class MeshMediaPath<P extends MediaParticipant> implements MediaPath<P> {
 
   attach(participant: P, link: PeerLink): void {
     this.#carried.set(participant.id, { participant, link });
-    this.#updateCaps();
+    this.#settleCaps();
   }
 
   release(link: PeerLink): void {
@@ -62,7 +69,7 @@ export class MeshMediaPath<P extends MediaParticipant> implements MediaPath<P> {
 
   detach(id: string): void {
     this.#carried.delete(id);
-    this.#updateCaps();
+    this.#settleCaps();
   }
 
   remove(link: PeerLink): void {
@@ -92,6 +99,7 @@ export class MeshMediaPath<P extends MediaParticipant> implements MediaPath<P> {
   }
 
   close(): void {
+    clearTimeout(this.#capsTimer);
     this.#live.clear();
     this.#carried.clear();
     this.#early.clear();
@@ -101,8 +109,15 @@ export class MeshMediaPath<P extends MediaParticipant> implements MediaPath<P> {
     return allocateUpstream({ ...this.#upstream, peers: this.#carried.size, sharingScreen: this.screenTrack !== null });
   }
 
-  /** Splits the upstream budget over the current links; called whenever their number changes. */
+  /** The participants changed: the caps follow once their number settles (CAPS_SETTLE_MS). */
+  #settleCaps(): void {
+    clearTimeout(this.#capsTimer);
+    this.#capsTimer = setTimeout(() => this.#updateCaps(), CAPS_SETTLE_MS);
+  }
+
+  /** Splits the upstream budget over the current links, now. */
   #updateCaps(): void {
+    clearTimeout(this.#capsTimer);
     this.#caps = this.#allocate();
     for (const link of this.#live) link.setSendCaps(this.#caps);
   }

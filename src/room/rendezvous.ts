@@ -9,12 +9,13 @@
 import type { RoomState } from '../constants.js';
 import { ERROR_CODES } from '../constants.js';
 import type { Clock } from './clock.js';
-import type { Mesh, MeshLink } from './mesh.js';
+import { MAX_DIAL_PERIODS, type Mesh, type MeshLink } from './mesh.js';
 import { RoomError } from './room-error.js';
 
-const RENDEZVOUS_DIAL_TIMEOUT_MS = 15_000;
-/** A rendezvous dial whose channel has not opened by then is doubled (see dial). */
-const RENDEZVOUS_REDIAL_MS = 4_000;
+/** A rendezvous dial that got nowhere in this long is given up (one getting somewhere is not: see dial). */
+export const RENDEZVOUS_DIAL_TIMEOUT_MS = 15_000;
+/** A rendezvous dial that has got nowhere by then (not even an answer) is doubled (see dial). */
+export const RENDEZVOUS_REDIAL_MS = 4_000;
 /** How often a member checks that the room has a holder (see Room's tick). */
 export const RENDEZVOUS_CHECK_MS = 5_000;
 const RENDEZVOUS_SETTLE_MS = 1_500;
@@ -143,9 +144,14 @@ export class Rendezvous<L extends MeshLink, P extends HeldId> {
    *
    * A holder that has just died may still have had its id when our offer went out: the broker
    * passed the offer to a dead socket, and nobody will answer. Meanwhile the others may have
-   * taken the id. So if no channel opens within RENDEZVOUS_REDIAL_MS, the id is dialed once
-   * more, beside the first dial; whichever holder says hello first wins (a live holder dialed
-   * twice keeps one connection and closes the other).
+   * taken the id. So if the dial has got nowhere within RENDEZVOUS_REDIAL_MS (no answer: see
+   * PeerLink.progress), the id is dialed once more, beside the first dial; whichever holder says
+   * hello first wins (a live holder dialed twice keeps one connection and closes the other).
+   *
+   * Slow is not dead: a holder on a saturated machine can take longer than
+   * RENDEZVOUS_DIAL_TIMEOUT_MS over a handshake, and a dial thrown away starts again from nothing.
+   * So a dial that got somewhere in a period gets another, up to MAX_DIAL_PERIODS, as the mesh's
+   * own dials do (see Mesh.closeUnlessIntroduced).
    */
   dial(): Promise<boolean> {
     // A Peer off its broker cannot dial (PeerJS returns no connection).
@@ -185,8 +191,17 @@ export class Rendezvous<L extends MeshLink, P extends HeldId> {
         );
       };
       attempt();
-      const redial = this.#clock.setTimeout(() => [...links].some((link) => link.open) || attempt(), RENDEZVOUS_REDIAL_MS);
-      const timer = this.#clock.setTimeout(() => finish(false), RENDEZVOUS_DIAL_TIMEOUT_MS);
+      const progress = () => Math.max(0, ...[...links].map((link) => link.progress));
+      const redial = this.#clock.setTimeout(() => progress() > 0 || attempt(), RENDEZVOUS_REDIAL_MS);
+      let reached = 0;
+      let periods = 0;
+      const check = () => {
+        const now = progress();
+        if (now <= reached || ++periods >= MAX_DIAL_PERIODS) return finish(false);
+        reached = now;
+        timer = this.#clock.setTimeout(check, RENDEZVOUS_DIAL_TIMEOUT_MS);
+      };
+      let timer = this.#clock.setTimeout(check, RENDEZVOUS_DIAL_TIMEOUT_MS);
     });
   }
 

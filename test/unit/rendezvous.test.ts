@@ -5,7 +5,7 @@
  */
 import { expect } from '@open-wc/testing';
 import { FakeClock } from './fakes/fake-clock.js';
-import { RENDEZVOUS_CHECK_MS } from '../../src/room/rendezvous.js';
+import { RENDEZVOUS_CHECK_MS, RENDEZVOUS_DIAL_TIMEOUT_MS } from '../../src/room/rendezvous.js';
 import { FakeNetwork, FakeNode, RENDEZVOUS_ID } from './fakes/fake-network.js';
 
 const id = (n: number) => `vr-${n.toString(16).padStart(32, '0')}`;
@@ -54,6 +54,21 @@ describe('rendezvous election (fakes)', () => {
     expect(late.holds, 'the latecomer holds the id').to.equal(false);
     expect(net.dials.find((d) => d.from === late.id)?.to, 'the latecomer’s first dial').to.equal(RENDEZVOUS_ID);
     expect(expectOneHolder(net, [first!, late])).to.equal(first);
+  });
+
+  it('a joiner waits for a holder too busy to finish the handshake in time but getting somewhere: one dial, then in', async () => {
+    const { clock, net, nodes } = await joined(1);
+    // The holder's machine is saturated: 40 s from answer to open channel, well past the dial
+    // timeout and the join's 30 s, with ICE checks and messages along the way.
+    net.handshakeMs = 40_000;
+    expect(net.handshakeMs).to.be.above(2 * RENDEZVOUS_DIAL_TIMEOUT_MS);
+    const late = new FakeNode(net, id(0x99));
+    const join = late.join();
+    await clock.advance(45_000);
+    expect(late.state).to.equal('joined');
+    await join;
+    expect(net.dials.filter((d) => d.from === late.id).map((d) => d.to), 'one dial, not doubled nor repeated').to.deep.equal([RENDEZVOUS_ID]);
+    expectOneHolder(net, [nodes[0]!, late]);
   });
 
   it('a holder that leaves is replaced at once by exactly one of the others, and newcomers still find the room', async () => {

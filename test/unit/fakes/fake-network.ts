@@ -24,6 +24,8 @@ export const SIGNAL_MS = 20;
 export const HANDSHAKE_MS = 50;
 /** One data-channel message. */
 export const MESSAGE_MS = 10;
+/** During a handshake longer than this, each end gets somewhere this often (ICE checks, a message). */
+export const PROGRESS_MS = 5_000;
 /** When a link whose far end crashed reports it silent, and when it gives up (as PeerLink). */
 const SILENT_MS = 2_500;
 const HEARTBEAT_TIMEOUT_MS = 6_000;
@@ -135,6 +137,8 @@ export class FakeNetwork {
   private readonly ids = new Map<string, { node: FakeNode; held: FakeHeld | null }>();
   /** Every connection made, for tests that count them. */
   readonly dials: { from: string; to: string }[] = [];
+  /** From an answered offer to an open channel; a busy machine's takes long, getting somewhere every PROGRESS_MS. */
+  handshakeMs = HANDSHAKE_MS;
 
   constructor(readonly clock: FakeClock) {}
 
@@ -194,11 +198,16 @@ export class FakeNetwork {
       link.progress++;
       answer.progress++;
       target.accept(answer);
+      for (let at = PROGRESS_MS; at < this.handshakeMs; at += PROGRESS_MS)
+        this.clock.setTimeout(() => {
+          link.progress++;
+          answer.progress++;
+        }, at);
       this.clock.setTimeout(() => {
         if (link.closed || answer.closed) return;
         link.opened();
         answer.opened();
-      }, HANDSHAKE_MS);
+      }, this.handshakeMs);
     }, SIGNAL_MS);
     return link;
   }
