@@ -1,8 +1,7 @@
 /**
  * One participant-to-participant link: the PeerJS DataConnection that made the first handshake
  * through the broker, and its RTCPeerConnection, which from then on renegotiates over the data
- * channel with the perfect-negotiation pattern
- * (https://www.w3.org/TR/webrtc/#perfect-negotiation-example).
+ * channel (perfect negotiation: https://www.w3.org/TR/webrtc/#perfect-negotiation-example).
  *
  * The link owns one unit per concern: negotiation (negotiation.ts); the heartbeat, the verdict
  * on a silent peer and the search for a new path (liveness.ts); the media on the link
@@ -28,8 +27,7 @@ import { Liveness, isConnected, type LivenessLink } from './liveness.js';
 import { guardBroker, type BrokeredLink } from './broker-guard.js';
 
 export { HEARTBEAT_MS, HEARTBEAT_TIMEOUT_MS, SILENT_MS, RECONNECT_TIMEOUT_MS, RESTART_RETRY_MS } from './liveness.js';
-export type { FrameProtector } from './link-media.js';
-export type { PeerLinkEvents } from './link-events.js';
+export type { FrameProtector, PeerLinkEvents };
 
 /** How a link proves who is at the far end, and protects its media. */
 export interface LinkSecurity {
@@ -69,8 +67,8 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
   relay: ((payload: RelayPayload) => boolean) | null = null;
   /** A random id for this link, under which the peer's frame keys are kept. */
   readonly keyId = crypto.randomUUID();
-  /** Binds the link to the verified certificate; relay MACs; sealing (see link-guard.ts). */
-  readonly #guard: LinkGuard;
+  /** Binds the link to the verified certificate; relay MACs; sealing (see link-guard.ts). TypeScript-private (not #) like invalidCount and sendNow: the relay-forgery test uses them. */
+  private readonly guard: LinkGuard;
   /** Whether the remote said goodbye. */
   #bye = false;
   /** Whether the remote closed the channel (see the `close` listener in the constructor). */
@@ -88,7 +86,7 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
   #early: unknown[] | null = [];
   /** Messages that arrived before the peer was verified. */
   #held: PeerMessage[] = [];
-  #invalidCount = 0;
+  private invalidCount = 0;
   readonly #budget = new MessageBudget();
   /** Remote tracks that arrived before the peer was verified. */
   #heldTracks: { track: MediaStreamTrack; screen: boolean }[] = [];
@@ -114,9 +112,9 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
     this.#verified = !security.authKey;
     this.#verifier = new LinkVerifier(security.authKey, (message) => this.send(message));
     const hooks = this.#hooks();
-    this.#guard = new LinkGuard(hooks, security.localId, security.seal);
+    this.guard = new LinkGuard(hooks, security.localId, security.seal);
     this.#media = new LinkMedia(hooks, outgoing, security.frames, this.keyId);
-    this.#negotiation = new Negotiation<RTCPeerConnection>(hooks, this.#guard, this.#media, !outgoing);
+    this.#negotiation = new Negotiation<RTCPeerConnection>(hooks, this.guard, this.#media, !outgoing);
     this.#liveness = new Liveness(hooks, this.#negotiation);
     this.#verifier.on('verified', () => this.#onVerified());
     this.#verifier.on('code', (detail) => {
@@ -124,7 +122,7 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
       this.emit('code', detail);
     });
     this.#verifier.on('failed', ({ reason, detail }) => this.#refuse(reason, detail));
-    guardBroker(conn, this.#guard, hooks);
+    guardBroker(conn, this.guard, hooks);
     // Whatever remote description gets applied is checked again as soon as it is there.
     this.#listen('signalingstatechange', this.#onRemoteDescription);
     // The first handshake negotiates the media too: remote tracks can come with its answer (or
@@ -164,7 +162,7 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
       pc,
       remoteId: () => this.remoteId,
       close: () => this.close(),
-      sendNow: (message) => this.#sendNow(message),
+      sendNow: (message) => this.sendNow(message),
       signal: (message) => this.#signal(message),
       refuse: (reason, detail) => this.#refuse(reason, detail),
       done: () => this.#opening || this.#closed,
@@ -182,10 +180,7 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
     };
   }
 
-  /**
-   * Readies a connection we dial, before PeerJS makes its first offer: the camera and microphone
-   * transceivers, protected (see LinkMedia.prepareOffer).
-   */
+  /** Readies a connection we dial before PeerJS's first offer: camera transceivers, protected (see LinkMedia.prepareOffer). */
   static readonly prepareOffer: (pc: RTCPeerConnection, frames: FrameProtector | null) => void = LinkMedia.prepareOffer;
 
   /** The underlying peer connection (PeerJS creates it; it is null once closed). */
@@ -226,7 +221,7 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
 
   /** Relayed messages that did not check (forged, altered or replayed by the broker), dropped. */
   get rejectedRelays(): number {
-    return this.#guard.rejectedRelays;
+    return this.guard.rejectedRelays;
   }
 
   /** The current level (0..1) of the remote microphone, from the RTP audio level header. */
@@ -242,12 +237,12 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
     if (!this.open) return;
     if (!this.#verified && !PRE_VERIFICATION.has(message.t)) return;
     // With a room secret, frame keys and chat go sealed under it, never as they are.
-    if ((message.t === 'key' || message.t === 'chat') && this.#guard.sealing) this.#guard.sendSealed(message);
-    else if (message.t !== 'sealed') this.#sendNow(message);
+    if ((message.t === 'key' || message.t === 'chat') && this.guard.sealing) this.guard.sendSealed(message);
+    else if (message.t !== 'sealed') this.sendNow(message);
   }
 
   /** Sends a message over the channel as it is (sealing is done by the caller). */
-  #sendNow(message: PeerMessage): void {
+  private sendNow(message: PeerMessage): void {
     if (!this.open) return;
     try {
       void this.conn.send(encodeMessage(message));
@@ -310,7 +305,7 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
    */
   receiveRelayed(payload: unknown): void {
     if (this.#closed) return;
-    this.#guard.receiveRelayed(payload, (message) => {
+    this.guard.receiveRelayed(payload, (message) => {
       if (this.#closed || (message.t !== 'sdp' && message.t !== 'ice')) return;
       // The peer lost the path too (perhaps before we noticed): answer it the same way.
       this.#liveness.peerAnswered();
@@ -340,7 +335,7 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
     this.#opening = true;
     // Nothing goes out, not even a hello or a track, before the fingerprints are known to be
     // one and the same as the browser's (the channel can open before script sees the answer).
-    void this.#guard.checkHandshake(pc).then((trusted) => trusted && !this.#closed && this.#start(pc));
+    void this.guard.checkHandshake(pc).then((trusted) => trusted && !this.#closed && this.#start(pc));
   }
 
   /** The channel is open and the handshake's fingerprints are trusted: the link starts its work. */
@@ -388,7 +383,7 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
   /** Sends signalling: over the data channel, or through the broker (MAC'd) while the path is lost. */
   #signal(message: Signal): void {
     const relay = this.relay;
-    if (this.#liveness.reconnecting && relay) this.#guard.relay(message, relay);
+    if (this.#liveness.reconnecting && relay) this.guard.relay(message, relay);
     else this.send(message);
   }
 
@@ -400,7 +395,7 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
 
   /** The link may now carry the call: the peer gets our relay key, and the room hears of it. */
   #becameUsable(): void {
-    this.#sendNow(this.#guard.relayKeyMessage());
+    this.sendNow(this.guard.relayKeyMessage());
     this.emit('open', undefined);
   }
 
@@ -418,7 +413,7 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
   /** Once a negotiation completes, senders have encodings to cap, and an answerer may share. */
   #onSignalingState(): void {
     if (this.pc?.signalingState !== 'stable') return;
-    this.#guard.checkCertificates();
+    this.guard.checkCertificates();
     this.#media.applyScreen();
     this.#media.applyCaps();
   }
@@ -427,7 +422,7 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
   readonly #onRemoteDescription = () => {
     const pc = this.pc;
     if (this.#closed || !pc || pc.signalingState === 'closed' || !pc.remoteDescription) return;
-    if (!this.#guard.checkRemote(pc.remoteDescription.sdp)) return;
+    if (!this.guard.checkRemote(pc.remoteDescription.sdp)) return;
     // The broker's offer, applied by PeerJS, which answers it as soon as it is: this event comes
     // first, so the offered camera transceivers are accepted sendrecv (protected, no track yet)
     // in that one answer.
@@ -487,19 +482,19 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
   }
 
   #invalid(): void {
-    this.emit('invalid', { count: ++this.#invalidCount });
+    this.emit('invalid', { count: ++this.invalidCount });
   }
 
   /** A message of the call from a verified peer: the link's own are taken here, the rest go to the room. */
   #deliver(message: PeerMessage): void {
     const invalid = () => this.#invalid();
-    if (message.t === 'relay-key') this.#guard.takeRelayKey(message);
+    if (message.t === 'relay-key') this.guard.takeRelayKey(message);
     else if (message.t === 'sealed') {
-      if (!this.#guard.sealing) invalid();
-      else this.#guard.openSealed(message, (inner) => !this.#closed && this.emit('message', inner), invalid);
+      if (!this.guard.sealing) invalid();
+      else this.guard.openSealed(message, (inner) => !this.#closed && this.emit('message', inner), invalid);
     }
     // With a room secret, a key or chat message that is not sealed is refused.
-    else if ((message.t === 'key' || message.t === 'chat') && this.#guard.sealing) invalid();
+    else if ((message.t === 'key' || message.t === 'chat') && this.guard.sealing) invalid();
     else this.emit('message', message);
   }
 }

@@ -111,10 +111,13 @@ export function participantsPlugin({ serverUrl }) {
       }),
   };
 
-  /** The browser of `kind`, launched once; a launch still under way is shared, not repeated. */
+  /**
+   * The browser of `kind`, launched once; a launch still under way is shared, not repeated.
+   * `kind#name` is a browser of `kind` of its own (e.g. `chromium#victim`, to be crashed alone).
+   */
   function browserFor(kind) {
     if (!browsers.has(kind)) {
-      const launch = launchers[kind];
+      const launch = launchers[kind.split('#')[0]];
       if (!launch) return Promise.reject(new Error(`unknown participant browser ${kind}`));
       const launching = launch();
       // A failed launch may be tried again.
@@ -156,6 +159,11 @@ export function participantsPlugin({ serverUrl }) {
       await page.evaluateOnNewDocument(() => {
         window.__vrErrors = [];
         addEventListener('vr-error', (event) => window.__vrErrors.push(event.detail.code));
+        // Who left the call and why, with the time (this machine's clock, as the test's).
+        window.__vrDepartures = [];
+        addEventListener('vr-peer-left', (event) =>
+          window.__vrDepartures.push({ name: event.detail.participant.name, reason: event.detail.reason, at: Date.now() }),
+        );
         // A Content-Security-Policy violation counts as an error too (the strict-CSP demo).
         addEventListener('securitypolicyviolation', (event) => window.__vrErrors.push(`csp:${event.effectiveDirective} ${event.blockedURI}`));
       });
@@ -267,6 +275,10 @@ export function participantsPlugin({ serverUrl }) {
         { timeout: 10_000 },
       ).then(() => true, () => false);
     },
+    /** Every `vr-peer-left` the participant's element fired: `{ name, reason, at }` (`at`: Date.now()). */
+    async departures({ handle }) {
+      return pageOf(handle).evaluate(() => window.__vrDepartures ?? []);
+    },
     async errors({ handle }) {
       return pages.get(handle).evaluate(() => window.__vrErrors ?? []);
     },
@@ -312,7 +324,8 @@ export function participantsPlugin({ serverUrl }) {
       // politely, which a crash does not.
       const pid = browser.process()?.pid;
       if (pid) process.kill(-pid, 'SIGKILL');
-      return true;
+      // When it died, on the clock `departures` uses.
+      return Date.now();
     },
     async close({ handle }) {
       await pages.get(handle)?.close();
