@@ -44,12 +44,13 @@ const PEERJS_MEDIA_OFFER = /(\/\/ Create a new connection\.\s*if \()payload\.typ
 /**
  * Methods of PeerJS the element never calls, dropped from this bundle with their messages:
  * `Peer.reconnect()` (a lost broker gets a new Peer, see broker-session.ts), the deprecated
- * `listAllPeers()` of Peer and of its HTTP API, and the support report's `toString()` and
+ * `listAllPeers()` of Peer and of its HTTP API, `retrieveId()` (every Peer of ours is opened
+ * under an id of its own, see broker.ts), and the support report's `toString()` and
  * `isUnifiedPlanSupported()` (which only that report calls). Each is found by its signature in
  * PeerJS 1.5.5's bundle and removed to its closing brace; should one change, it stays, and the size
  * check shows it.
  */
-const PEERJS_UNUSED_METHODS = ['*/ reconnect() {', '*/ listAllPeers(cb = (_)=>{}) {', '/** @deprecated */ async listAllPeers() {', '    toString() {\n        return `Supports:', '    isUnifiedPlanSupported() {'];
+const PEERJS_UNUSED_METHODS = ['*/ reconnect() {', '*/ listAllPeers(cb = (_)=>{}) {', '/** @deprecated */ async listAllPeers() {', '*/ async retrieveId() {', '    toString() {\n        return `Supports:', '    isUnifiedPlanSupported() {'];
 
 /** `code` without the method that starts at `signature`: from there to its matching closing brace. */
 function dropMethod(code, signature) {
@@ -63,6 +64,16 @@ function dropMethod(code, signature) {
   return code;
 }
 
+/**
+ * PeerJS's `util.supports` is worked out when its module loads, by creating an RTCPeerConnection
+ * (with PeerJS's cloud STUN and TURN servers in its configuration) and a data channel on it.
+ * Every page that loads the call's chunk paid for that connection. The Peer constructor reads
+ * only `audioVideo` and `data` of it, so this bundle says what those are without building
+ * anything: whether the browser has RTCPeerConnection.
+ */
+const PEERJS_SUPPORTS = /this\.supports = function\(\) \{[\s\S]*?return supported;\s*\}\(\),/;
+const PEERJS_SUPPORTED = 'this.supports = { audioVideo: typeof RTCPeerConnection != "undefined", data: typeof RTCPeerConnection != "undefined" },';
+
 const quietPeerJs = {
   name: 'quiet-peerjs',
   transform(code, id) {
@@ -71,7 +82,8 @@ const quietPeerJs = {
       .replace(PEERJS_LOGGER_CALL, (call) => `/*#__PURE__*/${call}`)
       .replace(PEERJS_SERIALIZERS, '$1 }')
       .replace(PEERJS_CALL, 'call() { throw new Error("video-room: no MediaConnection in this bundle"); }')
-      .replace(PEERJS_MEDIA_OFFER, '$1false)');
+      .replace(PEERJS_MEDIA_OFFER, '$1false)')
+      .replace(PEERJS_SUPPORTS, PEERJS_SUPPORTED);
     return { code: PEERJS_UNUSED_METHODS.reduce(dropMethod, quiet), map: null };
   },
 };

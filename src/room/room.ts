@@ -212,7 +212,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
   }
 
   /** The current microphone level (0..1) of each remote participant. */
-  audioLevels(): Map<string, number> {
+  audioLevels(): Promise<Map<string, number>> {
     return this.#media.audioLevels();
   }
 

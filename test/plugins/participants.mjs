@@ -30,6 +30,55 @@ export const FIREFOX_PREFS = {
   'media.peerconnection.ice.loopback': true,
 };
 
+/**
+ * Runs in the page before its scripts, for diagnosis: times every synchronous call of the WebRTC
+ * and Web Audio objects (many wait on the browser's WebRTC thread) and how late a 50 ms timer
+ * runs. `window.__vrProbe()` reports the calls that took over 200 ms in all, and the lag.
+ */
+function mainThreadProbe() {
+  const slow = new Map();
+  const note = (name, ms) => {
+    const e = slow.get(name) ?? { n: 0, ms: 0, max: 0 };
+    e.n++;
+    e.ms += ms;
+    e.max = Math.max(e.max, ms);
+    slow.set(name, e);
+  };
+  const classes = { pc: RTCPeerConnection, recv: RTCRtpReceiver, send: RTCRtpSender, tx: RTCRtpTransceiver, dc: RTCDataChannel, ctx: AudioContext };
+  for (const [name, cls] of Object.entries(classes))
+    for (const key of Object.getOwnPropertyNames(cls.prototype)) {
+      const d = Object.getOwnPropertyDescriptor(cls.prototype, key);
+      if (key === 'constructor' || !d.configurable) continue;
+      const wrap = (f) =>
+        function (...args) {
+          const t = performance.now();
+          try {
+            return f.apply(this, args);
+          } finally {
+            note(`${name}.${key}`, performance.now() - t);
+          }
+        };
+      if (typeof d.value === 'function') Object.defineProperty(cls.prototype, key, { ...d, value: wrap(d.value) });
+      else if (d.get) Object.defineProperty(cls.prototype, key, { ...d, get: wrap(d.get) });
+    }
+  let lag = { max: 0, sum: 0 };
+  let last = performance.now();
+  setInterval(() => {
+    const now = performance.now();
+    const late = now - last - 50;
+    if (late > 0) lag.sum += late;
+    lag.max = Math.max(lag.max, late);
+    last = now;
+  }, 50);
+  window.__vrProbe = () => {
+    const calls = [...slow].filter(([, e]) => e.ms > 200).sort((a, b) => b[1].ms - a[1].ms);
+    const text = `lag max ${Math.round(lag.max)} sum ${Math.round(lag.sum)}; ${calls.map(([k, e]) => `${k} n=${e.n} ms=${Math.round(e.ms)} max=${Math.round(e.max)}`).join('; ')}`;
+    slow.clear();
+    lag = { max: 0, sum: 0 };
+    return text;
+  };
+}
+
 /** CHROMIUM_ARGS refusing camera and microphone permission (getUserMedia: NotAllowedError). */
 const CHROMIUM_DENIED_ARGS = [...CHROMIUM_ARGS.filter((arg) => arg !== '--use-fake-ui-for-media-stream'), '--deny-permission-prompts'];
 
@@ -149,8 +198,9 @@ export function participantsPlugin({ serverUrl }) {
      * which the element reads itself and which never reaches a server; `page`, another demo
      * page than `/` (e.g. `/classic.html`).
      */
-    async join({ browser = 'chromium', room, name = 'Remote', server, hash, page: path = '/' }) {
+    async join({ browser = 'chromium', room, name = 'Remote', server, hash, page: path = '/', probe = false }) {
       const page = await (await browserFor(browser)).newPage();
+      if (probe) await page.evaluateOnNewDocument(mainThreadProbe);
       // Uncaught exceptions of the page, for `pageErrors`.
       const pageErrors = [];
       pageErrorsOf.set(page, pageErrors);
@@ -278,6 +328,25 @@ export function participantsPlugin({ serverUrl }) {
     /** Every `vr-peer-left` the participant's element fired: `{ name, reason, at }` (`at`: Date.now()). */
     async departures({ handle }) {
       return pageOf(handle).evaluate(() => window.__vrDepartures ?? []);
+    },
+    /**
+     * The page's view of the mesh, for a failure's message: its id (`*`: the rendezvous holder),
+     * links (`>` dialed, `<` answered; ICE state; progress), connections under way, dials, backoffs,
+     * departed ids. Reads the room's internals, as test/browser/mesh-report.ts does.
+     */
+    async mesh({ handle }) {
+      return pageOf(handle).evaluate(() => {
+        const room = document.querySelector('video-room')?.roomCtl?.room;
+        if (!room) return 'no room';
+        const short = (id) => id.slice(3, 8);
+        const link = (l) => `${short(l.remoteId ?? l.conn.peer)}${l.outgoing ? '>' : '<'}${l.open ? '' : '(shut)'}:${l.pc?.iceConnectionState ?? 'nopc'}/${l.progress}`;
+        const { mesh } = room;
+        return `${short(room.id)}${room.isRendezvous ? '*' : ''}: links [${[...mesh.links.values()].map(link)}] pending [${[...mesh.pending].map(link)}] dialing [${[...mesh.dialing].map(short)}] backoff [${[...mesh.dialBackoff].map(([id, b]) => `${short(id)}x${b.failures}`)}] departed [${[...mesh.departed].map(short)}]`;
+      });
+    },
+    /** With `probe` at join: what blocked the page's main thread so far (see mainThreadProbe). */
+    async probe({ handle }) {
+      return pageOf(handle).evaluate(() => window.__vrProbe?.());
     },
     async errors({ handle }) {
       return pages.get(handle).evaluate(() => window.__vrErrors ?? []);
