@@ -79,6 +79,10 @@ function mainThreadProbe() {
   };
 }
 
+/** What `evaluation` gives, or a note that the page did not answer within `ms` (a page stuck in a long task). */
+const answerWithin = (ms, evaluation) =>
+  Promise.race([evaluation, new Promise((resolve) => setTimeout(() => resolve(`(no answer within ${ms} ms)`), ms))]);
+
 /** CHROMIUM_ARGS refusing camera and microphone permission (getUserMedia: NotAllowedError). */
 const CHROMIUM_DENIED_ARGS = [...CHROMIUM_ARGS.filter((arg) => arg !== '--use-fake-ui-for-media-stream'), '--deny-permission-prompts'];
 
@@ -335,18 +339,18 @@ export function participantsPlugin({ serverUrl }) {
      * departed ids. Reads the room's internals, as test/browser/mesh-report.ts does.
      */
     async mesh({ handle }) {
-      return pageOf(handle).evaluate(() => {
+      return answerWithin(8_000, pageOf(handle).evaluate(() => {
         const room = document.querySelector('video-room')?.roomCtl?.room;
         if (!room) return 'no room';
         const short = (id) => id.slice(3, 8);
         const link = (l) => `${short(l.remoteId ?? l.conn.peer)}${l.outgoing ? '>' : '<'}${l.open ? '' : '(shut)'}:${l.pc?.iceConnectionState ?? 'nopc'}/${l.progress}`;
         const { mesh } = room;
         return `${short(room.id)}${room.isRendezvous ? '*' : ''}: links [${[...mesh.links.values()].map(link)}] pending [${[...mesh.pending].map(link)}] dialing [${[...mesh.dialing].map(short)}] backoff [${[...mesh.dialBackoff].map(([id, b]) => `${short(id)}x${b.failures}`)}] departed [${[...mesh.departed].map(short)}]`;
-      });
+      }));
     },
     /** With `probe` at join: what blocked the page's main thread so far (see mainThreadProbe). */
     async probe({ handle }) {
-      return pageOf(handle).evaluate(() => window.__vrProbe?.());
+      return answerWithin(8_000, pageOf(handle).evaluate(() => window.__vrProbe?.()));
     },
     async errors({ handle }) {
       return pages.get(handle).evaluate(() => window.__vrErrors ?? []);
