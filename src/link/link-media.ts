@@ -146,21 +146,12 @@ export class LinkMedia {
     this.applyCaps();
   }
 
-  /**
-   * The current level (0..1) of the remote microphone, from the stats of its receiver (the RTP
-   * audio level). Asynchronous: getSynchronizationSources() gives the same figure synchronously,
-   * but waits on the browser's WebRTC thread, seconds a call in a busy six-person room (42 s of a
-   * page's main thread in two minutes); it is read only where the stats have no level.
-   */
-  async audioLevel(): Promise<number> {
+  /** The current level (0..1) of the remote microphone, from the RTP audio level header. */
+  get audioLevel(): number {
     const pc = this.#link.pc();
     const receiver = pc && this.#cameras(pc).find((c) => c.kind === 'audio')?.transceiver.receiver;
-    if (!receiver) return 0;
-    let level: number | undefined;
-    (await receiver.getStats()).forEach((stats: { type: string; audioLevel?: number }) => {
-      if (stats.type === 'inbound-rtp' && typeof stats.audioLevel === 'number') level = stats.audioLevel;
-    });
-    return level ?? (receiver.getSynchronizationSources?.() ?? []).reduce((max, s) => Math.max(max, s.audioLevel ?? 0), 0);
+    const sources = receiver?.getSynchronizationSources?.() ?? [];
+    return sources.reduce((max, s) => Math.max(max, s.audioLevel ?? 0), 0);
   }
 
   /** Whether `transceiver` carries the camera or microphone (else it is a screen). */

@@ -225,8 +225,8 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
   }
 
   /** The current level (0..1) of the remote microphone, from the RTP audio level header. */
-  audioLevel(): Promise<number> {
-    return this.#media.audioLevel();
+  get audioLevel(): number {
+    return this.#media.audioLevel;
   }
 
   /**

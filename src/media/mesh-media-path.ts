@@ -92,9 +92,10 @@ export class MeshMediaPath<P extends MediaParticipant> implements MediaPath<P> {
     this.#updateCaps();
   }
 
-  async audioLevels(): Promise<Map<string, number>> {
-    const read = [...this.#carried].map(async ([id, { participant, link }]) => [id, participant.audioMuted ? 0 : await link.audioLevel().catch(() => 0)] as const);
-    return new Map(await Promise.all(read));
+  audioLevels(): Map<string, number> {
+    const levels = new Map<string, number>();
+    for (const [id, { participant, link }] of this.#carried) levels.set(id, participant.audioMuted ? 0 : link.audioLevel);
+    return levels;
   }
 
   close(): void {

@@ -212,7 +212,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
   }
 
   /** The current microphone level (0..1) of each remote participant. */
-  audioLevels(): Promise<Map<string, number>> {
+  audioLevels(): Map<string, number> {
     return this.#media.audioLevels();
   }
 

@@ -139,9 +139,9 @@ export class RoomController implements ReactiveController {
   }
 
   /** Everyone's microphone level in the current call (id → 0..1), `local` being this participant's. */
-  async levels(local: number): Promise<Map<string, number>> {
+  levels(local: number): Map<string, number> {
     const room = this.room;
-    const levels = (await room?.audioLevels()) ?? new Map<string, number>();
+    const levels = room?.audioLevels() ?? new Map<string, number>();
     if (room) levels.set(room.id, local);
     return levels;
   }

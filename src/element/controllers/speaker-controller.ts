@@ -8,9 +8,9 @@ import { SpeakerDetector } from '../../media/active-speaker.js';
 import type { CallStore } from '../../store/call-store.js';
 
 // RTP audio levels describe the last packet only: sampling often catches short syllables. Each
-// sample asks every link's receiver for its stats (see LinkMedia.audioLevel): work on the
-// browser's WebRTC thread, so four times a second, enough for a highlight the detector holds
-// for a second.
+// sample reads every link's receiver synchronously, and that read waits on the browser's WebRTC
+// thread (up to 6.6 s in a busy six-person join at 10 Hz): four times a second is enough for a
+// highlight the detector holds for a second.
 const SAMPLE_MS = 250;
 
 export class SpeakerController implements ReactiveController {
@@ -20,14 +20,12 @@ export class SpeakerController implements ReactiveController {
 
   readonly #store: CallStore;
   /** Current levels (id → 0..1), this participant included. */
-  readonly #sample: () => Promise<Map<string, number>>;
-  /** Whether a sample is being read (the next tick waits for it rather than pile up). */
-  #sampling = false;
+  readonly #sample: () => Map<string, number>;
 
   constructor(
     host: ReactiveControllerHost,
     store: CallStore,
-    sample: () => Promise<Map<string, number>>,
+    sample: () => Map<string, number>,
   ) {
     this.#store = store;
     this.#sample = sample;
@@ -49,19 +47,9 @@ export class SpeakerController implements ReactiveController {
   #start(): void {
     if (this.#timer) return;
     this.#detector = new SpeakerDetector();
-    const detector = this.#detector;
     this.#timer = setInterval(() => {
-      if (this.#sampling) return;
-      this.#sampling = true;
-      void this.#sample()
-        .then((levels) => {
-          // A sample that comes back after the call ended (or a new one began) is dropped.
-          if (detector !== this.#detector || !this.#timer) return;
-          const change = detector.update(levels, performance.now());
-          if (change !== undefined) this.#store.dispatch('speaker', { id: change });
-        })
-        .catch(() => undefined)
-        .finally(() => (this.#sampling = false));
+      const change = this.#detector.update(this.#sample(), performance.now());
+      if (change !== undefined) this.#store.dispatch('speaker', { id: change });
     }, SAMPLE_MS);
   }
 
