@@ -33,11 +33,10 @@ const PEERJS_SERIALIZERS = /(this\._serializers = \{\s*raw: \(0, \$[0-9a-f]+\$ex
 /**
  * The element never calls `peer.call()`: its media rides the data connection's own
  * RTCPeerConnection. PeerJS's MediaConnection is reached only from `call()` and from an incoming
- * OFFER of type `media`, so both go: `call()` throws, and a media OFFER (which only an attacker at
- * the broker would send) is dropped as a malformed connection type instead of building an
- * RTCPeerConnection nobody answers. The class then falls out of the bundle (about 0.5 KB
- * gzipped). Matched on PeerJS 1.5.5's bundle; should it change, nothing is replaced and the size
- * check shows it.
+ * OFFER of type `media`, so both go: `call()` throws, and a media OFFER (no element sends one) is
+ * dropped as a malformed connection type instead of building an RTCPeerConnection nobody
+ * answers. The class then falls out of the bundle. Matched on PeerJS 1.5.5's bundle; should it
+ * change, nothing is replaced and the size check shows it.
  */
 const PEERJS_CALL = /\bcall\(peer, stream, options = \{\}\) \{[\s\S]*?return mediaConnection;\n {4}\}/;
 const PEERJS_MEDIA_OFFER = /(\/\/ Create a new connection\.\s*if \()payload\.type === \(0, \$[0-9a-f]+\$export\$[0-9a-f]+\)\.Media\)/;
