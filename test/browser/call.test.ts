@@ -13,7 +13,7 @@ import {
   waitFor,
   waitForFullMeshMedia,
 } from './helpers.js';
-import { meshRecorder } from './mesh-report.js';
+import { simultaneousJoins } from './mesh-report.js';
 
 const isFirefox = navigator.userAgent.includes('Firefox');
 
@@ -111,28 +111,7 @@ describe('calls between <video-room> elements over a real PeerServer', () => {
 
   it('six simultaneous joins converge to one full mesh', async function () {
     this.timeout(180_000);
-    const elements = await mountRooms(6, uniqueRoom('six'));
-    const mesh = meshRecorder(elements);
-    const started = performance.now();
-    // All six ask the broker in the same tick.
-    await Promise.all(elements.map((el) => el.join()));
-    const ids = await waitFor(
-      () => {
-        const sets = elements.map((el) => el.participants.map((p) => p.id));
-        return sets.every((s) => s.length === 5) ? sets : null;
-      },
-      () => `six full rosters; have ${elements.map((el) => el.participants.length)}\n${mesh.report()}`,
-      60_000,
-    );
-    console.log(`six simultaneous joins: full mesh after ${Math.round(performance.now() - started)} ms`);
-    // One room, not two halves: everyone sees the same five others, and nobody sees themselves.
-    const everyone = new Set(ids.flat());
-    expect(everyone.size).to.equal(6);
-    const rooms = elements.map((el) => (el as unknown as { roomCtl: { room: { id: string; isRendezvous: boolean } } }).roomCtl.room);
-    for (const [i, room] of rooms.entries()) expect(ids[i]).not.to.include(room.id);
-    // Exactly one of them holds the room's rendezvous id, once the claims have settled.
-    await waitFor(() => rooms.filter((room) => room.isRendezvous).length === 1, () => `one rendezvous holder; have ${rooms.filter((r) => r.isRendezvous).length}`);
-    await waitForFullMeshMedia(elements, 1, 90_000);
+    await simultaneousJoins(6, 'six simultaneous joins');
   });
 
   it('a participant leaves and rejoins', async () => {

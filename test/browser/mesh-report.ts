@@ -1,9 +1,12 @@
 /**
  * What each room of a test thinks of its mesh, for the message of a convergence test that
- * failed: links, connections under way, dials, backoffs and who left how.
+ * failed: links, connections under way, dials, backoffs and who left how; and the simultaneous
+ * joins that call.test.ts and joins.test.ts run with it.
  */
+import { expect } from '@open-wc/testing';
 import { EVENTS } from '../../src/constants.js';
 import type { VideoRoomElement } from '../../src/video-room.js';
+import { mountRooms, uniqueRoom, waitFor, waitForFullMeshMedia } from './helpers.js';
 
 interface RoomInternals {
   id: string;
@@ -46,4 +49,33 @@ export function meshRecorder(elements: VideoRoomElement[]): { report(): string }
         .join('\n');
     },
   };
+}
+
+/**
+ * `count` elements of one page join one room in the same tick. Asserts they close into one full
+ * mesh (everyone sees the same others, nobody themselves), with exactly one rendezvous holder
+ * once the claims settle and media on every link; prints the time to the full mesh as
+ * `<label>: full mesh after … ms`. Resolves the elements.
+ */
+export async function simultaneousJoins(count: number, label: string): Promise<VideoRoomElement[]> {
+  const elements = await mountRooms(count, uniqueRoom(`joins${count}`));
+  const mesh = meshRecorder(elements);
+  const started = performance.now();
+  await Promise.all(elements.map((el) => el.join()));
+  const ids = await waitFor(
+    () => {
+      const sets = elements.map((el) => el.participants.map((p) => p.id));
+      return sets.every((s) => s.length === count - 1) ? sets : null;
+    },
+    () => `${count} full rosters; have ${elements.map((el) => el.participants.length)}\n${mesh.report()}`,
+    60_000,
+  );
+  console.log(`${label}: full mesh after ${Math.round(performance.now() - started)} ms`);
+  expect(new Set(ids.flat()).size).to.equal(count);
+  const rooms = elements.map((el) => (el as unknown as { roomCtl: { room: RoomInternals } }).roomCtl.room);
+  for (const [i, room] of rooms.entries()) expect(ids[i]).not.to.include(room.id);
+  const holders = () => rooms.filter((room) => room.isRendezvous).length;
+  await waitFor(() => holders() === 1, () => `one rendezvous holder; have ${holders()}`);
+  await waitForFullMeshMedia(elements, 1, 90_000);
+  return elements;
 }
