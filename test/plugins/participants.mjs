@@ -385,6 +385,22 @@ export function participantsPlugin({ serverUrl }) {
       return pageErrorsOf.get(pageOf(handle)) ?? [];
     },
     /**
+     * Freezes the participant's page: its main thread runs a busy loop for `ms`, starting just
+     * after this command returns (so the command itself is not stuck). Its browser's network
+     * threads go on (ICE consent, SCTP acknowledgements), but no timer, heartbeat or message
+     * handler of the page runs: a page too busy to live, not a dead one. Resolves when the
+     * freeze will end, on the clock `departures` uses.
+     */
+    async stall({ handle, ms }) {
+      return pageOf(handle).evaluate((ms) => {
+        const until = Date.now() + 50 + ms;
+        setTimeout(() => {
+          while (Date.now() < until);
+        }, 50);
+        return until;
+      }, Number(ms));
+    },
+    /**
      * Kills the participant's whole browser process (SIGKILL): a crash, with no goodbye. Every
      * page of that browser goes with it; the next join of that kind launches a new one.
      */
