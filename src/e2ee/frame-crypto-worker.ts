@@ -3,9 +3,9 @@
  * sender, and one CTR per send key shared by all our senders (camera, microphone, screen, every
  * peer link), so a (key, nonce) pair is never used twice.
  *
- * `frameCryptoWorker` is self-contained like `createSFrameCodec` (it gets the codec factory as an
- * argument): the worker is started from a `blob:` URL whose source is both functions' text,
- * because a cross-origin CDN module cannot start a Worker from its own URL.
+ * `frameCryptoWorker` is self-contained like the parts of the SFrame codec (it gets the codec's
+ * factory as an argument): the worker is started from a `blob:` URL whose source is its text and
+ * `sframeCodecSource()`, because a cross-origin CDN module cannot start a Worker from its own URL.
  */
 import type { SFrameCodec, SFrameKey } from './sframe.js';
 
@@ -62,7 +62,7 @@ export type FrameCryptoRequest =
 export type FrameCryptoReply = { type: 'stats'; id: number; stats: FrameCryptoStats };
 
 /**
- * The worker's main function. Self-contained: runs as `(frameCryptoWorker)(createSFrameCodec, suite)`
+ * The worker's main function. Self-contained: runs as `(frameCryptoWorker)(codecFactory, suite)`
  * inside a Blob worker, so it may use only its arguments and globals.
  */
 export function frameCryptoWorker(createCodec: () => SFrameCodec, suiteId: number): void {

@@ -1,10 +1,22 @@
 import { expect } from '@open-wc/testing';
-import { createSFrameCodec, type SFrameKey } from '../../src/e2ee/sframe.js';
+import * as sframeModule from '../../src/e2ee/sframe.js';
+import { createSFrameCodec, sframeCodecSource, type SFrameCodec, type SFrameKey } from '../../src/e2ee/sframe.js';
+import * as sframePartsModule from '../../src/e2ee/sframe-parts.js';
+import * as frameCryptoModule from '../../src/e2ee/frame-crypto.js';
 import { frameCryptoWorkerSource } from '../../src/e2ee/frame-crypto.js';
+import * as workerModule from '../../src/e2ee/frame-crypto-worker.js';
 import type { FrameCryptoReply, FrameCryptoRequest, FrameCryptoStats, FrameTransformOptions } from '../../src/e2ee/frame-crypto-worker.js';
 import { C1, C2, C2_COMMON, C3, C3_COMMON, hex, toHex } from './sframe-vectors.js';
 
-const codec = createSFrameCodec();
+/** The codec `sframeCodecSource()` describes, built by `new Function` in the global scope, as the worker builds it. */
+const codecFromSource = (): SFrameCodec => (new Function(`"use strict"; return (${sframeCodecSource()});`)() as () => SFrameCodec)();
+
+/** The codec on this thread, and the one built from source text. */
+const codecs: Record<string, SFrameCodec> = {
+  'createSFrameCodec()': createSFrameCodec(),
+  'sframeCodecSource() in a fresh scope': codecFromSource(),
+};
+const mainCodec = codecs['createSFrameCodec()']!;
 
 /** The bytes of `parts` one after the other. */
 const concat = (...parts: Uint8Array[]) => hex(parts.map(toHex).join(''));
@@ -83,194 +95,229 @@ async function waitUntilCounted(worker: ReturnType<typeof workerInFreshScope>, c
   throw new Error('worker counters never got there');
 }
 
-describe('SFrame header (RFC 9605 §4.3, Appendix C.1)', () => {
-  it('encodes and decodes the RFC vectors', () => {
-    expect(C1.length).to.equal(65);
-    for (const { kid, ctr, header } of C1) {
-      expect(toHex(codec.encodeHeader(kid, ctr)), `kid ${kid} ctr ${ctr}`).to.equal(header);
-      expect(codec.decodeHeader(hex(header)), header).to.deep.equal({ kid, ctr, length: header.length / 2 });
-    }
-  });
+/**
+ * Every vector and frame test runs on both codecs: the one built on this thread, and the one the
+ * worker builds from `sframeCodecSource()`, evaluated where no name of the modules exists (a part
+ * that used one would throw there, or be missing).
+ */
+for (const [built, codec] of Object.entries(codecs)) {
+  describe(`SFrame codec from ${built}`, () => {
+    describe('SFrame header (RFC 9605 §4.3, Appendix C.1)', () => {
+      it('encodes and decodes the RFC vectors', () => {
+        expect(C1.length).to.equal(65);
+        for (const { kid, ctr, header } of C1) {
+          expect(toHex(codec.encodeHeader(kid, ctr)), `kid ${kid} ctr ${ctr}`).to.equal(header);
+          expect(codec.decodeHeader(hex(header)), header).to.deep.equal({ kid, ctr, length: header.length / 2 });
+        }
+      });
 
-  it('round-trips KID and CTR values of every length, at an offset and followed by other bytes', () => {
-    const values = [0n, 1n, 7n, 8n, 0x7fn, 0x80n, 0xffffn, 0x123456n, 0xdeadbeefn, 0xffffffffn, (1n << 53n) - 1n, (1n << 64n) - 1n];
-    for (const kid of values) {
-      for (const ctr of values) {
-        const header = codec.encodeHeader(kid, ctr);
-        const framed = concat(hex('abcd'), header, hex('eeff'));
-        expect(codec.decodeHeader(framed, 2)).to.deep.equal({ kid, ctr, length: header.length });
+      it('round-trips KID and CTR values of every length, at an offset and followed by other bytes', () => {
+        const values = [0n, 1n, 7n, 8n, 0x7fn, 0x80n, 0xffffn, 0x123456n, 0xdeadbeefn, 0xffffffffn, (1n << 53n) - 1n, (1n << 64n) - 1n];
+        for (const kid of values) {
+          for (const ctr of values) {
+            const header = codec.encodeHeader(kid, ctr);
+            const framed = concat(hex('abcd'), header, hex('eeff'));
+            expect(codec.decodeHeader(framed, 2)).to.deep.equal({ kid, ctr, length: header.length });
+          }
+        }
+      });
+
+      it('rejects truncated and non-minimal headers', () => {
+        for (const bad of [
+          '', // nothing
+          '08', // CTR of 1 byte missing
+          '0f01020304050607', // CTR of 8 bytes, 7 present
+          '80', // KID of 1 byte missing
+          '90ff', // KID of 2 bytes, 1 present
+          'f8ffffffffffffffff', // KID present, CTR missing
+          '0807', // CTR 7 must be in the config byte
+          '8005', // KID 5 must be in the config byte
+          '090001', // CTR with a leading zero byte
+          '900001', // KID with a leading zero byte
+        ]) {
+          expect(codec.decodeHeader(hex(bad)), bad).to.equal(null);
+        }
+        expect(codec.decodeHeader(hex('00'), 1)).to.equal(null);
+      });
+
+      it('refuses to encode values outside 0..2^64-1', () => {
+        expect(() => codec.encodeHeader(-1n, 0n)).to.throw(RangeError);
+        expect(() => codec.encodeHeader(0n, 1n << 64n)).to.throw(RangeError);
+      });
+    });
+
+    describe('SFrame key schedule and encryption (RFC 9605 §4.4, Appendix C.3)', () => {
+      for (const vector of C3) {
+        const suite = codec.suite(vector.suite);
+        it(`derives labels, secret, key and salt for suite 0x000${vector.suite} ${suite.name}`, async () => {
+          const labels = codec.derivationLabels(vector.suite, C3_COMMON.kid);
+          expect(toHex(labels.key)).to.equal(toHex(hex(vector.keyLabel)));
+          expect(toHex(labels.salt)).to.equal(toHex(hex(vector.saltLabel)));
+          expect(await hkdfExtract(suite.hash, hex(C3_COMMON.baseKey))).to.equal(toHex(hex(vector.secret)));
+          const { key, salt } = await codec.deriveKeySalt(vector.suite, C3_COMMON.kid, hex(C3_COMMON.baseKey));
+          expect(toHex(key)).to.equal(toHex(hex(vector.key)));
+          expect(toHex(salt)).to.equal(vector.salt);
+        });
+
+        it(`encrypts and decrypts the vector of suite 0x000${vector.suite} (nonce, aad, ct)`, async () => {
+          const key = await codec.importKey(vector.suite, C3_COMMON.kid, hex(C3_COMMON.baseKey));
+          expect(toHex(codec.nonce(key.salt, C3_COMMON.ctr))).to.equal(vector.nonce);
+          const aad = concat(codec.encodeHeader(C3_COMMON.kid, C3_COMMON.ctr), hex(C3_COMMON.metadata));
+          expect(toHex(aad)).to.equal(toHex(hex(C3_COMMON.aad)));
+          const ct = await codec.encrypt(key, C3_COMMON.ctr, hex(C3_COMMON.metadata), hex(C3_COMMON.pt));
+          expect(toHex(ct)).to.equal(toHex(hex(vector.ct)));
+          const opened = await codec.decrypt((kid) => (kid === C3_COMMON.kid ? key : undefined), hex(C3_COMMON.metadata), hex(vector.ct));
+          expect(opened.ok && toHex(opened.plaintext)).to.equal(toHex(hex(C3_COMMON.pt)));
+          // Other metadata, or a KID without a key, does not open it.
+          expect(await codec.decrypt(() => key, hex('00'), hex(vector.ct))).to.deep.equal({ ok: false, error: 'auth' });
+          expect(await codec.decrypt(() => undefined, hex(C3_COMMON.metadata), hex(vector.ct))).to.deep.equal({ ok: false, error: 'no-key' });
+        });
       }
-    }
-  });
-
-  it('rejects truncated and non-minimal headers', () => {
-    for (const bad of [
-      '', // nothing
-      '08', // CTR of 1 byte missing
-      '0f01020304050607', // CTR of 8 bytes, 7 present
-      '80', // KID of 1 byte missing
-      '90ff', // KID of 2 bytes, 1 present
-      'f8ffffffffffffffff', // KID present, CTR missing
-      '0807', // CTR 7 must be in the config byte
-      '8005', // KID 5 must be in the config byte
-      '090001', // CTR with a leading zero byte
-      '900001', // KID with a leading zero byte
-    ]) {
-      expect(codec.decodeHeader(hex(bad)), bad).to.equal(null);
-    }
-    expect(codec.decodeHeader(hex('00'), 1)).to.equal(null);
-  });
-
-  it('refuses to encode values outside 0..2^64-1', () => {
-    expect(() => codec.encodeHeader(-1n, 0n)).to.throw(RangeError);
-    expect(() => codec.encodeHeader(0n, 1n << 64n)).to.throw(RangeError);
-  });
-});
-
-describe('SFrame key schedule and encryption (RFC 9605 §4.4, Appendix C.3)', () => {
-  for (const vector of C3) {
-    const suite = codec.suite(vector.suite);
-    it(`derives labels, secret, key and salt for suite 0x000${vector.suite} ${suite.name}`, async () => {
-      const labels = codec.derivationLabels(vector.suite, C3_COMMON.kid);
-      expect(toHex(labels.key)).to.equal(toHex(hex(vector.keyLabel)));
-      expect(toHex(labels.salt)).to.equal(toHex(hex(vector.saltLabel)));
-      expect(await hkdfExtract(suite.hash, hex(C3_COMMON.baseKey))).to.equal(toHex(hex(vector.secret)));
-      const { key, salt } = await codec.deriveKeySalt(vector.suite, C3_COMMON.kid, hex(C3_COMMON.baseKey));
-      expect(toHex(key)).to.equal(toHex(hex(vector.key)));
-      expect(toHex(salt)).to.equal(vector.salt);
     });
 
-    it(`encrypts and decrypts the vector of suite 0x000${vector.suite} (nonce, aad, ct)`, async () => {
-      const key = await codec.importKey(vector.suite, C3_COMMON.kid, hex(C3_COMMON.baseKey));
-      expect(toHex(codec.nonce(key.salt, C3_COMMON.ctr))).to.equal(vector.nonce);
-      const aad = concat(codec.encodeHeader(C3_COMMON.kid, C3_COMMON.ctr), hex(C3_COMMON.metadata));
-      expect(toHex(aad)).to.equal(toHex(hex(C3_COMMON.aad)));
-      const ct = await codec.encrypt(key, C3_COMMON.ctr, hex(C3_COMMON.metadata), hex(C3_COMMON.pt));
-      expect(toHex(ct)).to.equal(toHex(hex(vector.ct)));
-      const opened = await codec.decrypt((kid) => (kid === C3_COMMON.kid ? key : undefined), hex(C3_COMMON.metadata), hex(vector.ct));
-      expect(opened.ok && toHex(opened.plaintext)).to.equal(toHex(hex(C3_COMMON.pt)));
-      // Other metadata, or a KID without a key, does not open it.
-      expect(await codec.decrypt(() => key, hex('00'), hex(vector.ct))).to.deep.equal({ ok: false, error: 'auth' });
-      expect(await codec.decrypt(() => undefined, hex(C3_COMMON.metadata), hex(vector.ct))).to.deep.equal({ ok: false, error: 'no-key' });
-    });
-  }
-});
-
-describe('SFrame AES-CTR + HMAC AEAD (RFC 9605 §4.5.1, Appendix C.2)', () => {
-  for (const vector of C2) {
-    it(`matches the vector of suite 0x000${vector.suite}`, async () => {
-      const suite = codec.suite(vector.suite);
-      const key = hex(C2_COMMON.key);
-      expect(toHex(key.subarray(0, suite.nka))).to.equal(C2_COMMON.encKey);
-      expect(toHex(key.subarray(suite.nka))).to.equal(toHex(hex(C2_COMMON.authKey)));
-      const aead = await codec.importAeadKey(vector.suite, key);
-      const ct = await codec.aeadEncrypt(suite, aead, hex(C2_COMMON.nonce), hex(C2_COMMON.aad), hex(C2_COMMON.pt));
-      expect(toHex(ct)).to.equal(toHex(hex(vector.ct)));
-      const pt = await codec.aeadDecrypt(suite, aead, hex(C2_COMMON.nonce), hex(C2_COMMON.aad), hex(vector.ct));
-      expect(pt && toHex(pt)).to.equal(toHex(hex(C2_COMMON.pt)));
-      const tampered = hex(vector.ct);
-      tampered[tampered.length - 1] ^= 1;
-      expect(await codec.aeadDecrypt(suite, aead, hex(C2_COMMON.nonce), hex(C2_COMMON.aad), tampered)).to.equal(null);
-    });
-  }
-});
-
-describe('SFrame media frames (clear prefix, trailer)', () => {
-  let key: SFrameKey;
-  let otherKey: SFrameKey;
-  const lookup = (kid: bigint) => (kid === 3n ? key : undefined);
-
-  before(async () => {
-    key = await codec.importKey(4, 3n, hex('00112233445566778899aabbccddeeff'));
-    otherKey = await codec.importKey(4, 3n, hex('ffeeddccbbaa99887766554433221100'));
-  });
-
-  it('keeps the codec bytes in clear (VP8 key 10, delta 3, Opus 1) and puts header, P and H last', async () => {
-    for (const [kind, keyFrame, clear] of [
-      ['video', true, 10],
-      ['video', false, 3],
-      ['audio', false, 1],
-    ] as const) {
-      expect(codec.clearBytes(kind, keyFrame)).to.equal(clear);
-      const plain = frame(200);
-      const wire = await codec.protectFrame(key, 0x1234n, plain, clear);
-      const header = codec.encodeHeader(3n, 0x1234n);
-      expect(wire.length).to.equal(200 + 16 + header.length + 2);
-      expect(toHex(wire.subarray(0, clear))).to.equal(toHex(plain.subarray(0, clear)));
-      expect(toHex(wire.subarray(clear, 200))).not.to.equal(toHex(plain.subarray(clear)));
-      expect(toHex(wire.subarray(wire.length - 2 - header.length))).to.equal(toHex(concat(header, Uint8Array.of(clear, header.length))));
-      const opened = await codec.unprotectFrame(lookup, wire);
-      expect(opened.ok && toHex(opened.plaintext)).to.equal(toHex(plain));
-      expect(opened.ok && opened.ctr).to.equal(0x1234n);
-    }
-  });
-
-  it('round-trips frames shorter than their clear prefix, and empty frames', async () => {
-    for (const length of [0, 1, 2, 3, 9, 10, 11]) {
-      const wire = await codec.protectFrame(key, BigInt(length), frame(length), 10);
-      expect(wire[wire.length - 2]).to.equal(Math.min(length, 10));
-      const opened = await codec.unprotectFrame(lookup, wire);
-      expect(opened.ok && toHex(opened.plaintext), `length ${length}`).to.equal(toHex(frame(length)));
-    }
-  });
-
-  it('rejects a frame when any byte is changed: clear prefix, ciphertext, tag, header, P or H', async () => {
-    const wire = await codec.protectFrame(key, 300n, frame(100), 10);
-    const headerLength = wire[wire.length - 1]!;
-    const positions = {
-      'clear prefix': 0,
-      'last clear byte': 9,
-      ciphertext: 40,
-      tag: 100 + 15,
-      'header config byte': wire.length - 2 - headerLength,
-      'header CTR': wire.length - 3,
-      'prefix length P': wire.length - 2,
-      'header length H': wire.length - 1,
-    };
-    for (const [name, at] of Object.entries(positions)) {
-      for (const flip of [0x01, 0x80]) {
-        const tampered = wire.slice();
-        tampered[at] ^= flip;
-        const opened = await codec.unprotectFrame(lookup, tampered);
-        expect(opened.ok, `${name} ^ ${flip}`).to.equal(false);
+    describe('SFrame AES-CTR + HMAC AEAD (RFC 9605 §4.5.1, Appendix C.2)', () => {
+      for (const vector of C2) {
+        it(`matches the vector of suite 0x000${vector.suite}`, async () => {
+          const suite = codec.suite(vector.suite);
+          const key = hex(C2_COMMON.key);
+          expect(toHex(key.subarray(0, suite.nka))).to.equal(C2_COMMON.encKey);
+          expect(toHex(key.subarray(suite.nka))).to.equal(toHex(hex(C2_COMMON.authKey)));
+          const aead = await codec.importAeadKey(vector.suite, key);
+          const ct = await codec.aeadEncrypt(suite, aead, hex(C2_COMMON.nonce), hex(C2_COMMON.aad), hex(C2_COMMON.pt));
+          expect(toHex(ct)).to.equal(toHex(hex(vector.ct)));
+          const pt = await codec.aeadDecrypt(suite, aead, hex(C2_COMMON.nonce), hex(C2_COMMON.aad), hex(vector.ct));
+          expect(pt && toHex(pt)).to.equal(toHex(hex(C2_COMMON.pt)));
+          const tampered = hex(vector.ct);
+          tampered[tampered.length - 1] ^= 1;
+          expect(await codec.aeadDecrypt(suite, aead, hex(C2_COMMON.nonce), hex(C2_COMMON.aad), tampered)).to.equal(null);
+        });
       }
-    }
-    // Cut short, padded, or nothing at all.
-    for (const bad of [wire.subarray(0, wire.length - 1), wire.subarray(1), concat(wire, hex('00')), new Uint8Array(0), hex('0001')]) {
-      const opened = await codec.unprotectFrame(lookup, bad.slice());
-      expect(opened.ok).to.equal(false);
-    }
-  });
+    });
 
-  it('tells malformed frames, unknown KIDs and failed tags apart', async () => {
-    const wire = await codec.protectFrame(key, 5n, frame(50), 3);
-    expect(await codec.unprotectFrame(() => undefined, wire)).to.deep.equal({ ok: false, error: 'no-key' });
-    // Same KID, another sender's key: the tag fails.
-    expect(await codec.unprotectFrame(() => otherKey, wire)).to.deep.equal({ ok: false, error: 'auth' });
-    const badLength = wire.slice();
-    badLength[badLength.length - 1] = 18;
-    expect(await codec.unprotectFrame(lookup, badLength)).to.deep.equal({ ok: false, error: 'malformed' });
-    const badPrefix = wire.slice();
-    badPrefix[badPrefix.length - 2] = 255;
-    expect(await codec.unprotectFrame(lookup, badPrefix)).to.deep.equal({ ok: false, error: 'malformed' });
-  });
+    describe('SFrame media frames (clear prefix, trailer)', () => {
+      let key: SFrameKey;
+      let otherKey: SFrameKey;
+      const lookup = (kid: bigint) => (kid === 3n ? key : undefined);
 
-  it('never produces two frames with the same header for different counters', async () => {
-    const a = await codec.protectFrame(key, 1n, frame(20), 3);
-    const b = await codec.protectFrame(key, 2n, frame(20), 3);
-    expect(toHex(a)).not.to.equal(toHex(b));
+      before(async () => {
+        key = await codec.importKey(4, 3n, hex('00112233445566778899aabbccddeeff'));
+        otherKey = await codec.importKey(4, 3n, hex('ffeeddccbbaa99887766554433221100'));
+      });
+
+      it('keeps the codec bytes in clear (VP8 key 10, delta 3, Opus 1) and puts header, P and H last', async () => {
+        for (const [kind, keyFrame, clear] of [
+          ['video', true, 10],
+          ['video', false, 3],
+          ['audio', false, 1],
+        ] as const) {
+          expect(codec.clearBytes(kind, keyFrame)).to.equal(clear);
+          const plain = frame(200);
+          const wire = await codec.protectFrame(key, 0x1234n, plain, clear);
+          const header = codec.encodeHeader(3n, 0x1234n);
+          expect(wire.length).to.equal(200 + 16 + header.length + 2);
+          expect(toHex(wire.subarray(0, clear))).to.equal(toHex(plain.subarray(0, clear)));
+          expect(toHex(wire.subarray(clear, 200))).not.to.equal(toHex(plain.subarray(clear)));
+          expect(toHex(wire.subarray(wire.length - 2 - header.length))).to.equal(toHex(concat(header, Uint8Array.of(clear, header.length))));
+          const opened = await codec.unprotectFrame(lookup, wire);
+          expect(opened.ok && toHex(opened.plaintext)).to.equal(toHex(plain));
+          expect(opened.ok && opened.ctr).to.equal(0x1234n);
+        }
+      });
+
+      it('round-trips frames shorter than their clear prefix, and empty frames', async () => {
+        for (const length of [0, 1, 2, 3, 9, 10, 11]) {
+          const wire = await codec.protectFrame(key, BigInt(length), frame(length), 10);
+          expect(wire[wire.length - 2]).to.equal(Math.min(length, 10));
+          const opened = await codec.unprotectFrame(lookup, wire);
+          expect(opened.ok && toHex(opened.plaintext), `length ${length}`).to.equal(toHex(frame(length)));
+        }
+      });
+
+      it('rejects a frame when any byte is changed: clear prefix, ciphertext, tag, header, P or H', async () => {
+        const wire = await codec.protectFrame(key, 300n, frame(100), 10);
+        const headerLength = wire[wire.length - 1]!;
+        const positions = {
+          'clear prefix': 0,
+          'last clear byte': 9,
+          ciphertext: 40,
+          tag: 100 + 15,
+          'header config byte': wire.length - 2 - headerLength,
+          'header CTR': wire.length - 3,
+          'prefix length P': wire.length - 2,
+          'header length H': wire.length - 1,
+        };
+        for (const [name, at] of Object.entries(positions)) {
+          for (const flip of [0x01, 0x80]) {
+            const tampered = wire.slice();
+            tampered[at] ^= flip;
+            const opened = await codec.unprotectFrame(lookup, tampered);
+            expect(opened.ok, `${name} ^ ${flip}`).to.equal(false);
+          }
+        }
+        // Cut short, padded, or nothing at all.
+        for (const bad of [wire.subarray(0, wire.length - 1), wire.subarray(1), concat(wire, hex('00')), new Uint8Array(0), hex('0001')]) {
+          const opened = await codec.unprotectFrame(lookup, bad.slice());
+          expect(opened.ok).to.equal(false);
+        }
+      });
+
+      it('tells malformed frames, unknown KIDs and failed tags apart', async () => {
+        const wire = await codec.protectFrame(key, 5n, frame(50), 3);
+        expect(await codec.unprotectFrame(() => undefined, wire)).to.deep.equal({ ok: false, error: 'no-key' });
+        // Same KID, another sender's key: the tag fails.
+        expect(await codec.unprotectFrame(() => otherKey, wire)).to.deep.equal({ ok: false, error: 'auth' });
+        const badLength = wire.slice();
+        badLength[badLength.length - 1] = 18;
+        expect(await codec.unprotectFrame(lookup, badLength)).to.deep.equal({ ok: false, error: 'malformed' });
+        const badPrefix = wire.slice();
+        badPrefix[badPrefix.length - 2] = 255;
+        expect(await codec.unprotectFrame(lookup, badPrefix)).to.deep.equal({ ok: false, error: 'malformed' });
+      });
+
+      it('never produces two frames with the same header for different counters', async () => {
+        const a = await codec.protectFrame(key, 1n, frame(20), 3);
+        const b = await codec.protectFrame(key, 2n, frame(20), 3);
+        expect(toHex(a)).not.to.equal(toHex(b));
+      });
+    });
   });
-});
+}
 
 describe('self-contained codec and worker (Blob worker source)', () => {
-  it('runs the RFC vector from createSFrameCodec.toString() in a fresh scope', async () => {
-    const fresh = new Function(`"use strict"; return (${createSFrameCodec.toString()});`)() as typeof createSFrameCodec;
-    const isolated = fresh();
-    const vector = C3.find((v) => v.suite === 4)!;
+  it('builds the same codec from source text, and it round-trips a frame and the RFC vector', async () => {
+    const isolated = codecFromSource();
+    // The same members as ever, and nothing a part keeps to itself (the byte helpers).
+    const members = ['suites', 'suite', 'encodeHeader', 'decodeHeader', 'derivationLabels', 'deriveKeySalt', 'importAeadKey', 'importKey'];
+    members.push('nonce', 'aeadEncrypt', 'aeadDecrypt', 'encrypt', 'decrypt', 'clearBytes', 'protectFrame', 'unprotectFrame');
+    expect(Object.keys(isolated)).to.deep.equal(members);
+    expect(Object.keys(createSFrameCodec())).to.deep.equal(members);
     const key = await isolated.importKey(4, C3_COMMON.kid, hex(C3_COMMON.baseKey));
+    const wire = await isolated.protectFrame(key, 77n, frame(60), 10);
+    const opened = await isolated.unprotectFrame(() => key, wire);
+    expect(opened.ok && toHex(opened.plaintext)).to.equal(toHex(frame(60)));
+    const vector = C3.find((v) => v.suite === 4)!;
     const ct = await isolated.encrypt(key, C3_COMMON.ctr, hex(C3_COMMON.metadata), hex(C3_COMMON.pt));
     expect(toHex(ct)).to.equal(toHex(hex(vector.ct)));
     expect(toHex(isolated.encodeHeader(0xffffffffn, 0xffffffffffffffffn))).to.equal('bfffffffffffffffffffffffff');
+  });
+
+  it('sends only functions to the worker that name nothing of their modules', () => {
+    // The functions whose source text the worker runs: the codec's parts and assembler, the worker main.
+    const sent: { name: string; toString(): string }[] = [
+      ...Object.values(sframePartsModule),
+      sframeModule.assembleSFrameCodec,
+      workerModule.frameCryptoWorker,
+    ];
+    // Names of the modules' scope (runtime exports, and the one constant sframe.ts keeps to itself).
+    const names = [sframeModule, sframePartsModule, frameCryptoModule, workerModule].flatMap((module) => Object.keys(module));
+    names.push('SFRAME_PARTS');
+    expect(sent).to.have.length(8);
+    for (const part of sent) {
+      const text = part.toString();
+      for (const name of names) {
+        if (name !== part.name) expect(new RegExp(`\\b${name}\\b`).test(text), `${part.name} names ${name}`).to.equal(false);
+      }
+    }
   });
 
   it('encrypts and decrypts frames with the worker source evaluated in a fresh scope', async () => {
@@ -305,7 +352,7 @@ describe('self-contained codec and worker (Blob worker source)', () => {
     const ctrs = (frames: EncodedFrameLike[]) =>
       frames.map((f) => {
         const bytes = new Uint8Array(f.data);
-        const header = codec.decodeHeader(bytes.subarray(0, bytes.length - 2), bytes.length - 2 - bytes[bytes.length - 1]!)!;
+        const header = mainCodec.decodeHeader(bytes.subarray(0, bytes.length - 2), bytes.length - 2 - bytes[bytes.length - 1]!)!;
         return `${header.kid}:${header.ctr}`;
       });
     alice.post({ type: 'send-key', kid: 1, baseKey: key1 });
