@@ -302,16 +302,17 @@ describe('self-contained codec and worker (Blob worker source)', () => {
   });
 
   it('sends only functions to the worker that name nothing of their modules', () => {
-    // The functions whose source text the worker runs: the codec's parts and assembler, the worker main.
+    // The functions whose source text the worker runs: every part, the codec's assembler, the worker main.
     const sent: { name: string; toString(): string }[] = [
       ...Object.values(sframePartsModule),
       sframeModule.assembleSFrameCodec,
+      ...Object.values(workerModule.FRAME_WORKER_PARTS),
       workerModule.frameCryptoWorker,
     ];
     // Names of the modules' scope (runtime exports, and the one constant sframe.ts keeps to itself).
     const names = [sframeModule, sframePartsModule, frameCryptoModule, workerModule].flatMap((module) => Object.keys(module));
     names.push('SFRAME_PARTS');
-    expect(sent).to.have.length(8);
+    expect(sent).to.have.length(13);
     for (const part of sent) {
       const text = part.toString();
       for (const name of names) {
