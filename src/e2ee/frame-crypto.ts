@@ -3,8 +3,9 @@
  * applied to every encoded frame in a worker, through RTCRtpScriptTransform or, in older Chromium,
  * createEncodedStreams(). Key distribution is the caller's job; this class only holds keys.
  */
-import { createSFrameCodec } from './sframe.js';
+import { createSFrameCodec, functionsSource, sframeCodecSource } from './sframe.js';
 import {
+  FRAME_WORKER_PARTS,
   frameCryptoWorker,
   type FrameCryptoReply,
   type FrameCryptoRequest,
@@ -33,10 +34,13 @@ interface EncodedStreamsEndpoint {
 /** The largest key id the API accepts (32 bits keeps the SFrame header short). */
 const MAX_KID = 0xffffffff;
 
-/** The worker's source: the worker main and the SFrame codec, both self-contained, applied to `suite`. */
+/**
+ * The worker's source: the worker main applied to its parts, the SFrame codec's factory and
+ * `suite`, all as their source text (every function in it is self-contained).
+ */
 export function frameCryptoWorkerSource(suite: number = 0x0004): string {
   if (!Number.isInteger(suite)) throw new RangeError('suite must be an integer');
-  return `(${frameCryptoWorker.toString()})(${createSFrameCodec.toString()}, ${suite});`;
+  return `(${frameCryptoWorker.toString()})(${functionsSource(FRAME_WORKER_PARTS)}, ${sframeCodecSource()}, ${suite});`;
 }
 
 /**

@@ -1,182 +1,27 @@
 import { expect } from '@open-wc/testing';
-import { createSFrameCodec, type SFrameKey } from '../../src/e2ee/sframe.js';
+import * as sframeModule from '../../src/e2ee/sframe.js';
+import { createSFrameCodec, sframeCodecSource, type SFrameCodec, type SFrameKey } from '../../src/e2ee/sframe.js';
+import * as sframePartsModule from '../../src/e2ee/sframe-parts.js';
+import * as frameCryptoModule from '../../src/e2ee/frame-crypto.js';
 import { frameCryptoWorkerSource } from '../../src/e2ee/frame-crypto.js';
+import * as workerModule from '../../src/e2ee/frame-crypto-worker.js';
 import type { FrameCryptoReply, FrameCryptoRequest, FrameCryptoStats, FrameTransformOptions } from '../../src/e2ee/frame-crypto-worker.js';
+import { C1, C2, C2_COMMON, C3, C3_COMMON, hex, toHex } from './sframe-vectors.js';
 
-const codec = createSFrameCodec();
+/** The codec `sframeCodecSource()` describes, built by `new Function` in the global scope, as the worker builds it. */
+const codecFromSource = (): SFrameCodec => (new Function(`"use strict"; return (${sframeCodecSource()});`)() as () => SFrameCodec)();
 
-/** Hex as printed in the RFC (whitespace and line breaks ignored). */
-function hex(text: string): Uint8Array<ArrayBuffer> {
-  const clean = text.replace(/\s+/g, '');
-  return Uint8Array.from(clean.match(/../g) ?? [], (byte) => parseInt(byte, 16));
-}
-const toHex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+/** The codec on this thread, and the one built from source text. */
+const codecs: Record<string, SFrameCodec> = {
+  'createSFrameCodec()': createSFrameCodec(),
+  'sframeCodecSource() in a fresh scope': codecFromSource(),
+};
+const mainCodec = codecs['createSFrameCodec()']!;
+
+/** The bytes of `parts` one after the other. */
 const concat = (...parts: Uint8Array[]) => hex(parts.map(toHex).join(''));
 /** A stand-in media frame of `length` bytes. */
 const frame = (length: number) => Uint8Array.from({ length }, (_, i) => (i * 7 + 1) & 0xff);
-
-/**
- * RFC 9605 Appendix C.1 (header encoding/decoding), copied verbatim from
- * https://www.rfc-editor.org/rfc/rfc9605#appendix-C.1: every KID of the appendix with ctr 0,
- * every CTR length with kid 0, and a few more pairs of lengths (65 of the 289).
- */
-const C1 = `
-kid: 0x0000000000000000  ctr: 0x0000000000000000  header: 00
-kid: 0x0000000000000000  ctr: 0x0000000000000001  header: 01
-kid: 0x0000000000000000  ctr: 0x00000000000000ff  header: 08ff
-kid: 0x0000000000000000  ctr: 0x0000000000000100  header: 090100
-kid: 0x0000000000000000  ctr: 0x000000000000ffff  header: 09ffff
-kid: 0x0000000000000000  ctr: 0x0000000000010000  header: 0a010000
-kid: 0x0000000000000000  ctr: 0x0000000000ffffff  header: 0affffff
-kid: 0x0000000000000000  ctr: 0x0000000001000000  header: 0b01000000
-kid: 0x0000000000000000  ctr: 0x00000000ffffffff  header: 0bffffffff
-kid: 0x0000000000000000  ctr: 0x0000000100000000  header: 0c0100000000
-kid: 0x0000000000000000  ctr: 0x000000ffffffffff  header: 0cffffffffff
-kid: 0x0000000000000000  ctr: 0x0000010000000000  header: 0d010000000000
-kid: 0x0000000000000000  ctr: 0x0000ffffffffffff  header: 0dffffffffffff
-kid: 0x0000000000000000  ctr: 0x0001000000000000  header: 0e01000000000000
-kid: 0x0000000000000000  ctr: 0x00ffffffffffffff  header: 0effffffffffffff
-kid: 0x0000000000000000  ctr: 0x0100000000000000  header: 0f0100000000000000
-kid: 0x0000000000000000  ctr: 0xffffffffffffffff  header: 0fffffffffffffffff
-kid: 0x0000000000000001  ctr: 0x0000000000000000  header: 10
-kid: 0x0000000000000001  ctr: 0x0000000000000001  header: 11
-kid: 0x0000000000000001  ctr: 0x00000000000000ff  header: 18ff
-kid: 0x0000000000000001  ctr: 0xffffffffffffffff  header: 1fffffffffffffffff
-kid: 0x00000000000000ff  ctr: 0x0000000000000000  header: 80ff
-kid: 0x00000000000000ff  ctr: 0x0000000000000001  header: 81ff
-kid: 0x00000000000000ff  ctr: 0x00000000000000ff  header: 88ffff
-kid: 0x00000000000000ff  ctr: 0x0000000000000100  header: 89ff0100
-kid: 0x00000000000000ff  ctr: 0xffffffffffffffff  header: 8fffffffffffffffffff
-kid: 0x0000000000000100  ctr: 0x0000000000000000  header: 900100
-kid: 0x0000000000000100  ctr: 0x0000000000000001  header: 910100
-kid: 0x0000000000000100  ctr: 0x00000000000000ff  header: 980100ff
-kid: 0x0000000000000100  ctr: 0x0000000000000100  header: 9901000100
-kid: 0x0000000000000100  ctr: 0xffffffffffffffff  header: 9f0100ffffffffffffffff
-kid: 0x000000000000ffff  ctr: 0x0000000000000000  header: 90ffff
-kid: 0x000000000000ffff  ctr: 0x000000000000ffff  header: 99ffffffff
-kid: 0x0000000000010000  ctr: 0x0000000000000000  header: a0010000
-kid: 0x0000000000010000  ctr: 0x0000000000000001  header: a1010000
-kid: 0x0000000000010000  ctr: 0x0000000000010000  header: aa010000010000
-kid: 0x0000000000ffffff  ctr: 0x0000000000000000  header: a0ffffff
-kid: 0x0000000001000000  ctr: 0x0000000000000000  header: b001000000
-kid: 0x0000000001000000  ctr: 0x0000000001000000  header: bb0100000001000000
-kid: 0x00000000ffffffff  ctr: 0x0000000000000000  header: b0ffffffff
-kid: 0x00000000ffffffff  ctr: 0x0000000000000001  header: b1ffffffff
-kid: 0x00000000ffffffff  ctr: 0x00000000ffffffff  header: bbffffffffffffffff
-kid: 0x00000000ffffffff  ctr: 0xffffffffffffffff  header: bfffffffffffffffffffffffff
-kid: 0x0000000100000000  ctr: 0x0000000000000000  header: c00100000000
-kid: 0x0000000100000000  ctr: 0x0000000100000000  header: cc01000000000100000000
-kid: 0x000000ffffffffff  ctr: 0x0000000000000000  header: c0ffffffffff
-kid: 0x0000010000000000  ctr: 0x0000000000000000  header: d0010000000000
-kid: 0x0000010000000000  ctr: 0x0000010000000000  header: dd010000000000010000000000
-kid: 0x0000ffffffffffff  ctr: 0x0000000000000000  header: d0ffffffffffff
-kid: 0x0000ffffffffffff  ctr: 0x0000ffffffffffff  header: ddffffffffffffffffffffffff
-kid: 0x0001000000000000  ctr: 0x0000000000000000  header: e001000000000000
-kid: 0x0001000000000000  ctr: 0x0000000000000001  header: e101000000000000
-kid: 0x0001000000000000  ctr: 0x0001000000000000  header: ee0100000000000001000000000000
-kid: 0x00ffffffffffffff  ctr: 0x0000000000000000  header: e0ffffffffffffff
-kid: 0x00ffffffffffffff  ctr: 0x00000000000000ff  header: e8ffffffffffffffff
-kid: 0x00ffffffffffffff  ctr: 0x00ffffffffffffff  header: eeffffffffffffffffffffffffffff
-kid: 0x0100000000000000  ctr: 0x0000000000000000  header: f00100000000000000
-kid: 0x0100000000000000  ctr: 0x0000000000000001  header: f10100000000000000
-kid: 0x0100000000000000  ctr: 0x0100000000000000  header: ff010000000000000001000000000000 00
-kid: 0x0100000000000000  ctr: 0xffffffffffffffff  header: ff0100000000000000ffffffffffffff ff
-kid: 0xffffffffffffffff  ctr: 0x0000000000000000  header: f0ffffffffffffffff
-kid: 0xffffffffffffffff  ctr: 0x0000000000000001  header: f1ffffffffffffffff
-kid: 0xffffffffffffffff  ctr: 0x00000000000000ff  header: f8ffffffffffffffffff
-kid: 0xffffffffffffffff  ctr: 0x0100000000000000  header: ffffffffffffffffff01000000000000 00
-kid: 0xffffffffffffffff  ctr: 0xffffffffffffffff  header: ffffffffffffffffffffffffffffffff ff
-`
-  .trim()
-  .split('\n')
-  .map((line) => {
-    const match = /kid: (0x[0-9a-f]+)\s+ctr: (0x[0-9a-f]+)\s+header: ([0-9a-f ]+)$/.exec(line)!;
-    return { kid: BigInt(match[1]!), ctr: BigInt(match[2]!), header: match[3]!.replace(/ /g, '') };
-  });
-
-/** RFC 9605 Appendix C.2 (AES-CTR + HMAC AEAD), verbatim. */
-const C2_COMMON = {
-  key: `000102030405060708090a0b0c0d0e0f
-        101112131415161718191a1b1c1d1e1f
-        202122232425262728292a2b2c2d2e2f`,
-  encKey: '000102030405060708090a0b0c0d0e0f',
-  authKey: `101112131415161718191a1b1c1d1e1f
-            202122232425262728292a2b2c2d2e2f`,
-  nonce: '101112131415161718191a1b',
-  aad: '4945544620534672616d65205747',
-  pt: `64726166742d696574662d736672616d
-       652d656e63`,
-};
-const C2 = [
-  { suite: 0x0001, ct: `6339af04ada1d064688a442b8dc69d5b 6bfa40f4bef0583e8081069cc60705` },
-  { suite: 0x0002, ct: `6339af04ada1d064688a442b8dc69d5b 6bfa40f4be6e93b7da076927bb` },
-  { suite: 0x0003, ct: `6339af04ada1d064688a442b8dc69d5b 6bfa40f4be09480509` },
-];
-
-/** RFC 9605 Appendix C.3 (SFrame encryption/decryption), verbatim; fields common to all suites first. */
-const C3_COMMON = {
-  kid: 0x0000000000000123n,
-  ctr: 0x0000000000004567n,
-  baseKey: '000102030405060708090a0b0c0d0e0f',
-  metadata: '4945544620534672616d65205747',
-  aad: `99012345674945544620534672616d65
-        205747`,
-  pt: `64726166742d696574662d736672616d
-       652d656e63`,
-};
-const C3 = [
-  {
-    suite: 0x0001,
-    keyLabel: `534672616d6520312e30205365637265 74206b65792000000000000001230001`,
-    saltLabel: `534672616d6520312e30205365637265 742073616c7420000000000000012300 01`,
-    secret: `d926952ca8b7ec4a95941d1ada3a5203 ceff8cceee34f574d23909eb314c40c0`,
-    key: `3f7d9a7c83ae8e1c8a11ae695ab59314 b367e359fadac7b9c46b2bc6f81f46e1 6b96f0811868d59402b7e870102720b3`,
-    salt: '50b29329a04dc0f184ac3168',
-    nonce: '50b29329a04dc0f184ac740f',
-    ct: `9901234567449408b6f490086165b9d6 f62b24ae1a59a56486b4ae8ed036b889 12e24f11`,
-  },
-  {
-    suite: 0x0002,
-    keyLabel: `534672616d6520312e30205365637265 74206b65792000000000000001230002`,
-    saltLabel: `534672616d6520312e30205365637265 742073616c7420000000000000012300 02`,
-    secret: `d926952ca8b7ec4a95941d1ada3a5203 ceff8cceee34f574d23909eb314c40c0`,
-    key: `e2ec5c797540310483b16bf6e7a570d2 a27d192fe869c7ccd8584a8d9dab9154 9fbe553f5113461ec6aa83bf3865553e`,
-    salt: 'e68ac8dd3d02fbcd368c5577',
-    nonce: 'e68ac8dd3d02fbcd368c1010',
-    ct: `99012345673f31438db4d09434e43afa 0f8a2f00867a2be085046a9f5cb4f101 d607`,
-  },
-  {
-    suite: 0x0003,
-    keyLabel: `534672616d6520312e30205365637265 74206b65792000000000000001230003`,
-    saltLabel: `534672616d6520312e30205365637265 742073616c7420000000000000012300 03`,
-    secret: `d926952ca8b7ec4a95941d1ada3a5203 ceff8cceee34f574d23909eb314c40c0`,
-    key: `2c5703089cbb8c583475e4fc461d97d1 8809df79b6d550f78eb6d50ffa80d892 11d57909934f46f5405e38cd583c69fe`,
-    salt: '38c16e4f5159700c00c7f350',
-    nonce: '38c16e4f5159700c00c7b637',
-    ct: `990123456717fc8af28a5a695afcfc6c 8df6358a17e26b2fcb3bae32e443`,
-  },
-  {
-    suite: 0x0004,
-    keyLabel: `534672616d6520312e30205365637265 74206b65792000000000000001230004`,
-    saltLabel: `534672616d6520312e30205365637265 742073616c7420000000000000012300 04`,
-    secret: `d926952ca8b7ec4a95941d1ada3a5203 ceff8cceee34f574d23909eb314c40c0`,
-    key: 'd34f547f4ca4f9a7447006fe7fcbf768',
-    salt: '75234edefe07819026751816',
-    nonce: '75234edefe07819026755d71',
-    ct: `9901234567b7412c2513a1b66dbb4884 1bbaf17f598751176ad847681a69c6d0 b091c07018ce4adb34eb`,
-  },
-  {
-    suite: 0x0005,
-    keyLabel: `534672616d6520312e30205365637265 74206b65792000000000000001230005`,
-    saltLabel: `534672616d6520312e30205365637265 742073616c7420000000000000012300 05`,
-    secret: `0fc3ea6de6aac97a35f194cf9bed94d4 b5230f1cb45a785c9fe5dce9c188938a
-             b6ba005bc4c0a19181599e9d1bcf7b74 aca48b60bf5e254e546d809313e083a3`,
-    key: `d3e27b0d4a5ae9e55df01a70e6d4d28d 969b246e2936f4b7a5d9b494da6b9633`,
-    salt: '84991c167b8cd23c93708ec7',
-    nonce: '84991c167b8cd23c9370cba0',
-    ct: `990123456794f509d36e9beacb0e261d 99c7d1e972f1fed787d4049f17ca2135 3c1cc24d56ceabced279`,
-  },
-];
 
 /** HKDF-Extract("", ikm) = HMAC-Hash(HashLen zero bytes, ikm) (RFC 5869 §2.2), computed independently of the codec. */
 async function hkdfExtract(hash: 'SHA-256' | 'SHA-512', ikm: Uint8Array<ArrayBuffer>): Promise<string> {
@@ -250,194 +95,230 @@ async function waitUntilCounted(worker: ReturnType<typeof workerInFreshScope>, c
   throw new Error('worker counters never got there');
 }
 
-describe('SFrame header (RFC 9605 §4.3, Appendix C.1)', () => {
-  it('encodes and decodes the RFC vectors', () => {
-    expect(C1.length).to.equal(65);
-    for (const { kid, ctr, header } of C1) {
-      expect(toHex(codec.encodeHeader(kid, ctr)), `kid ${kid} ctr ${ctr}`).to.equal(header);
-      expect(codec.decodeHeader(hex(header)), header).to.deep.equal({ kid, ctr, length: header.length / 2 });
-    }
-  });
+/**
+ * Every vector and frame test runs on both codecs: the one built on this thread, and the one the
+ * worker builds from `sframeCodecSource()`, evaluated where no name of the modules exists (a part
+ * that used one would throw there, or be missing).
+ */
+for (const [built, codec] of Object.entries(codecs)) {
+  describe(`SFrame codec from ${built}`, () => {
+    describe('SFrame header (RFC 9605 §4.3, Appendix C.1)', () => {
+      it('encodes and decodes the RFC vectors', () => {
+        expect(C1.length).to.equal(65);
+        for (const { kid, ctr, header } of C1) {
+          expect(toHex(codec.encodeHeader(kid, ctr)), `kid ${kid} ctr ${ctr}`).to.equal(header);
+          expect(codec.decodeHeader(hex(header)), header).to.deep.equal({ kid, ctr, length: header.length / 2 });
+        }
+      });
 
-  it('round-trips KID and CTR values of every length, at an offset and followed by other bytes', () => {
-    const values = [0n, 1n, 7n, 8n, 0x7fn, 0x80n, 0xffffn, 0x123456n, 0xdeadbeefn, 0xffffffffn, (1n << 53n) - 1n, (1n << 64n) - 1n];
-    for (const kid of values) {
-      for (const ctr of values) {
-        const header = codec.encodeHeader(kid, ctr);
-        const framed = concat(hex('abcd'), header, hex('eeff'));
-        expect(codec.decodeHeader(framed, 2)).to.deep.equal({ kid, ctr, length: header.length });
+      it('round-trips KID and CTR values of every length, at an offset and followed by other bytes', () => {
+        const values = [0n, 1n, 7n, 8n, 0x7fn, 0x80n, 0xffffn, 0x123456n, 0xdeadbeefn, 0xffffffffn, (1n << 53n) - 1n, (1n << 64n) - 1n];
+        for (const kid of values) {
+          for (const ctr of values) {
+            const header = codec.encodeHeader(kid, ctr);
+            const framed = concat(hex('abcd'), header, hex('eeff'));
+            expect(codec.decodeHeader(framed, 2)).to.deep.equal({ kid, ctr, length: header.length });
+          }
+        }
+      });
+
+      it('rejects truncated and non-minimal headers', () => {
+        for (const bad of [
+          '', // nothing
+          '08', // CTR of 1 byte missing
+          '0f01020304050607', // CTR of 8 bytes, 7 present
+          '80', // KID of 1 byte missing
+          '90ff', // KID of 2 bytes, 1 present
+          'f8ffffffffffffffff', // KID present, CTR missing
+          '0807', // CTR 7 must be in the config byte
+          '8005', // KID 5 must be in the config byte
+          '090001', // CTR with a leading zero byte
+          '900001', // KID with a leading zero byte
+        ]) {
+          expect(codec.decodeHeader(hex(bad)), bad).to.equal(null);
+        }
+        expect(codec.decodeHeader(hex('00'), 1)).to.equal(null);
+      });
+
+      it('refuses to encode values outside 0..2^64-1', () => {
+        expect(() => codec.encodeHeader(-1n, 0n)).to.throw(RangeError);
+        expect(() => codec.encodeHeader(0n, 1n << 64n)).to.throw(RangeError);
+      });
+    });
+
+    describe('SFrame key schedule and encryption (RFC 9605 §4.4, Appendix C.3)', () => {
+      for (const vector of C3) {
+        const suite = codec.suite(vector.suite);
+        it(`derives labels, secret, key and salt for suite 0x000${vector.suite} ${suite.name}`, async () => {
+          const labels = codec.derivationLabels(vector.suite, C3_COMMON.kid);
+          expect(toHex(labels.key)).to.equal(toHex(hex(vector.keyLabel)));
+          expect(toHex(labels.salt)).to.equal(toHex(hex(vector.saltLabel)));
+          expect(await hkdfExtract(suite.hash, hex(C3_COMMON.baseKey))).to.equal(toHex(hex(vector.secret)));
+          const { key, salt } = await codec.deriveKeySalt(vector.suite, C3_COMMON.kid, hex(C3_COMMON.baseKey));
+          expect(toHex(key)).to.equal(toHex(hex(vector.key)));
+          expect(toHex(salt)).to.equal(vector.salt);
+        });
+
+        it(`encrypts and decrypts the vector of suite 0x000${vector.suite} (nonce, aad, ct)`, async () => {
+          const key = await codec.importKey(vector.suite, C3_COMMON.kid, hex(C3_COMMON.baseKey));
+          expect(toHex(codec.nonce(key.salt, C3_COMMON.ctr))).to.equal(vector.nonce);
+          const aad = concat(codec.encodeHeader(C3_COMMON.kid, C3_COMMON.ctr), hex(C3_COMMON.metadata));
+          expect(toHex(aad)).to.equal(toHex(hex(C3_COMMON.aad)));
+          const ct = await codec.encrypt(key, C3_COMMON.ctr, hex(C3_COMMON.metadata), hex(C3_COMMON.pt));
+          expect(toHex(ct)).to.equal(toHex(hex(vector.ct)));
+          const opened = await codec.decrypt((kid) => (kid === C3_COMMON.kid ? key : undefined), hex(C3_COMMON.metadata), hex(vector.ct));
+          expect(opened.ok && toHex(opened.plaintext)).to.equal(toHex(hex(C3_COMMON.pt)));
+          // Other metadata, or a KID without a key, does not open it.
+          expect(await codec.decrypt(() => key, hex('00'), hex(vector.ct))).to.deep.equal({ ok: false, error: 'auth' });
+          expect(await codec.decrypt(() => undefined, hex(C3_COMMON.metadata), hex(vector.ct))).to.deep.equal({ ok: false, error: 'no-key' });
+        });
       }
-    }
-  });
-
-  it('rejects truncated and non-minimal headers', () => {
-    for (const bad of [
-      '', // nothing
-      '08', // CTR of 1 byte missing
-      '0f01020304050607', // CTR of 8 bytes, 7 present
-      '80', // KID of 1 byte missing
-      '90ff', // KID of 2 bytes, 1 present
-      'f8ffffffffffffffff', // KID present, CTR missing
-      '0807', // CTR 7 must be in the config byte
-      '8005', // KID 5 must be in the config byte
-      '090001', // CTR with a leading zero byte
-      '900001', // KID with a leading zero byte
-    ]) {
-      expect(codec.decodeHeader(hex(bad)), bad).to.equal(null);
-    }
-    expect(codec.decodeHeader(hex('00'), 1)).to.equal(null);
-  });
-
-  it('refuses to encode values outside 0..2^64-1', () => {
-    expect(() => codec.encodeHeader(-1n, 0n)).to.throw(RangeError);
-    expect(() => codec.encodeHeader(0n, 1n << 64n)).to.throw(RangeError);
-  });
-});
-
-describe('SFrame key schedule and encryption (RFC 9605 §4.4, Appendix C.3)', () => {
-  for (const vector of C3) {
-    const suite = codec.suite(vector.suite);
-    it(`derives labels, secret, key and salt for suite 0x000${vector.suite} ${suite.name}`, async () => {
-      const labels = codec.derivationLabels(vector.suite, C3_COMMON.kid);
-      expect(toHex(labels.key)).to.equal(toHex(hex(vector.keyLabel)));
-      expect(toHex(labels.salt)).to.equal(toHex(hex(vector.saltLabel)));
-      expect(await hkdfExtract(suite.hash, hex(C3_COMMON.baseKey))).to.equal(toHex(hex(vector.secret)));
-      const { key, salt } = await codec.deriveKeySalt(vector.suite, C3_COMMON.kid, hex(C3_COMMON.baseKey));
-      expect(toHex(key)).to.equal(toHex(hex(vector.key)));
-      expect(toHex(salt)).to.equal(vector.salt);
     });
 
-    it(`encrypts and decrypts the vector of suite 0x000${vector.suite} (nonce, aad, ct)`, async () => {
-      const key = await codec.importKey(vector.suite, C3_COMMON.kid, hex(C3_COMMON.baseKey));
-      expect(toHex(codec.nonce(key.salt, C3_COMMON.ctr))).to.equal(vector.nonce);
-      const aad = concat(codec.encodeHeader(C3_COMMON.kid, C3_COMMON.ctr), hex(C3_COMMON.metadata));
-      expect(toHex(aad)).to.equal(toHex(hex(C3_COMMON.aad)));
-      const ct = await codec.encrypt(key, C3_COMMON.ctr, hex(C3_COMMON.metadata), hex(C3_COMMON.pt));
-      expect(toHex(ct)).to.equal(toHex(hex(vector.ct)));
-      const opened = await codec.decrypt((kid) => (kid === C3_COMMON.kid ? key : undefined), hex(C3_COMMON.metadata), hex(vector.ct));
-      expect(opened.ok && toHex(opened.plaintext)).to.equal(toHex(hex(C3_COMMON.pt)));
-      // Other metadata, or a KID without a key, does not open it.
-      expect(await codec.decrypt(() => key, hex('00'), hex(vector.ct))).to.deep.equal({ ok: false, error: 'auth' });
-      expect(await codec.decrypt(() => undefined, hex(C3_COMMON.metadata), hex(vector.ct))).to.deep.equal({ ok: false, error: 'no-key' });
-    });
-  }
-});
-
-describe('SFrame AES-CTR + HMAC AEAD (RFC 9605 §4.5.1, Appendix C.2)', () => {
-  for (const vector of C2) {
-    it(`matches the vector of suite 0x000${vector.suite}`, async () => {
-      const suite = codec.suite(vector.suite);
-      const key = hex(C2_COMMON.key);
-      expect(toHex(key.subarray(0, suite.nka))).to.equal(C2_COMMON.encKey);
-      expect(toHex(key.subarray(suite.nka))).to.equal(toHex(hex(C2_COMMON.authKey)));
-      const aead = await codec.importAeadKey(vector.suite, key);
-      const ct = await codec.aeadEncrypt(suite, aead, hex(C2_COMMON.nonce), hex(C2_COMMON.aad), hex(C2_COMMON.pt));
-      expect(toHex(ct)).to.equal(toHex(hex(vector.ct)));
-      const pt = await codec.aeadDecrypt(suite, aead, hex(C2_COMMON.nonce), hex(C2_COMMON.aad), hex(vector.ct));
-      expect(pt && toHex(pt)).to.equal(toHex(hex(C2_COMMON.pt)));
-      const tampered = hex(vector.ct);
-      tampered[tampered.length - 1] ^= 1;
-      expect(await codec.aeadDecrypt(suite, aead, hex(C2_COMMON.nonce), hex(C2_COMMON.aad), tampered)).to.equal(null);
-    });
-  }
-});
-
-describe('SFrame media frames (clear prefix, trailer)', () => {
-  let key: SFrameKey;
-  let otherKey: SFrameKey;
-  const lookup = (kid: bigint) => (kid === 3n ? key : undefined);
-
-  before(async () => {
-    key = await codec.importKey(4, 3n, hex('00112233445566778899aabbccddeeff'));
-    otherKey = await codec.importKey(4, 3n, hex('ffeeddccbbaa99887766554433221100'));
-  });
-
-  it('keeps the codec bytes in clear (VP8 key 10, delta 3, Opus 1) and puts header, P and H last', async () => {
-    for (const [kind, keyFrame, clear] of [
-      ['video', true, 10],
-      ['video', false, 3],
-      ['audio', false, 1],
-    ] as const) {
-      expect(codec.clearBytes(kind, keyFrame)).to.equal(clear);
-      const plain = frame(200);
-      const wire = await codec.protectFrame(key, 0x1234n, plain, clear);
-      const header = codec.encodeHeader(3n, 0x1234n);
-      expect(wire.length).to.equal(200 + 16 + header.length + 2);
-      expect(toHex(wire.subarray(0, clear))).to.equal(toHex(plain.subarray(0, clear)));
-      expect(toHex(wire.subarray(clear, 200))).not.to.equal(toHex(plain.subarray(clear)));
-      expect(toHex(wire.subarray(wire.length - 2 - header.length))).to.equal(toHex(concat(header, Uint8Array.of(clear, header.length))));
-      const opened = await codec.unprotectFrame(lookup, wire);
-      expect(opened.ok && toHex(opened.plaintext)).to.equal(toHex(plain));
-      expect(opened.ok && opened.ctr).to.equal(0x1234n);
-    }
-  });
-
-  it('round-trips frames shorter than their clear prefix, and empty frames', async () => {
-    for (const length of [0, 1, 2, 3, 9, 10, 11]) {
-      const wire = await codec.protectFrame(key, BigInt(length), frame(length), 10);
-      expect(wire[wire.length - 2]).to.equal(Math.min(length, 10));
-      const opened = await codec.unprotectFrame(lookup, wire);
-      expect(opened.ok && toHex(opened.plaintext), `length ${length}`).to.equal(toHex(frame(length)));
-    }
-  });
-
-  it('rejects a frame when any byte is changed: clear prefix, ciphertext, tag, header, P or H', async () => {
-    const wire = await codec.protectFrame(key, 300n, frame(100), 10);
-    const headerLength = wire[wire.length - 1]!;
-    const positions = {
-      'clear prefix': 0,
-      'last clear byte': 9,
-      ciphertext: 40,
-      tag: 100 + 15,
-      'header config byte': wire.length - 2 - headerLength,
-      'header CTR': wire.length - 3,
-      'prefix length P': wire.length - 2,
-      'header length H': wire.length - 1,
-    };
-    for (const [name, at] of Object.entries(positions)) {
-      for (const flip of [0x01, 0x80]) {
-        const tampered = wire.slice();
-        tampered[at] ^= flip;
-        const opened = await codec.unprotectFrame(lookup, tampered);
-        expect(opened.ok, `${name} ^ ${flip}`).to.equal(false);
+    describe('SFrame AES-CTR + HMAC AEAD (RFC 9605 §4.5.1, Appendix C.2)', () => {
+      for (const vector of C2) {
+        it(`matches the vector of suite 0x000${vector.suite}`, async () => {
+          const suite = codec.suite(vector.suite);
+          const key = hex(C2_COMMON.key);
+          expect(toHex(key.subarray(0, suite.nka))).to.equal(C2_COMMON.encKey);
+          expect(toHex(key.subarray(suite.nka))).to.equal(toHex(hex(C2_COMMON.authKey)));
+          const aead = await codec.importAeadKey(vector.suite, key);
+          const ct = await codec.aeadEncrypt(suite, aead, hex(C2_COMMON.nonce), hex(C2_COMMON.aad), hex(C2_COMMON.pt));
+          expect(toHex(ct)).to.equal(toHex(hex(vector.ct)));
+          const pt = await codec.aeadDecrypt(suite, aead, hex(C2_COMMON.nonce), hex(C2_COMMON.aad), hex(vector.ct));
+          expect(pt && toHex(pt)).to.equal(toHex(hex(C2_COMMON.pt)));
+          const tampered = hex(vector.ct);
+          tampered[tampered.length - 1] ^= 1;
+          expect(await codec.aeadDecrypt(suite, aead, hex(C2_COMMON.nonce), hex(C2_COMMON.aad), tampered)).to.equal(null);
+        });
       }
-    }
-    // Cut short, padded, or nothing at all.
-    for (const bad of [wire.subarray(0, wire.length - 1), wire.subarray(1), concat(wire, hex('00')), new Uint8Array(0), hex('0001')]) {
-      const opened = await codec.unprotectFrame(lookup, bad.slice());
-      expect(opened.ok).to.equal(false);
-    }
-  });
+    });
 
-  it('tells malformed frames, unknown KIDs and failed tags apart', async () => {
-    const wire = await codec.protectFrame(key, 5n, frame(50), 3);
-    expect(await codec.unprotectFrame(() => undefined, wire)).to.deep.equal({ ok: false, error: 'no-key' });
-    // Same KID, another sender's key: the tag fails.
-    expect(await codec.unprotectFrame(() => otherKey, wire)).to.deep.equal({ ok: false, error: 'auth' });
-    const badLength = wire.slice();
-    badLength[badLength.length - 1] = 18;
-    expect(await codec.unprotectFrame(lookup, badLength)).to.deep.equal({ ok: false, error: 'malformed' });
-    const badPrefix = wire.slice();
-    badPrefix[badPrefix.length - 2] = 255;
-    expect(await codec.unprotectFrame(lookup, badPrefix)).to.deep.equal({ ok: false, error: 'malformed' });
-  });
+    describe('SFrame media frames (clear prefix, trailer)', () => {
+      let key: SFrameKey;
+      let otherKey: SFrameKey;
+      const lookup = (kid: bigint) => (kid === 3n ? key : undefined);
 
-  it('never produces two frames with the same header for different counters', async () => {
-    const a = await codec.protectFrame(key, 1n, frame(20), 3);
-    const b = await codec.protectFrame(key, 2n, frame(20), 3);
-    expect(toHex(a)).not.to.equal(toHex(b));
+      before(async () => {
+        key = await codec.importKey(4, 3n, hex('00112233445566778899aabbccddeeff'));
+        otherKey = await codec.importKey(4, 3n, hex('ffeeddccbbaa99887766554433221100'));
+      });
+
+      it('keeps the codec bytes in clear (VP8 key 10, delta 3, Opus 1) and puts header, P and H last', async () => {
+        for (const [kind, keyFrame, clear] of [
+          ['video', true, 10],
+          ['video', false, 3],
+          ['audio', false, 1],
+        ] as const) {
+          expect(codec.clearBytes(kind, keyFrame)).to.equal(clear);
+          const plain = frame(200);
+          const wire = await codec.protectFrame(key, 0x1234n, plain, clear);
+          const header = codec.encodeHeader(3n, 0x1234n);
+          expect(wire.length).to.equal(200 + 16 + header.length + 2);
+          expect(toHex(wire.subarray(0, clear))).to.equal(toHex(plain.subarray(0, clear)));
+          expect(toHex(wire.subarray(clear, 200))).not.to.equal(toHex(plain.subarray(clear)));
+          expect(toHex(wire.subarray(wire.length - 2 - header.length))).to.equal(toHex(concat(header, Uint8Array.of(clear, header.length))));
+          const opened = await codec.unprotectFrame(lookup, wire);
+          expect(opened.ok && toHex(opened.plaintext)).to.equal(toHex(plain));
+          expect(opened.ok && opened.ctr).to.equal(0x1234n);
+        }
+      });
+
+      it('round-trips frames shorter than their clear prefix, and empty frames', async () => {
+        for (const length of [0, 1, 2, 3, 9, 10, 11]) {
+          const wire = await codec.protectFrame(key, BigInt(length), frame(length), 10);
+          expect(wire[wire.length - 2]).to.equal(Math.min(length, 10));
+          const opened = await codec.unprotectFrame(lookup, wire);
+          expect(opened.ok && toHex(opened.plaintext), `length ${length}`).to.equal(toHex(frame(length)));
+        }
+      });
+
+      it('rejects a frame when any byte is changed: clear prefix, ciphertext, tag, header, P or H', async () => {
+        const wire = await codec.protectFrame(key, 300n, frame(100), 10);
+        const headerLength = wire[wire.length - 1]!;
+        const positions = {
+          'clear prefix': 0,
+          'last clear byte': 9,
+          ciphertext: 40,
+          tag: 100 + 15,
+          'header config byte': wire.length - 2 - headerLength,
+          'header CTR': wire.length - 3,
+          'prefix length P': wire.length - 2,
+          'header length H': wire.length - 1,
+        };
+        for (const [name, at] of Object.entries(positions)) {
+          for (const flip of [0x01, 0x80]) {
+            const tampered = wire.slice();
+            tampered[at] ^= flip;
+            const opened = await codec.unprotectFrame(lookup, tampered);
+            expect(opened.ok, `${name} ^ ${flip}`).to.equal(false);
+          }
+        }
+        // Cut short, padded, or nothing at all.
+        for (const bad of [wire.subarray(0, wire.length - 1), wire.subarray(1), concat(wire, hex('00')), new Uint8Array(0), hex('0001')]) {
+          const opened = await codec.unprotectFrame(lookup, bad.slice());
+          expect(opened.ok).to.equal(false);
+        }
+      });
+
+      it('tells malformed frames, unknown KIDs and failed tags apart', async () => {
+        const wire = await codec.protectFrame(key, 5n, frame(50), 3);
+        expect(await codec.unprotectFrame(() => undefined, wire)).to.deep.equal({ ok: false, error: 'no-key' });
+        // Same KID, another sender's key: the tag fails.
+        expect(await codec.unprotectFrame(() => otherKey, wire)).to.deep.equal({ ok: false, error: 'auth' });
+        const badLength = wire.slice();
+        badLength[badLength.length - 1] = 18;
+        expect(await codec.unprotectFrame(lookup, badLength)).to.deep.equal({ ok: false, error: 'malformed' });
+        const badPrefix = wire.slice();
+        badPrefix[badPrefix.length - 2] = 255;
+        expect(await codec.unprotectFrame(lookup, badPrefix)).to.deep.equal({ ok: false, error: 'malformed' });
+      });
+
+      it('never produces two frames with the same header for different counters', async () => {
+        const a = await codec.protectFrame(key, 1n, frame(20), 3);
+        const b = await codec.protectFrame(key, 2n, frame(20), 3);
+        expect(toHex(a)).not.to.equal(toHex(b));
+      });
+    });
   });
-});
+}
 
 describe('self-contained codec and worker (Blob worker source)', () => {
-  it('runs the RFC vector from createSFrameCodec.toString() in a fresh scope', async () => {
-    const fresh = new Function(`"use strict"; return (${createSFrameCodec.toString()});`)() as typeof createSFrameCodec;
-    const isolated = fresh();
-    const vector = C3.find((v) => v.suite === 4)!;
+  it('builds the same codec from source text, and it round-trips a frame and the RFC vector', async () => {
+    const isolated = codecFromSource();
+    // The same members as ever, and nothing a part keeps to itself (the byte helpers).
+    const members = ['suites', 'suite', 'encodeHeader', 'decodeHeader', 'derivationLabels', 'deriveKeySalt', 'importAeadKey', 'importKey'];
+    members.push('nonce', 'aeadEncrypt', 'aeadDecrypt', 'encrypt', 'decrypt', 'clearBytes', 'protectFrame', 'unprotectFrame');
+    expect(Object.keys(isolated)).to.deep.equal(members);
+    expect(Object.keys(createSFrameCodec())).to.deep.equal(members);
     const key = await isolated.importKey(4, C3_COMMON.kid, hex(C3_COMMON.baseKey));
+    const wire = await isolated.protectFrame(key, 77n, frame(60), 10);
+    const opened = await isolated.unprotectFrame(() => key, wire);
+    expect(opened.ok && toHex(opened.plaintext)).to.equal(toHex(frame(60)));
+    const vector = C3.find((v) => v.suite === 4)!;
     const ct = await isolated.encrypt(key, C3_COMMON.ctr, hex(C3_COMMON.metadata), hex(C3_COMMON.pt));
     expect(toHex(ct)).to.equal(toHex(hex(vector.ct)));
     expect(toHex(isolated.encodeHeader(0xffffffffn, 0xffffffffffffffffn))).to.equal('bfffffffffffffffffffffffff');
+  });
+
+  it('sends only functions to the worker that name nothing of their modules', () => {
+    // The functions whose source text the worker runs: every part, the codec's assembler, the worker main.
+    const sent: { name: string; toString(): string }[] = [
+      ...Object.values(sframePartsModule),
+      sframeModule.assembleSFrameCodec,
+      ...Object.values(workerModule.FRAME_WORKER_PARTS),
+      workerModule.frameCryptoWorker,
+    ];
+    // Names of the modules' scope (runtime exports, and the one constant sframe.ts keeps to itself).
+    const names = [sframeModule, sframePartsModule, frameCryptoModule, workerModule].flatMap((module) => Object.keys(module));
+    names.push('SFRAME_PARTS');
+    expect(sent).to.have.length(13);
+    for (const part of sent) {
+      const text = part.toString();
+      for (const name of names) {
+        if (name !== part.name) expect(new RegExp(`\\b${name}\\b`).test(text), `${part.name} names ${name}`).to.equal(false);
+      }
+    }
   });
 
   it('encrypts and decrypts frames with the worker source evaluated in a fresh scope', async () => {
@@ -472,7 +353,7 @@ describe('self-contained codec and worker (Blob worker source)', () => {
     const ctrs = (frames: EncodedFrameLike[]) =>
       frames.map((f) => {
         const bytes = new Uint8Array(f.data);
-        const header = codec.decodeHeader(bytes.subarray(0, bytes.length - 2), bytes.length - 2 - bytes[bytes.length - 1]!)!;
+        const header = mainCodec.decodeHeader(bytes.subarray(0, bytes.length - 2), bytes.length - 2 - bytes[bytes.length - 1]!)!;
         return `${header.kid}:${header.ctr}`;
       });
     alice.post({ type: 'send-key', kid: 1, baseKey: key1 });
