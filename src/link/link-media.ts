@@ -146,14 +146,6 @@ export class LinkMedia {
     this.applyCaps();
   }
 
-  /** The current level (0..1) of the remote microphone, from the RTP audio level header. */
-  get audioLevel(): number {
-    const pc = this.#link.pc();
-    const receiver = pc && this.#cameras(pc).find((c) => c.kind === 'audio')?.transceiver.receiver;
-    const sources = receiver?.getSynchronizationSources?.() ?? [];
-    return sources.reduce((max, s) => Math.max(max, s.audioLevel ?? 0), 0);
-  }
-
   /** Whether `transceiver` carries the camera or microphone (else it is a screen). */
   isCamera(pc: RTCPeerConnection, transceiver: RTCRtpTransceiver): boolean {
     return this.#cameras(pc).some((c) => c.transceiver === transceiver);

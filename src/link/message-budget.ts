@@ -21,7 +21,7 @@ const ONCE = { perSecond: 1, burst: 10, maxChars: 2_048 } as const;
  * Per type, against what an honest peer sends (each at least 10× its worst honest rate):
  * heartbeats every second; candidates in bursts of tens at every ICE restart (every 3 s while
  * reconnecting); an offer or answer per renegotiation; a roster per link gained and every 5 s;
- * state on mute or name changes; chat at human speed (≤ 2000 characters, escaped ≤ 6× in JSON);
+ * state on mute or name changes; the microphone level up to 4 times a second; chat at human speed (≤ 2000 characters, escaped ≤ 6× in JSON);
  * keys on every departure. The verification messages and `relay-key` come once per link.
  */
 export const MESSAGE_BUDGETS: Readonly<Record<string, Budget>> = {
@@ -38,6 +38,7 @@ export const MESSAGE_BUDGETS: Readonly<Record<string, Budget>> = {
   roster: { perSecond: 2, burst: 50, maxChars: 64 * 1024 },
   state: { perSecond: 5, burst: 50, maxChars: 2_048 },
   chat: { perSecond: 5, burst: 100, maxChars: 16 * 1024 },
+  level: { perSecond: 40, burst: 100, maxChars: 256 },
   key: { perSecond: 2, burst: 50, maxChars: 1_024 },
   'key-ack': { perSecond: 2, burst: 50, maxChars: 256 },
   // Wraps a `key` or a `chat`.

@@ -224,11 +224,6 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
     return this.guard.rejectedRelays;
   }
 
-  /** The current level (0..1) of the remote microphone, from the RTP audio level header. */
-  get audioLevel(): number {
-    return this.#media.audioLevel;
-  }
-
   /**
    * Sends one protocol message if the channel is open. Before the peer has proved it knows the
    * room secret, only signalling, verification and goodbyes go out: nothing about us.

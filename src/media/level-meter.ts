@@ -1,7 +1,7 @@
 /**
  * The local microphone level, for the meter in the device panels and for picking the active
- * speaker. Remote levels come from RTP (RTCRtpReceiver.getSynchronizationSources); the local
- * one needs Web Audio, as no sender statistic carries it in every browser.
+ * speaker; the others hear of it over the data channels (shared-levels.ts). Web Audio, as no
+ * sender statistic carries it in every browser.
  */
 export class AudioLevelMeter {
   #context: AudioContext | null = null;

@@ -53,8 +53,6 @@ export interface MediaPath<P extends MediaParticipant = MediaParticipant> {
   setScreenTrack(track: MediaStreamTrack | null): void;
   /** Changes the upstream budget or the camera quality; the caps follow at once. */
   setUpstream(changes: Partial<Upstream>): void;
-  /** The current microphone level (0..1) of each remote participant, by id. */
-  audioLevels(): Map<string, number>;
   /** Leaving: forgets every link and held track. */
   close(): void;
 }

@@ -92,12 +92,6 @@ export class MeshMediaPath<P extends MediaParticipant> implements MediaPath<P> {
     this.#updateCaps();
   }
 
-  audioLevels(): Map<string, number> {
-    const levels = new Map<string, number>();
-    for (const [id, { participant, link }] of this.#carried) levels.set(id, participant.audioMuted ? 0 : link.audioLevel);
-    return levels;
-  }
-
   close(): void {
     clearTimeout(this.#capsTimer);
     this.#live.clear();

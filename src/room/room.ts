@@ -19,6 +19,7 @@ import { BrokerSession } from '../signalling/broker-session.js';
 import { DEFAULT_MAX_UPSTREAM_KBPS } from '../link/bandwidth.js';
 import { DEFAULT_VIDEO_QUALITY, type VideoQuality } from '../media/quality.js';
 import type { MediaPath } from '../media/media-path.js';
+import { SharedLevels } from '../media/shared-levels.js';
 import { MeshMediaPath } from '../media/mesh-media-path.js';
 import { ERROR_CODES, type RoomState } from '../constants.js';
 import { systemClock } from './clock.js';
@@ -55,6 +56,8 @@ export class Room extends TypedEventTarget<RoomEvents> {
   #encryption: RoomEncryption | null = null;
   readonly #media: MediaPath<Participant>;
   readonly #people: Participants;
+  /** Microphone levels: ours as we told it, the others' as they told theirs. */
+  readonly #levels = new SharedLevels();
   readonly #rendezvous: Rendezvous<PeerLink, Peer>;
   // The members below are TypeScript-private, not #private: browser tests look into them.
   /** With a room secret: our frame keys, given to each verified peer, made new when one leaves. */
@@ -211,9 +214,16 @@ export class Room extends TypedEventTarget<RoomEvents> {
     this.#media.setUpstream(changes);
   }
 
-  /** The current microphone level (0..1) of each remote participant. */
+  /** The current microphone level (0..1) of each remote participant, as each last told it. */
   audioLevels(): Map<string, number> {
-    return this.#media.audioLevels();
+    const now = performance.now();
+    return new Map(this.#people.all().map((p) => [p.id, p.audioMuted ? 0 : this.#levels.level(p.id, now)]));
+  }
+
+  /** Our microphone level (0..1), sampled: everyone is told when it changes (see SharedLevels). */
+  shareLevel(level: number): void {
+    const value = this.#levels.outgoing(this.#local.audioMuted ? 0 : level, performance.now());
+    if (value !== null) this.mesh.broadcast({ t: 'level', level: value });
   }
 
   /** The mesh, wired to the room: its links are PeerLinks, its participants ours. */
@@ -243,6 +253,10 @@ export class Room extends TypedEventTarget<RoomEvents> {
         message: (link, message) => {
           if (message.t === 'key' || message.t === 'key-ack') this.frameKeys?.handle(link, message);
           else if (message.t === 'chat') this.#people.chat(link, message.text);
+          else if (message.t === 'level') {
+            const participant = this.#people.of(link);
+            if (participant) this.#levels.heard(participant.id, message.level, performance.now());
+          }
           else if (message.t === 'state') {
             const participant = this.#people.of(link);
             if (!participant) return;
@@ -258,6 +272,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
         left: (id, detail) => {
           this.#rendezvous.left(id);
           this.#media.detach(id);
+          this.#levels.forget(id);
           // Whoever left keeps our old key: from now on we send with one they do not have.
           this.frameKeys?.rotate();
           this.#people.remove(id, detail);

@@ -49,6 +49,11 @@ export type PeerMessage =
   | { t: 'key-ack'; kid: number }
   /** A chat message. */
   | { t: 'chat'; text: string }
+  /**
+   * The sender's microphone level (0..1), for the speaker highlight: sent when it
+   * changes and once a second while not silent (see Room.shareLevel).
+   */
+  | { t: 'level'; level: number }
   /** The sender's key for MACs on signalling it relays through the broker (32 bytes; see relay-auth.ts). */
   | { t: 'relay-key'; key: Bytes }
   /** In a room with a secret: a `key` or `chat` message sealed under it (see sealed.ts), the sender's `seq`-th. */
@@ -197,6 +202,10 @@ export function parseMessage(raw: unknown): PeerMessage | null {
     case 'chat': {
       const text = cleanChatText(data.text);
       return text ? { t: 'chat', text } : null;
+    }
+    case 'level': {
+      const { level } = data;
+      return typeof level === 'number' && level >= 0 && level <= 1 ? { t: 'level', level } : null;
     }
     case 'relay-key': {
       const key = fromBase64(data.key, 32);

@@ -21,6 +21,8 @@ describe('data-channel message parsing', () => {
       { t: 'auth', proof: new Uint8Array(32).fill(2) },
       { t: 'sas-commit', commit: new Uint8Array(32).fill(3) },
       { t: 'sas-reveal', nonce: new Uint8Array(32).fill(4) },
+      { t: 'level', level: 0.37 },
+      { t: 'level', level: 0 },
     ] satisfies PeerMessage[];
     for (const message of messages) expect(parseMessage(encodeMessage(message))).to.deep.equal(message);
   });
@@ -50,6 +52,10 @@ describe('data-channel message parsing', () => {
       { t: 'auth', proof: '!'.repeat(44) },
       { t: 'sas-commit', commit: 42 },
       { t: 'sas-reveal' },
+      { t: 'level', level: 1.01 },
+      { t: 'level', level: -0.1 },
+      { t: 'level', level: '0.5' },
+      { t: 'level' },
     ];
     for (const message of bad) expect(parseMessage(JSON.stringify(message)), JSON.stringify(message)).to.equal(null);
   });

@@ -138,9 +138,13 @@ export class RoomController implements ReactiveController {
     }
   }
 
-  /** Everyone's microphone level in the current call (id → 0..1), `local` being this participant's. */
+  /**
+   * Everyone's microphone level in the current call (id → 0..1), `local` being this participant's,
+   * which the others are told of (they read ours from what we tell, not from RTP).
+   */
   levels(local: number): Map<string, number> {
     const room = this.room;
+    room?.shareLevel(local);
     const levels = room?.audioLevels() ?? new Map<string, number>();
     if (room) levels.set(room.id, local);
     return levels;

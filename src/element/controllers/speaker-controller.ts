@@ -7,10 +7,8 @@ import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { SpeakerDetector } from '../../media/active-speaker.js';
 import type { CallStore } from '../../store/call-store.js';
 
-// RTP audio levels describe the last packet only: sampling often catches short syllables. Each
-// sample reads every link's receiver synchronously, and that read waits on the browser's WebRTC
-// thread (up to 6.6 s in a busy six-person join at 10 Hz): four times a second is enough for a
-// highlight the detector holds for a second.
+// Four times a second is enough for a highlight the detector holds for a second; each sample of
+// ours that changed goes to every peer (see SharedLevels), so more would only be more messages.
 const SAMPLE_MS = 250;
 
 export class SpeakerController implements ReactiveController {
