@@ -223,7 +223,10 @@ export class Room extends TypedEventTarget<RoomEvents> {
   /** Our microphone level (0..1), sampled: everyone is told when it changes (see SharedLevels). */
   shareLevel(level: number): void {
     const value = this.#levels.outgoing(this.#local.audioMuted ? 0 : level, performance.now());
-    if (value !== null) this.mesh.broadcast({ t: 'level', level: value });
+    if (value === null) return;
+    // Not queued on a link looking for a new path: it would be stale when it arrives, and in
+    // Firefox such a queue kept a restored path from being found again (network-loss.test.ts).
+    for (const link of this.mesh.links.values()) if (link.quality !== 'reconnecting') link.send({ t: 'level', level: value });
   }
 
   /** The mesh, wired to the room: its links are PeerLinks, its participants ours. */
