@@ -21,8 +21,9 @@ const ONCE = { perSecond: 1, burst: 10, maxChars: 2_048 } as const;
  * Per type, against what an honest peer sends (each at least 10× its worst honest rate):
  * heartbeats every second; candidates in bursts of tens at every ICE restart (every 3 s while
  * reconnecting); an offer or answer per renegotiation; a roster per link gained and every 5 s;
- * state on mute or name changes; the microphone level up to 4 times a second; chat at human speed (≤ 2000 characters, escaped ≤ 6× in JSON);
- * keys on every departure. The verification messages and `relay-key` come once per link.
+ * state on mute or name changes; the microphone level up to 4 times a second; chat at human
+ * speed (≤ 2000 characters, escaped ≤ 6× in JSON); keys on every departure. The verification
+ * messages and `relay-key` come once per link.
  */
 export const MESSAGE_BUDGETS: Readonly<Record<string, Budget>> = {
   hello: ONCE,
