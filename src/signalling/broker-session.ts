@@ -225,11 +225,21 @@ export class BrokerSession {
    * has been seen to fail silently (peers/peerjs#1289).
    */
   #lost(): void {
-    if (this.#closed || this.#host.state() !== 'joined' || this.#reconnecting) return;
+    if (!this.#inRoom() || this.#reconnecting) return;
     this.#reconnecting = true;
     this.#failures = 0;
     this.#host.changed(false, brokerUrl(this.broker), false);
     this.#scheduleReconnect();
+  }
+
+  /**
+   * Whether we are in the room or on our way in: our id must be on a broker from the moment it
+   * first is. A Peer that fell off while the join was still linking to the rendezvous holder
+   * (seconds on a loaded machine) was left off for good, and nobody could dial us again.
+   */
+  #inRoom(): boolean {
+    const state = this.#host.state();
+    return !this.#closed && (state === 'joining' || state === 'joined');
   }
 
   #scheduleReconnect(): void {
@@ -237,7 +247,7 @@ export class BrokerSession {
   }
 
   async #reconnect(): Promise<void> {
-    if (this.#host.state() !== 'joined' || this.#closed) return;
+    if (!this.#inRoom()) return;
     if (await this.#moveTo(this.#host.brokers.length)) return;
     this.#failures++;
     this.#scheduleReconnect();
@@ -250,7 +260,7 @@ export class BrokerSession {
   async #moveTo(count: number): Promise<boolean> {
     for (const [index, broker] of this.#host.brokers.slice(0, count).entries()) {
       const peer = await this.#openOwn(broker).catch(() => null);
-      if (this.#host.state() !== 'joined' || this.#closed) {
+      if (!this.#inRoom()) {
         peer?.destroy();
         return false;
       }

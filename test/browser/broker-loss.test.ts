@@ -5,8 +5,11 @@
  */
 import { expect, fixture, html } from '@open-wc/testing';
 import { executeServerCommand } from '@web/test-runner-commands';
+import { Peer } from 'peerjs';
 import { EVENTS } from '../../src/constants.js';
-import { decodedFrames, nextEvent, peerConnections, uniqueRoom, waitFor, waitForFullMeshMedia } from './helpers.js';
+import { rendezvousIds } from '../../src/room/room-id.js';
+import { parseBrokerUrl } from '../../src/signalling/broker.js';
+import { SERVER, decodedFrames, nextEvent, peerConnections, uniqueRoom, waitFor, waitForFullMeshMedia } from './helpers.js';
 import type { VideoRoomElement } from '../../src/video-room.component.js';
 
 type BrokerChange = { connected: boolean; server: string };
@@ -136,6 +139,33 @@ describe('broker loss', function () {
     for (const el of [a!, b!, d!]) el.leave();
     await stopBroker('first');
     await stopBroker('second');
+  });
+
+  it('our id goes back on the broker when it falls off while the join is still under way', async () => {
+    // A rendezvous holder that answers the handshake but never lets anyone in: the join stays at
+    // the rendezvous (as it can for seconds on a loaded machine) while our id falls off.
+    const room = uniqueRoom('join-loss');
+    const [rendezvous] = await rendezvousIds(room);
+    const holder = new Peer(rendezvous!, { ...parseBrokerUrl(SERVER), config: { iceServers: [] }, debug: 0 });
+    await new Promise((resolve, reject) => {
+      holder.once('open', resolve);
+      holder.once('error', reject);
+    });
+    try {
+      const [el] = await mount(1, room, SERVER);
+      type Session = { peer: Peer | null; onBroker: boolean };
+      const session = () => (el as unknown as { roomCtl: { room: { session: Session } | null } }).roomCtl.room?.session;
+      void el!.join().catch(() => undefined);
+      const first = await waitFor(() => (session()?.peer?.open ? session()!.peer : null), 'our id on the broker');
+      expect(el!.state).to.equal('joining');
+      // The socket to the broker drops, as in a network blip.
+      (first!.socket as unknown as { _socket: WebSocket })._socket.close();
+      await waitFor(() => session()?.peer !== first && session()?.onBroker, 'our id back on the broker', 20_000);
+      expect(el!.state, 'still on the way in').to.equal('joining');
+      el!.leave();
+    } finally {
+      holder.destroy();
+    }
   });
 
   it('a server list with a bad entry gives invalid-server', async () => {
