@@ -44,7 +44,7 @@ export default {
   testsStartTimeout: 60_000,
   // A file's whole run; the convergence runs (VR_JOIN_RUNS: six and eight joins, that many times
   // each) may take up to the two tests' own timeouts per run.
-  testsFinishTimeout: Math.max(600_000, Number(process.env.VR_JOIN_RUNS ?? 0) * 480_000),
+  testsFinishTimeout: Math.max(600_000, Number(process.env.VR_JOIN_RUNS ?? 0) * 800_000),
   testFramework: { config: { timeout: 90_000 } },
   browsers,
   plugins: [

@@ -59,19 +59,14 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
   remoteId: string | null = null;
   /** Without a room secret: the short code of this connection, once both nonces are known. */
   code: ShortCode | null = null;
-  /**
-   * Sends a signalling message to the peer through the broker (set by the room): the way when
-   * the data channel, which shares the lost path, cannot carry the ICE restart. Returns false
-   * when we are off the broker ourselves.
-   */
+  /** Sends signalling through the broker (set by the room) while the channel's path is lost; false when we are off it. */
   relay: ((payload: RelayPayload) => boolean) | null = null;
   /** A random id for this link, under which the peer's frame keys are kept. */
   readonly keyId = crypto.randomUUID();
   /** Binds the link to the verified certificate; relay MACs; sealing (see link-guard.ts). TypeScript-private (not #) like invalidCount and sendNow: the relay-forgery test uses them. */
   private readonly guard: LinkGuard;
-  /** Whether the remote said goodbye. */
+  /** Whether the remote said goodbye; closed the channel (see the `close` listener in the constructor). */
   #bye = false;
-  /** Whether the remote closed the channel (see the `close` listener in the constructor). */
   #closedByPeer = false;
   #closed = false;
   #failed = false;
@@ -82,14 +77,12 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
   #closing: ReturnType<typeof setTimeout> | undefined;
   /** With a room secret, whether the peer proved it knows it (without one, always true). */
   #verified: boolean;
-  /** Messages that came before the link started (its handshake being checked); null once started. */
+  /** Messages that came before the link started (its handshake being checked; null once started); messages and tracks before the peer was verified. */
   #early: unknown[] | null = [];
-  /** Messages that arrived before the peer was verified. */
   #held: PeerMessage[] = [];
+  #heldTracks: { track: MediaStreamTrack; screen: boolean }[] = [];
   private invalidCount = 0;
   readonly #budget = new MessageBudget();
-  /** Remote tracks that arrived before the peer was verified. */
-  #heldTracks: { track: MediaStreamTrack; screen: boolean }[] = [];
   /** Every listener the link put on its connection and channel, removed at once on close. */
   readonly #listening = new AbortController();
   readonly #quality = new QualityTracker();
@@ -199,14 +192,26 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
   }
 
   /**
-   * How far the link has got: a step for each of its handshake's milestones once a path is being
-   * tried (ICE checking, ICE connected, the channel open), plus every message received. It only
-   * grows; the room reads it to tell a slow handshake from a dead one. A connection whose ICE has
-   * not started (an offer nobody answers, a dialer that offers no path) makes none.
+   * How far the link has got: a step for each of its handshake's milestones (our description
+   * applied, theirs applied, ICE checking, ICE connected, the channel open), plus every message
+   * received. It only grows; the room reads it to tell a slow handshake from a dead one. An offer
+   * nobody answers makes one step, and no more.
    */
   get progress(): number {
-    const ice = this.pc?.iceConnectionState;
-    return this.#liveness.progress([ice && ice !== 'new', isConnected(ice), this.#opening].filter(Boolean).length);
+    const pc = this.pc;
+    const ice = pc?.iceConnectionState;
+    const milestones = [pc?.localDescription, pc?.remoteDescription, ice && ice !== 'new', isConnected(ice), this.#opening];
+    return this.#liveness.progress(milestones.filter(Boolean).length);
+  }
+
+  /**
+   * Whether our own side is still making its part of the first handshake (the offer we dial
+   * with, or the answer to theirs, not applied yet). On a saturated machine that takes seconds:
+   * a wait that is ours, not a sign that the peer is gone.
+   */
+  get settling(): boolean {
+    const pc = this.pc;
+    return !this.#closed && !!pc && pc.signalingState !== 'closed' && !pc.localDescription;
   }
 
   /** The connection quality: good, poor or reconnecting. */

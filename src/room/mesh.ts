@@ -15,8 +15,12 @@ import { dialAllowance, newcomers, preferNewConnection, shouldDial } from './ros
 export const DIAL_TIMEOUT_MS = 15_000;
 /** A link still getting somewhere after this many DIAL_TIMEOUT_MS periods without a hello is closed. */
 export const MAX_DIAL_PERIODS = 4;
-/** A participant gossiped to us that should have dialed us but has not, gets dialed after this. */
-export const DIAL_FALLBACK_MS = 4_000;
+/**
+ * A participant gossiped to us that should have dialed us but has not, gets dialed after this:
+ * long enough that a dial of theirs held up by a busy machine is not crossed by ours (two
+ * handshakes, one thrown away, on the machine least able to afford them).
+ */
+export const DIAL_FALLBACK_MS = 12_000;
 
 /** A participant's introduction: the first message on a link. */
 export type Hello = Extract<PeerMessage, { t: 'hello' }>;
@@ -36,6 +40,8 @@ export interface MeshLink {
   readonly open: boolean;
   /** How far the handshake has got; only grows (see PeerLink.progress). */
   readonly progress: number;
+  /** Whether our own side is still making its offer or answer (see PeerLink.settling). */
+  readonly settling: boolean;
   /** Sends a message, if the link may (see PeerLink.send). */
   send(message: PeerMessage): void;
   /** Sends a last message and closes. */
@@ -121,7 +127,8 @@ export class Mesh<L extends MeshLink> {
    * dead: on a saturated machine a handshake can take longer than DIAL_TIMEOUT_MS, and one thrown
    * away is started again from nothing, slower still, so a room under load never closed its mesh.
    * A link that made progress in a period (ICE checking or connected, the channel open, messages
-   * arriving: see PeerLink.progress) gets another, up to MAX_DIAL_PERIODS; one that made none is
+   * arriving: see PeerLink.progress) gets another, up to MAX_DIAL_PERIODS, and so does one whose
+   * own side is still making its offer or answer (that wait is ours); one that made none is
    * closed, and so is one that never gets introduced (a peer that keeps a channel alive without
    * saying hello holds no slot for long).
    */
@@ -131,7 +138,7 @@ export class Mesh<L extends MeshLink> {
     const check = () => {
       if (link.remoteId) return;
       const now = link.progress;
-      if (now > progress && ++periods < MAX_DIAL_PERIODS) {
+      if ((now > progress || link.settling) && ++periods < MAX_DIAL_PERIODS) {
         progress = now;
         timer = this.#clock.setTimeout(check, DIAL_TIMEOUT_MS);
       } else link.close();

@@ -150,8 +150,8 @@ export class Rendezvous<L extends MeshLink, P extends HeldId> {
    *
    * Slow is not dead: a holder on a saturated machine can take longer than
    * RENDEZVOUS_DIAL_TIMEOUT_MS over a handshake, and a dial thrown away starts again from nothing.
-   * So a dial that got somewhere in a period gets another, up to MAX_DIAL_PERIODS, as the mesh's
-   * own dials do (see Mesh.closeUnlessIntroduced).
+   * So a dial that got somewhere in a period, or whose own offer is still being made, gets
+   * another, up to MAX_DIAL_PERIODS, as the mesh's own dials do (see Mesh.closeUnlessIntroduced).
    */
   dial(): Promise<boolean> {
     // A Peer off its broker cannot dial (PeerJS returns no connection).
@@ -192,12 +192,14 @@ export class Rendezvous<L extends MeshLink, P extends HeldId> {
       };
       attempt();
       const progress = () => Math.max(0, ...[...links].map((link) => link.progress));
-      const redial = this.#clock.setTimeout(() => progress() > 0 || attempt(), RENDEZVOUS_REDIAL_MS);
+      // Our own offer not made yet: the wait is ours, and a second dial would only add to it.
+      const settling = () => [...links].some((link) => link.settling);
+      const redial = this.#clock.setTimeout(() => progress() > 0 || settling() || attempt(), RENDEZVOUS_REDIAL_MS);
       let reached = 0;
       let periods = 0;
       const check = () => {
         const now = progress();
-        if (now <= reached || ++periods >= MAX_DIAL_PERIODS) return finish(false);
+        if ((now <= reached && !settling()) || ++periods >= MAX_DIAL_PERIODS) return finish(false);
         reached = now;
         timer = this.#clock.setTimeout(check, RENDEZVOUS_DIAL_TIMEOUT_MS);
       };

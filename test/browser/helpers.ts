@@ -98,6 +98,23 @@ export function peerConnections(el: VideoRoomElement): RTCPeerConnection[] {
   return (el as unknown as { roomCtl: RoomController }).roomCtl.room?.peerConnections ?? [];
 }
 
+/** The getStats() request of each connection still under way. */
+const statsInFlight = new WeakMap<RTCPeerConnection, Promise<RTCStatsReport>>();
+
+/**
+ * A connection's stats: the request under way if there is one, else a new one. On a loaded
+ * machine a request can take seconds; one given up on by a caller still runs, and a poll that
+ * started a new one each time stacked them up on the very WebRTC thread the call needs.
+ */
+function statsOf(pc: RTCPeerConnection): Promise<RTCStatsReport> {
+  let request = statsInFlight.get(pc);
+  if (!request) {
+    request = pc.getStats().finally(() => statsInFlight.delete(pc));
+    statsInFlight.set(pc, request);
+  }
+  return request;
+}
+
 /** Sums one inbound-rtp counter of `kind` per peer connection (getStats). */
 async function inbound(el: VideoRoomElement, kind: 'audio' | 'video', counter: 'framesDecoded' | 'totalSamplesReceived'): Promise<number[]> {
   return Promise.all(
@@ -105,7 +122,7 @@ async function inbound(el: VideoRoomElement, kind: 'audio' | 'video', counter: '
       let total = 0;
       // Firefox's getStats() has been seen never to settle for a connection whose far end was
       // just killed: such a connection counts as -1 (not there yet) instead of hanging the test.
-      const stats = await Promise.race([pc.getStats(), new Promise<null>((resolve) => setTimeout(() => resolve(null), 2_000))]);
+      const stats = await Promise.race([statsOf(pc), new Promise<null>((resolve) => setTimeout(() => resolve(null), 2_000))]);
       if (!stats) {
         console.log(`getStats() did not settle in 2 s (${pc.connectionState}, ${pc.iceConnectionState}, ${pc.signalingState})`);
         return -1;

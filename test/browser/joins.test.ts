@@ -19,13 +19,13 @@ async function joinsRun(count: number, run: number): Promise<void> {
 describe('simultaneous joins converge to one full mesh', () => {
   for (let run = 0; run < RUNS; run++) {
     it(`six at once${RUNS > 1 ? ` (run ${run + 1})` : ''}`, async function () {
-      this.timeout(180_000);
+      this.timeout(400_000);
       await joinsRun(6, run);
     });
   }
   for (let run = 0; run < RUNS; run++) {
     it(`eight at once${RUNS > 1 ? ` (run ${run + 1})` : ''}`, async function () {
-      this.timeout(240_000);
+      this.timeout(400_000);
       await joinsRun(8, run);
     });
   }

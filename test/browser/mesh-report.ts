@@ -5,24 +5,75 @@
  */
 import { expect } from '@open-wc/testing';
 import { EVENTS } from '../../src/constants.js';
+import { Mesh, type MeshLink } from '../../src/room/mesh.js';
 import type { VideoRoomElement } from '../../src/video-room.js';
-import { mountRooms, uniqueRoom, waitFor, waitForFullMeshMedia } from './helpers.js';
+import { mountRooms, participant, uniqueRoom, waitFor, waitForFullMeshMedia } from './helpers.js';
 
 interface RoomInternals {
   id: string;
   isRendezvous: boolean;
   mesh: MeshInternals;
+  session: { onBroker: boolean; peer: { open: boolean; disconnected: boolean; destroyed: boolean } | null };
 }
 
 interface MeshInternals {
   links: Map<string, { open: boolean; outgoing: boolean }>;
-  pending: Set<{ outgoing: boolean; open: boolean; conn: { peer: string } }>;
+  pending: Set<{ outgoing: boolean; open: boolean; progress: number; conn: { peer: string; dataChannel?: RTCDataChannel; _buffer?: unknown[]; _buffering?: boolean }; pc: RTCPeerConnection | null }>;
   dialing: Set<string>;
   departed: Set<string>;
   dialBackoff: Map<string, { failures: number; until: number }>;
 }
 
 const short = (id: string) => id.slice(3, 8);
+/**
+ * Prints a line of a convergence test. Under VR_JOIN_RUNS also at once, through the participants
+ * plugin: the runner shows a page's console only when its file is done, and a page that hangs
+ * past the file's time shows nothing.
+ */
+async function say(text: string): Promise<void> {
+  console.log(text);
+  if ((window as unknown as { __VR_TEST__: { joinRuns: number } }).__VR_TEST__.joinRuns > 0) await participant('log', { text });
+}
+
+/** A pending link's connection: signalling state, descriptions script sees (L, R), ICE and DTLS state. */
+function pcState(pc: RTCPeerConnection | null): string {
+  if (!pc) return '(no pc)';
+  const d = `${pc.currentLocalDescription ? 'L' : ''}${pc.currentRemoteDescription ? 'R' : ''}`;
+  return `(${pc.signalingState} ${d} ${pc.iceConnectionState} ${pc.sctp?.transport.state ?? 'no-sctp'})`;
+}
+
+/** Every broker socket that closed, with its code: `id:code@ms`. */
+const socketCloses: string[] = [];
+const NativeWebSocket = window.WebSocket;
+window.WebSocket = class extends NativeWebSocket {
+  constructor(url: string | URL, protocols?: string | string[]) {
+    super(url, protocols);
+    const id = /[?&]id=(vr-[0-9a-f]{32})/.exec(String(url))?.[1];
+    this.addEventListener('close', (e) => socketCloses.push(`${id ? short(id) : '?'}:${e.code}@${Math.round(performance.now() - t0)}`));
+  }
+};
+
+/** A pending link's data channel: its state, bytes the browser holds, messages PeerJS holds. */
+function dcState(conn: { dataChannel?: RTCDataChannel; _buffer?: unknown[]; _buffering?: boolean }): string {
+  const dc = conn.dataChannel;
+  return dc ? `[dc ${dc.readyState} ${dc.bufferedAmount}B held${conn._buffer?.length ?? '?'}${conn._buffering ? ' buffering' : ''}]` : '[no dc]';
+}
+
+/** Per mesh, the links that closed before their hello: to whom, which way, how far they got, when, why. */
+const failedLinks = new WeakMap<object, string[]>();
+const t0 = performance.now();
+const add = Mesh.prototype.add;
+Mesh.prototype.add = function (this: Mesh<MeshLink>, link: MeshLink) {
+  add.call(this, link);
+  const opened = performance.now();
+  link.on('close', (detail) => {
+    if (link.remoteId) return;
+    const why = Object.entries(detail).filter(([, v]) => v).map(([k]) => k).join(',');
+    const list = failedLinks.get(this) ?? [];
+    list.push(`${short(link.conn.peer)}${link.outgoing ? '>' : '<'}p${link.progress}@${Math.round(opened - t0)}+${Math.round(performance.now() - opened)}${why ? `:${why}` : ''}`);
+    failedLinks.set(this, list);
+  });
+};
 
 /** Starts recording departures; `report()` describes every room's view of the mesh. */
 export function meshRecorder(elements: VideoRoomElement[]): { report(): string } {
@@ -42,9 +93,11 @@ export function meshRecorder(elements: VideoRoomElement[]): { report(): string }
           if (!room) return `#${i}: no room`;
           const { mesh } = room;
           const links = [...mesh.links].map(([id, l]) => `${short(id)}${l.outgoing ? '>' : '<'}${l.open ? '' : '(closed)'}`);
-          const pending = [...mesh.pending].map((l) => `${short(l.conn.peer)}${l.outgoing ? '>' : '<'}${l.open ? 'open' : ''}`);
+          const pending = [...mesh.pending].map((l) => `${short(l.conn.peer)}${l.outgoing ? '>' : '<'}${l.open ? 'open' : ''}p${l.progress}${pcState(l.pc)}${dcState(l.conn)}`);
+          const peer = room.session.peer;
+          const broker = peer ? `${room.session.onBroker ? 'on' : 'off'}${peer.open ? '' : ',unopened'}${peer.disconnected ? ',disconnected' : ''}${peer.destroyed ? ',destroyed' : ''}` : 'none';
           const backoff = [...mesh.dialBackoff].map(([id, b]) => `${short(id)}x${b.failures}`);
-          return `#${i} ${short(room.id)}${room.isRendezvous ? '*' : ''}: links [${links}] pending [${pending}] dialing [${[...mesh.dialing].map(short)}] backoff [${backoff}] departed [${[...mesh.departed].map(short)}] left [${departures[i]}]`;
+          return `#${i} ${short(room.id)}${room.isRendezvous ? '*' : ''} broker ${broker}: links [${links}] pending [${pending}] dialing [${[...mesh.dialing].map(short)}] backoff [${backoff}] departed [${[...mesh.departed].map(short)}] left [${departures[i]}] failed [${failedLinks.get(mesh) ?? []}]`;
         })
         .join('\n');
     },
@@ -60,22 +113,36 @@ export function meshRecorder(elements: VideoRoomElement[]): { report(): string }
 export async function simultaneousJoins(count: number, label: string): Promise<VideoRoomElement[]> {
   const elements = await mountRooms(count, uniqueRoom(`joins${count}`));
   const mesh = meshRecorder(elements);
-  const started = performance.now();
-  await Promise.all(elements.map((el) => el.join()));
-  const ids = await waitFor(
-    () => {
-      const sets = elements.map((el) => el.participants.map((p) => p.id));
-      return sets.every((s) => s.length === count - 1) ? sets : null;
-    },
-    () => `${count} full rosters; have ${elements.map((el) => el.participants.length)}\n${mesh.report()}`,
-    60_000,
-  );
-  console.log(`${label}: full mesh after ${Math.round(performance.now() - started)} ms`);
-  expect(new Set(ids.flat()).size).to.equal(count);
-  const rooms = elements.map((el) => (el as unknown as { roomCtl: { room: RoomInternals } }).roomCtl.room);
-  for (const [i, room] of rooms.entries()) expect(ids[i]).not.to.include(room.id);
-  const holders = () => rooms.filter((room) => room.isRendezvous).length;
-  await waitFor(() => holders() === 1, () => `one rendezvous holder; have ${holders()}`);
-  await waitForFullMeshMedia(elements, 1, 90_000);
-  return elements;
+  try {
+    const started = performance.now();
+    const since = () => `${Math.round(performance.now() - started)} ms`;
+    await Promise.all(elements.map((el) => el.join()));
+    await say(`${label}: all joined after ${since()}`);
+    const ids = await waitFor(
+      () => {
+        const sets = elements.map((el) => el.participants.map((p) => p.id));
+        return sets.every((s) => s.length === count - 1) ? sets : null;
+      },
+      () => `${count} full rosters; have ${elements.map((el) => el.participants.length)}\n${mesh.report()}`,
+      60_000,
+    );
+    await say(`${label}: full mesh after ${since()}`);
+    expect(new Set(ids.flat()).size).to.equal(count);
+    const rooms = elements.map((el) => (el as unknown as { roomCtl: { room: RoomInternals } }).roomCtl.room);
+    for (const [i, room] of rooms.entries()) expect(ids[i]).not.to.include(room.id);
+    const holders = () => rooms.filter((room) => room.isRendezvous).length;
+    await waitFor(() => holders() === 1, () => `one rendezvous holder; have ${holders()}`);
+    await say(`${label}: one rendezvous holder after ${since()}`);
+    await waitForFullMeshMedia(elements, 1, 90_000);
+    await say(`${label}: media on every link after ${since()}`);
+    return elements;
+  } catch (error) {
+    const health = await fetch(`${(window as unknown as { __VR_TEST__: { serverUrl: string } }).__VR_TEST__.serverUrl}/health`)
+      .then((r) => r.json())
+      .catch(() => null);
+    await say(`${label}: ${String(error)}\nbroker sockets closed: ${socketCloses.join(' ')}\nbroker health: ${JSON.stringify(health)}`);
+    // A failed run leaves nothing behind: its rooms would otherwise take part in the next runs.
+    for (const el of elements) el.leave();
+    throw error;
+  }
 }

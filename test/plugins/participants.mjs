@@ -188,6 +188,11 @@ export function participantsPlugin({ serverUrl }) {
   }
 
   const actions = {
+    /** Prints `text` now (the runner prints a page's own console only once its file is done). */
+    log({ text }) {
+      process.stderr.write(`${text}\n`);
+      return true;
+    },
     /**
      * Starts the browser of `browser` without opening a page. A test can call this (again) first
      * where a launch may take longer than a command may (20 s on a loaded machine).

@@ -50,6 +50,7 @@ class StubLink extends TypedEventTarget<MeshLinkEvents> {
   readonly outgoing = false;
   readonly open = false;
   progress = 0;
+  settling = false;
   closedAt: number | null = null;
 
   constructor(
@@ -210,5 +211,28 @@ describe('mesh convergence (fakes)', () => {
     expect(slow.closedAt! - start, 'one that never stops but never says hello').to.equal(MAX_DIAL_PERIODS * DIAL_TIMEOUT_MS);
     expect(introduced.closedAt, 'one introduced').to.equal(null);
     expect(mesh.links.get(id(5))).to.equal(introduced);
+  });
+
+  it('gives a connection whose own side is still making its offer or answer more time, up to the same limit', async () => {
+    // On a loaded machine, our own createOffer can take longer than a period: that wait is ours,
+    // and a dial thrown away for it is only started again, slower still.
+    const clock = new FakeClock();
+    const mesh = bareMesh(clock);
+    const start = clock.now();
+    const ours = new StubLink(clock, { peer: id(2) });
+    const done = new StubLink(clock, { peer: id(3) });
+    const never = new StubLink(clock, { peer: id(4) });
+    ours.settling = never.settling = true;
+    for (const link of [ours, done, never]) {
+      mesh.add(link);
+      mesh.closeUnlessIntroduced(link);
+    }
+    await clock.advance(1.5 * DIAL_TIMEOUT_MS);
+    // `ours` gets its offer made after a period and a half, then nothing more comes.
+    ours.settling = false;
+    await clock.advance(MAX_DIAL_PERIODS * DIAL_TIMEOUT_MS);
+    expect(done.closedAt! - start, 'no progress, nothing of ours pending').to.equal(DIAL_TIMEOUT_MS);
+    expect(ours.closedAt! - start, 'the first period after ours was done').to.equal(2 * DIAL_TIMEOUT_MS);
+    expect(never.closedAt! - start, 'ours never done').to.equal(MAX_DIAL_PERIODS * DIAL_TIMEOUT_MS);
   });
 });

@@ -42,6 +42,7 @@ export class FakeLink extends TypedEventTarget<LinkEvents> {
   open = false;
   closed = false;
   progress = 0;
+  settling = false;
   /** The other end, once the far side took the connection. */
   partner: FakeLink | null = null;
   private bye = false;
