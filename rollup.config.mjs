@@ -41,6 +41,22 @@ const PEERJS_SERIALIZERS = /(this\._serializers = \{\s*raw: \(0, \$[0-9a-f]+\$ex
 const PEERJS_CALL = /\bcall\(peer, stream, options = \{\}\) \{[\s\S]*?return mediaConnection;\n {4}\}/;
 const PEERJS_MEDIA_OFFER = /(\/\/ Create a new connection\.\s*if \()payload\.type === \(0, \$[0-9a-f]+\$export\$[0-9a-f]+\)\.Media\)/;
 /**
+ * The MediaConnection class sets its id prefix in a static initializer, a side effect that kept
+ * the whole class in the bundle although nothing reaches it any more: the prefix is written
+ * where it is read instead. Matched on PeerJS 1.5.5's bundle; should it change, the class stays,
+ * and the size check shows it.
+ */
+const PEERJS_MEDIA_PREFIX = /static #_ = this\.ID_PREFIX = "mc_";/;
+const PEERJS_MEDIA_PREFIX_USE = /\$[0-9a-f]+\$export\$[0-9a-f]+\.ID_PREFIX \+/;
+
+/** PeerJS's bundle with the MediaConnection's id prefix inlined (see PEERJS_MEDIA_PREFIX). */
+function inlineMediaPrefix(code) {
+  const start = code.search(PEERJS_MEDIA_PREFIX);
+  if (start < 0) return code;
+  const rest = code.slice(start).replace(PEERJS_MEDIA_PREFIX, '').replace(PEERJS_MEDIA_PREFIX_USE, '"mc_" +');
+  return code.slice(0, start) + rest;
+}
+/**
  * Methods of PeerJS the element never calls, dropped from this bundle with their messages:
  * `Peer.reconnect()` (a lost broker gets a new Peer, see broker-session.ts), the deprecated
  * `listAllPeers()` of Peer and of its HTTP API, `retrieveId()` (every Peer of ours is opened
@@ -83,7 +99,7 @@ const quietPeerJs = {
       .replace(PEERJS_CALL, 'call() { throw new Error("video-room: no MediaConnection in this bundle"); }')
       .replace(PEERJS_MEDIA_OFFER, '$1false)')
       .replace(PEERJS_SUPPORTS, PEERJS_SUPPORTED);
-    return { code: PEERJS_UNUSED_METHODS.reduce(dropMethod, quiet), map: null };
+    return { code: PEERJS_UNUSED_METHODS.reduce(dropMethod, inlineMediaPrefix(quiet)), map: null };
   },
 };
 

@@ -75,6 +75,9 @@ export function isPoor({ rttMs, lossPercent }: QualityFigures): boolean {
   return lossPercent > POOR_LOSS_PERCENT || (rttMs !== null && rttMs > POOR_RTT_MS);
 }
 
+/** How long a getStats() read for a quality sample may take before another may start. */
+export const READ_PATIENCE_MS = 10_000;
+
 /**
  * Turns samples into a quality with hysteresis: one poor interval makes a link poor, GOOD_AFTER
  * good ones in a row make it good again; reconnecting overrides both.
@@ -87,6 +90,27 @@ export class QualityTracker {
   quality: ConnectionQuality = 'good';
   /** The figures of the last interval. */
   last: QualityFigures = { rttMs: null, lossPercent: 0 };
+  /** When the getStats() read of the next sample started; null when none is under way. */
+  #readingSince: number | null = null;
+
+  /**
+   * Reads the stats of the next sample from `pc`; null on failure, or (without calling it) while
+   * a read is under way. On a loaded machine one read can take seconds, and reads started on
+   * every beat regardless stacked up on the browser's WebRTC thread, which the handshakes of new
+   * links need too. A read a browser never settles (Firefox, for a connection whose far end just
+   * died) is given up on after READ_PATIENCE_MS.
+   */
+  async read(pc: Pick<RTCPeerConnection, 'getStats'>, now = Date.now()): Promise<RTCStatsReport | null> {
+    if (this.#readingSince !== null && now - this.#readingSince <= READ_PATIENCE_MS) return null;
+    const since = (this.#readingSince = now);
+    try {
+      return await pc.getStats();
+    } catch {
+      return null;
+    } finally {
+      if (this.#readingSince === since) this.#readingSince = null;
+    }
+  }
 
   /** Adds a sample; returns the new quality if it changed, else null. */
   update(sample: QualitySample): ConnectionQuality | null {

@@ -371,7 +371,7 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
     const pc = this.pc;
     // Firefox's getStats() never settles on a closed connection.
     if (!pc || this.#closed || this.#liveness.reconnecting || !this.#liveness.wasConnected || pc.signalingState === 'closed') return;
-    const report = await pc.getStats().catch(() => null);
+    const report = await this.#quality.read(pc);
     if (!report || this.#closed) return;
     this.#emitQuality(this.#quality.update(readSample(report)));
   }

@@ -1,5 +1,5 @@
 import { expect } from '@open-wc/testing';
-import { figures, isPoor, QualityTracker, readSample, type QualitySample } from '../../src/link/link-quality.js';
+import { READ_PATIENCE_MS, figures, isPoor, QualityTracker, readSample, type QualitySample } from '../../src/link/link-quality.js';
 
 const sample = (packetsReceived: number, packetsLost: number, rtt: number | null = 0.02, upstreamLoss = 0): QualitySample => ({
   packetsReceived,
@@ -54,5 +54,36 @@ describe('connection quality', () => {
     expect(tracker.reconnecting(false)).to.equal('good');
     // The first sample after the outage only sets the baseline.
     expect(tracker.update(sample(4000, 900))).to.equal(null);
+  });
+
+  it('starts no second stats read while one is under way, and gives up on one after READ_PATIENCE_MS', async () => {
+    const tracker = new QualityTracker();
+    const pending: ((report: RTCStatsReport) => void)[] = [];
+    const pc = {
+      calls: 0,
+      getStats(): Promise<RTCStatsReport> {
+        this.calls++;
+        return new Promise((resolve) => pending.push(resolve));
+      },
+    };
+    const first = tracker.read(pc, 0);
+    expect(await tracker.read(pc, 2_000), 'while the first is under way').to.equal(null);
+    expect(await tracker.read(pc, READ_PATIENCE_MS), 'still within patience').to.equal(null);
+    expect(pc.calls).to.equal(1);
+    const report = new Map() as unknown as RTCStatsReport;
+    pending[0]!(report);
+    expect(await first).to.equal(report);
+    const second = tracker.read(pc, READ_PATIENCE_MS + 1);
+    expect(pc.calls, 'a new read once the first settled').to.equal(2);
+    // The second never settles (Firefox, a far end that just died): a third may start later.
+    void tracker.read(pc, 2 * READ_PATIENCE_MS + 1);
+    expect(pc.calls, 'within patience of the second').to.equal(2);
+    void tracker.read(pc, 2 * READ_PATIENCE_MS + 2);
+    expect(pc.calls, 'past patience of the second').to.equal(3);
+    // The second settling late does not free the third's place.
+    pending[1]!(report);
+    await second;
+    void tracker.read(pc, 2 * READ_PATIENCE_MS + 3);
+    expect(pc.calls, 'the third still under way').to.equal(3);
   });
 });
