@@ -192,16 +192,14 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
   }
 
   /**
-   * How far the link has got: a step for each of its handshake's milestones (our description
-   * applied, theirs applied, ICE checking, ICE connected, the channel open), plus every message
-   * received. It only grows; the room reads it to tell a slow handshake from a dead one. An offer
-   * nobody answers makes one step, and no more.
+   * How far the link has got: a step for each of its handshake's milestones once a path is being
+   * tried (ICE checking, ICE connected, the channel open), plus every message received. It only
+   * grows; the room reads it to tell a slow handshake from a dead one. A connection whose ICE has
+   * not started (an offer nobody answers, a dialer that offers no path) makes none.
    */
   get progress(): number {
-    const pc = this.pc;
-    const ice = pc?.iceConnectionState;
-    const milestones = [pc?.localDescription, pc?.remoteDescription, ice && ice !== 'new', isConnected(ice), this.#opening];
-    return this.#liveness.progress(milestones.filter(Boolean).length);
+    const ice = this.pc?.iceConnectionState;
+    return this.#liveness.progress([ice && ice !== 'new', isConnected(ice), this.#opening].filter(Boolean).length);
   }
 
   /**

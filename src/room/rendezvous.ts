@@ -192,9 +192,9 @@ export class Rendezvous<L extends MeshLink, P extends HeldId> {
       };
       attempt();
       const progress = () => Math.max(0, ...[...links].map((link) => link.progress));
-      // Our own offer not made yet: the wait is ours, and a second dial would only add to it.
+      // Our own offer not made yet: the wait is ours (see Mesh.closeUnlessIntroduced).
       const settling = () => [...links].some((link) => link.settling);
-      const redial = this.#clock.setTimeout(() => progress() > 0 || settling() || attempt(), RENDEZVOUS_REDIAL_MS);
+      const redial = this.#clock.setTimeout(() => progress() > 0 || attempt(), RENDEZVOUS_REDIAL_MS);
       let reached = 0;
       let periods = 0;
       const check = () => {
