@@ -65,7 +65,7 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
   readonly keyId = crypto.randomUUID();
   /** Binds the link to the verified certificate; relay MACs; sealing (see link-guard.ts). TypeScript-private (not #) like invalidCount and sendNow: the relay-forgery test uses them. */
   private readonly guard: LinkGuard;
-  /** Whether the remote said goodbye; closed the channel (see the `close` listener in the constructor). */
+  /** Whether the remote said goodbye (#bye), or closed the channel (#closedByPeer: see the `close` listener in the constructor). */
   #bye = false;
   #closedByPeer = false;
   #closed = false;
@@ -77,7 +77,7 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
   #closing: ReturnType<typeof setTimeout> | undefined;
   /** With a room secret, whether the peer proved it knows it (without one, always true). */
   #verified: boolean;
-  /** Messages that came before the link started (its handshake being checked; null once started); messages and tracks before the peer was verified. */
+  /** What came before the link started (#early: its handshake being checked; null once started), and before the peer was verified (#held, #heldTracks). */
   #early: unknown[] | null = [];
   #held: PeerMessage[] = [];
   #heldTracks: { track: MediaStreamTrack; screen: boolean }[] = [];
