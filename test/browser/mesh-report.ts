@@ -1,7 +1,10 @@
 /**
  * What each room of a test thinks of its mesh, for the message of a convergence test that
- * failed: links, connections under way, dials, backoffs and who left how; and the simultaneous
- * joins that call.test.ts and joins.test.ts run with it.
+ * failed: whether its own id is on the broker; links; connections under way with their
+ * signalling, ICE, DTLS and data channel state; dials, backoffs, links that closed before their
+ * hello, and who left how; and every broker socket that closed, with its code. To see those, this
+ * module wraps the page's WebSocket and Mesh.prototype.add (test pages only). Also the
+ * simultaneous joins that call.test.ts and joins.test.ts run with it.
  */
 import { expect } from '@open-wc/testing';
 import { EVENTS } from '../../src/constants.js';
@@ -137,10 +140,7 @@ export async function simultaneousJoins(count: number, label: string): Promise<V
     await say(`${label}: media on every link after ${since()}`);
     return elements;
   } catch (error) {
-    const health = await fetch(`${(window as unknown as { __VR_TEST__: { serverUrl: string } }).__VR_TEST__.serverUrl}/health`)
-      .then((r) => r.json())
-      .catch(() => null);
-    await say(`${label}: ${String(error)}\nbroker sockets closed: ${socketCloses.join(' ')}\nbroker health: ${JSON.stringify(health)}`);
+    await say(`${label}: ${String(error)}\nbroker sockets closed: ${socketCloses.join(' ')}`);
     // A failed run leaves nothing behind: its rooms would otherwise take part in the next runs.
     for (const el of elements) el.leave();
     throw error;
