@@ -15,12 +15,8 @@ import { dialAllowance, newcomers, preferNewConnection, shouldDial } from './ros
 export const DIAL_TIMEOUT_MS = 15_000;
 /** A link still getting somewhere after this many DIAL_TIMEOUT_MS periods without a hello is closed. */
 export const MAX_DIAL_PERIODS = 4;
-/**
- * A participant gossiped to us that should have dialed us but has not, gets dialed after this:
- * long enough that a dial of theirs held up by a busy machine is not crossed by ours (two
- * handshakes, one thrown away, on the machine least able to afford them).
- */
-export const DIAL_FALLBACK_MS = 12_000;
+/** A participant gossiped to us that should have dialed us but has not, gets dialed after this. */
+export const DIAL_FALLBACK_MS = 4_000;
 
 /** A participant's introduction: the first message on a link. */
 export type Hello = Extract<PeerMessage, { t: 'hello' }>;
