@@ -121,15 +121,19 @@ export async function simultaneousJoins(count: number, label: string): Promise<V
     const since = () => `${Math.round(performance.now() - started)} ms`;
     await Promise.all(elements.map((el) => el.join()));
     await say(`${label}: all joined after ${since()}`);
+    // A join that converges but slowly is reported too: how the mesh looked 20 s in.
+    let slow: string | null = null;
     const ids = await waitFor(
       () => {
         const sets = elements.map((el) => el.participants.map((p) => p.id));
-        return sets.every((s) => s.length === count - 1) ? sets : null;
+        if (sets.every((s) => s.length === count - 1)) return sets;
+        if (slow === null && performance.now() - started > 20_000) slow = mesh.report();
+        return null;
       },
       () => `${count} full rosters; have ${elements.map((el) => el.participants.length)}\n${mesh.report()}`,
       60_000,
     );
-    await say(`${label}: full mesh after ${since()}`);
+    await say(`${label}: full mesh after ${since()}${slow === null ? '' : `; 20 s in:\n${slow}`}`);
     expect(new Set(ids.flat()).size).to.equal(count);
     const rooms = elements.map((el) => (el as unknown as { roomCtl: { room: RoomInternals } }).roomCtl.room);
     for (const [i, room] of rooms.entries()) expect(ids[i]).not.to.include(room.id);
