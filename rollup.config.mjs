@@ -53,6 +53,8 @@ const PEERJS_MEDIA_PREFIX_USE = /\$[0-9a-f]+\$export\$[0-9a-f]+\.ID_PREFIX \+/;
 function inlineMediaPrefix(code) {
   const start = code.search(PEERJS_MEDIA_PREFIX);
   if (start < 0) return code;
+  // From the initializer on: the first `.ID_PREFIX +` after it is the MediaConnection's own
+  // constructor (the DataConnection's, with its own prefix, comes later and stays as it is).
   const rest = code.slice(start).replace(PEERJS_MEDIA_PREFIX, '').replace(PEERJS_MEDIA_PREFIX_USE, '"mc_" +');
   return code.slice(0, start) + rest;
 }
