@@ -44,6 +44,13 @@ while read -r p f; do
   failed=$((failed + f))
 done < <(grep -aE '^(Chrome|Firefox|Chromium)[^|]*\|.*\| [0-9]+ passed, [0-9]+ failed' "$log" |
   awk -F'|' '{ split($NF, a, " "); browser=$1; last[browser]=a[1] " " a[3] } END { for (b in last) print last[b] }')
+# The runner prints a failure where its file ends, far from the log's tail: again here, with
+# the convergence figures, so that the tail alone says what failed.
+if [ "$failed" -gt 0 ]; then
+  echo "Failures again (the first 300 lines):"
+  tr '\r' '\n' < "$log" | grep -a -B3 -A30 "❌" | head -300 || true
+fi
+tr '\r' '\n' < "$log" | grep -aE -A14 "simultaneous joins: |frozen holder: " | grep -avE "^(--|$| *🚧|.*Lit is in dev mode)" || true
 rm -f "$log"
 echo "tests: ${passed} passed, ${failed} failed"
 exit "$status"
