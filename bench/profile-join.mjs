@@ -8,8 +8,9 @@ import { KINDS, LABEL, startCall } from './lib/call.mjs';
 
 const N = Number(process.argv[2] ?? 2);
 const RUNS = Number(process.argv[3] ?? 5);
+const DC = !!process.env.PROFILE_DC;
 
-function timeline() {
+function timeline(dc) {
   const marks = (window.__marks = []);
   const mark = (name) => marks.push([name, performance.now()]);
   const gum = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
@@ -64,6 +65,70 @@ function timeline() {
     for (const entry of list.getEntries()) marks.push([`busy ${Math.round(entry.duration)} ms`, entry.startTime]);
   }).observe({ type: 'longtask', buffered: true });
   customElements.whenDefined('video-room').then(() => mark('element defined'));
+  // What stands between a link and its first frame: tracks put on, encodings capped, stats read.
+  const sender = RTCRtpSender.prototype;
+  for (const method of ['replaceTrack', 'setParameters']) {
+    const native = sender[method];
+    sender[method] = function (...args) {
+      mark(`${method} ${method === 'replaceTrack' ? (args[0]?.kind ?? 'null') : this.track?.kind ?? ''}`);
+      return native.apply(this, args);
+    };
+  }
+  const stats = RTCPeerConnection.prototype.getStats;
+  RTCPeerConnection.prototype.getStats = function (...args) {
+    const at = performance.now();
+    return stats.apply(this, args).then((report) => {
+      const ms = performance.now() - at;
+      if (ms > 100) marks.push([`getStats ${Math.round(ms)} ms`, at]);
+      return report;
+    });
+  };
+  // Hellos and rosters over the data channels, sent and received (PROFILE_DC=1).
+  if (dc) {
+    const label = (data) => (typeof data === 'string' ? /"t":"(hello|roster)"/.exec(data)?.[1] : null);
+    const send = RTCDataChannel.prototype.send;
+    RTCDataChannel.prototype.send = function (data) {
+      const t = label(data);
+      if (t) mark(`dc send ${t}`);
+      return send.call(this, data);
+    };
+    const add = RTCDataChannel.prototype.addEventListener;
+    RTCDataChannel.prototype.addEventListener = function (type, listener, ...rest) {
+      if (type === 'message') add.call(this, 'message', (e) => label(e.data) && mark(`dc got ${label(e.data)}`));
+      return add.call(this, type, listener, ...rest);
+    };
+    for (const prop of ['onmessage']) {
+      const d = Object.getOwnPropertyDescriptor(RTCDataChannel.prototype, prop);
+      Object.defineProperty(RTCDataChannel.prototype, prop, {
+        set(fn) {
+          d.set.call(this, fn && ((e) => (label(e.data) && mark(`dc got ${label(e.data)}`), fn.call(this, e))));
+        },
+        get() {
+          return d.get.call(this);
+        },
+      });
+    }
+  }
+  // Each remote video: when it got a stream, and when it first presented a frame.
+  const videos = new Map();
+  const poll = setInterval(() => {
+    const root = document.querySelector('video-room')?.shadowRoot ?? document;
+    const found = [...root.querySelectorAll('video')].filter((v) => !v.closest?.('[part~="local"]'));
+    for (const video of found) {
+      const entry = videos.get(video) ?? { n: videos.size + 1, source: null, framed: false };
+      videos.set(video, entry);
+      if (video.srcObject && video.srcObject !== entry.source) {
+        entry.source = video.srcObject;
+        entry.framed = false;
+        mark(`video ${entry.n} stream`);
+      }
+      if (entry.source && !entry.framed && video.getVideoPlaybackQuality().totalVideoFrames > 0) {
+        entry.framed = true;
+        mark(`video ${entry.n} frame`);
+      }
+    }
+    if (performance.now() > 60_000) clearInterval(poll);
+  }, 20);
 }
 
 await withDeadline('profile-join', 5 * 60_000, async (ctx) => {
@@ -74,7 +139,7 @@ await withDeadline('profile-join', 5 * 60_000, async (ctx) => {
   const all = { element: new Map(), raw: new Map() };
   for (let run = 0; run <= RUNS; run++) {
     for (const kind of KINDS) {
-      const call = await startCall(browser, urls, { kind, n: N, timeoutMs: 30_000, setup: timeline });
+      const call = await startCall(browser, urls, { kind, n: N, timeoutMs: 30_000, setup: `(${timeline})(${DC})` });
       if (!call.ok) {
         console.log(`${LABEL[kind]} run ${run}: FAILED ${call.reason}`);
         continue;
