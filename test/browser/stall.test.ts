@@ -1,6 +1,6 @@
 /**
  * A rendezvous holder whose page freezes past the broker's alive timeout (15 s) loses the room's
- * id: the broker drops its sockets, and a newcomer who finds the id free takes it. The frozen
+ * id: the broker drops its sockets, and a newcomer or a member who finds the id free takes it. The frozen
  * page's group and the newcomer must still end as one room, with one holder, once the page runs
  * again (issue 17: two groups formed this way and never merged).
  *
@@ -31,7 +31,7 @@ describe('a rendezvous holder frozen past the broker timeout', function () {
     handle = null;
   });
 
-  it('loses the id to a newcomer, and its group and the newcomer end as one room with one holder', async function () {
+  it('loses the id while frozen, and its group and a newcomer end as one room with one holder', async function () {
     if (isFirefox) this.skip();
     const room = uniqueRoom('stall');
     const browser = 'chromium#stall';
@@ -54,11 +54,13 @@ describe('a rendezvous holder frozen past the broker timeout', function () {
       el.addEventListener(EVENTS.peerJoined, (event) => log.push(`${Date.now() - until} #${i} +${event.detail.participant.name}`));
       el.addEventListener(EVENTS.peerLeft, (event) => log.push(`${Date.now() - until} #${i} -${event.detail.participant.name}:${event.detail.reason}`));
     });
-    // The newcomer arrives while the holder is frozen: its dial gets no answer, and once the
-    // broker has dropped the frozen page, it finds the id free and takes it.
+    // The newcomer arrives while the holder is frozen: its dial gets no answer. Once the broker
+    // has dropped the frozen page, the id is free, and whoever asks first takes it: the newcomer
+    // (it then forms a group of its own, to be merged), or a member that heard the holder go
+    // silent (the newcomer then joins through it). Either way the id has left the frozen page.
     await newcomer!.join();
     expect(Date.now(), 'the newcomer joined while the holder was frozen').to.be.below(until);
-    expect(roomOf(newcomer!)?.isRendezvous, 'the newcomer took the id').to.equal(true);
+    expect(everyone.filter((el) => roomOf(el)?.isRendezvous).length, 'one of the others took the id').to.equal(1);
 
     // Once the page runs again: one room of four, everyone linked to everyone, one holder.
     let views: string[] = [];
