@@ -92,22 +92,27 @@ function timeline(dc) {
       if (t) mark(`dc send ${t}`);
       return send.call(this, data);
     };
+    // Each received message once, however many listeners the page has on its channel.
+    const seen = new WeakSet();
+    const got = (e) => {
+      const t = seen.has(e) ? null : label(e.data);
+      seen.add(e);
+      if (t) mark(`dc got ${t}`);
+    };
     const add = RTCDataChannel.prototype.addEventListener;
     RTCDataChannel.prototype.addEventListener = function (type, listener, ...rest) {
-      if (type === 'message') add.call(this, 'message', (e) => label(e.data) && mark(`dc got ${label(e.data)}`));
+      if (type === 'message') add.call(this, 'message', got);
       return add.call(this, type, listener, ...rest);
     };
-    for (const prop of ['onmessage']) {
-      const d = Object.getOwnPropertyDescriptor(RTCDataChannel.prototype, prop);
-      Object.defineProperty(RTCDataChannel.prototype, prop, {
-        set(fn) {
-          d.set.call(this, fn && ((e) => (label(e.data) && mark(`dc got ${label(e.data)}`), fn.call(this, e))));
-        },
-        get() {
-          return d.get.call(this);
-        },
-      });
-    }
+    const onmessage = Object.getOwnPropertyDescriptor(RTCDataChannel.prototype, 'onmessage');
+    Object.defineProperty(RTCDataChannel.prototype, 'onmessage', {
+      set(fn) {
+        onmessage.set.call(this, fn && ((e) => (got(e), fn.call(this, e))));
+      },
+      get() {
+        return onmessage.get.call(this);
+      },
+    });
   }
   // Each remote video: when it got a stream, and when it first presented a frame.
   const videos = new Map();
