@@ -58,7 +58,7 @@ export default {
   ],
   testRunnerHtml: (testFramework) => `<!doctype html>
     <html lang="en"><body>
-      <script>window.__VR_TEST__ = ${JSON.stringify({ server: `${server.url}/peerjs`, serverUrl: server.url, mitmServer: mitm.peerUrl, turn: turn.iceServer, joinRuns: Number(process.env.VR_JOIN_RUNS ?? 0), busyRoom: process.env.VR_BUSY_ROOM === '1' })};</script>
+      <script>window.__VR_TEST__ = ${JSON.stringify({ server: `${server.url}/peerjs`, serverUrl: server.url, mitmServer: mitm.peerUrl, turn: turn.iceServer, joinRuns: Number(process.env.VR_JOIN_RUNS ?? 0), joinCold: process.env.VR_JOIN_COLD === '1', busyRoom: process.env.VR_BUSY_ROOM === '1' })};</script>
       <script type="module" src="${testFramework}"></script>
     </body></html>`,
 };

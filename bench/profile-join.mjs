@@ -3,12 +3,59 @@
 // page records, from its navigation start, when getUserMedia started and settled, when each
 // WebSocket opened, each RTCPeerConnection was made and connected, each data channel opened, the
 // first remote track arrived, the element's events fired, and the first remote frame showed.
+// PROFILE_DC=1 also marks hellos and rosters on the data channels; PROFILE_DUMP=1 prints every
+// page's marks of the last run; PROFILE_CPU=1 prints, per page of the last run, where its main
+// thread went until it joined (a sampling CPU profile); PROFILE_EXTRA='<script>' runs that script
+// in every page before its own (a probe: a switch the code under test reads, say).
 import { median, launchChromium, num, startApp, startRawServer, withDeadline } from './lib/harness.mjs';
 import { KINDS, LABEL, startCall } from './lib/call.mjs';
 
 const N = Number(process.argv[2] ?? 2);
 const RUNS = Number(process.argv[3] ?? 5);
 const DC = !!process.env.PROFILE_DC;
+/** PROFILE_CPU=1: a CPU profile of every page of the last run, from before it loads until it joined: where each page's main thread went. */
+const CPU = !!process.env.PROFILE_CPU;
+
+/** Starts a sampling profiler on each page (main thread), before navigation. */
+async function startProfiles(pages) {
+  return Promise.all(
+    pages.map(async (page) => {
+      const session = await page.createCDPSession();
+      await session.send('Profiler.enable');
+      await session.send('Profiler.setSamplingInterval', { interval: 500 });
+      await session.send('Profiler.start');
+      return session;
+    }),
+  );
+}
+
+/** Stops the profiles; prints per page the busy time up to `untilMs` (page clock) and the functions and categories that took most of it. */
+async function printProfiles(label, sessions, untils) {
+  for (const [i, session] of sessions.entries()) {
+    const { profile } = await session.send('Profiler.stop');
+    const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+    const self = new Map();
+    const byUrl = new Map();
+    let t = profile.startTime;
+    let busy = 0;
+    for (const [k, id] of profile.samples.entries()) {
+      const dt = profile.timeDeltas[k] / 1000;
+      t += profile.timeDeltas[k];
+      const node = byId.get(id);
+      const { functionName, url, lineNumber } = node.callFrame;
+      if (functionName === '(idle)') continue;
+      busy += dt;
+      const file = url ? url.split('/').pop().split('?')[0] : functionName;
+      const key = `${functionName || '(anonymous)'} ${file}:${lineNumber + 1}`;
+      self.set(key, (self.get(key) ?? 0) + dt);
+      byUrl.set(file, (byUrl.get(file) ?? 0) + dt);
+    }
+    const top = (map, k) => [...map].sort((a, b) => b[1] - a[1]).slice(0, k).map(([name, ms]) => `${num(ms).padStart(6)} ms  ${name}`);
+    console.log(`\n${label} page ${i}: main thread busy ${num(busy)} ms in ${num((t - profile.startTime) / 1000)} ms of profile (joined at ${num(untils[i])} ms)`);
+    console.log('  by script:\n    ' + top(byUrl, 8).join('\n    '));
+    console.log('  by function (self):\n    ' + top(self, 15).join('\n    '));
+  }
+}
 
 function timeline(dc) {
   const marks = (window.__marks = []);
@@ -144,12 +191,15 @@ await withDeadline('profile-join', 5 * 60_000, async (ctx) => {
   const all = { element: new Map(), raw: new Map() };
   for (let run = 0; run <= RUNS; run++) {
     for (const kind of KINDS) {
-      const call = await startCall(browser, urls, { kind, n: N, timeoutMs: 30_000, setup: `(${timeline})(${DC})` });
+      let sessions = null;
+      const beforeLoad = CPU && run === RUNS ? async (pages) => (sessions = await startProfiles(pages)) : null;
+      const call = await startCall(browser, urls, { kind, n: N, timeoutMs: 30_000, setup: `(${timeline})(${DC});${process.env.PROFILE_EXTRA ?? ""}`, beforeLoad });
       if (!call.ok) {
         console.log(`${LABEL[kind]} run ${run}: FAILED ${call.reason}`);
         continue;
       }
       const pages = await Promise.all(call.pages.map((page) => page.evaluate(() => [window.__marks, window.__bench.joinedAt])));
+      if (sessions) await printProfiles(LABEL[kind], sessions, pages.map(([, joinedAt]) => joinedAt));
       await call.close();
       if (run === 0) continue; // warm-up
       // PROFILE_DUMP=1: every mark of every page of the last run, in order.

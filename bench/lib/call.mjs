@@ -20,13 +20,15 @@ function pageUrl(urls, kind, tag, i, secret) {
  * `{ ok: true, joinMs, pages, close }` (joinMs: the slowest participant, from its navigation
  * start) or `{ ok: false, reason }`; never throws.
  */
-export async function startCall(browser, urls, { kind, n, timeoutMs, secret = null, setup = null }) {
+export async function startCall(browser, urls, { kind, n, timeoutMs, secret = null, setup = null, beforeLoad = null }) {
   const tag = randomBytes(4).toString('hex');
   let call;
   try {
     call = await openParticipants(browser, n, probe, { kind, expected: n - 1, script: null });
     // A profiler's own instrumentation, before the pages' scripts too.
     if (setup) await Promise.all(call.pages.map((page) => page.evaluateOnNewDocument(setup)));
+    // A profiler's own hook on the pages before they load (CPU profiles).
+    if (beforeLoad) await beforeLoad(call.pages, kind);
   } catch (error) {
     return { ok: false, reason: String(error?.message ?? error).split('\n')[0] };
   }
@@ -91,9 +93,14 @@ async function diagnose(pages, kind) {
             const el = document.querySelector('video-room');
             const room = el?.roomCtl?.room;
             const short = (id) => id.slice(-6);
-            const internals = room
-              ? ` [me ${short(room.id)}; linked ${[...room.links.keys()].map(short).join(' ')}; dialing ${[...room.dialing].map(short).join(' ')}; ` +
-                `backoff ${[...room.dialBackoff].map(([id, b]) => `${short(id)}×${b.failures}`).join(' ')}; departed ${[...room.departed].map(short).join(' ')}; pending ${room.pending.size}; broker ${room.peer ? (room.peer.open ? 'open' : room.peer.disconnected ? 'disconnected' : 'opening') : 'none'}]`
+            const mesh = room?.mesh;
+            const peer = room?.session?.peer;
+            const pcState = (pc) => (pc ? `${pc.signalingState}/${pc.iceConnectionState}/${pc.sctp?.transport.state ?? '-'}` : 'no pc');
+            const internals = mesh
+              ? ` [me ${short(room.id)}; linked ${[...mesh.links.keys()].map(short).join(' ')}; dialing ${[...mesh.dialing].map(short).join(' ')}; ` +
+                `backoff ${[...mesh.dialBackoff].map(([id, b]) => `${short(id)}×${b.failures}`).join(' ')}; departed ${[...mesh.departed].map(short).join(' ')}; ` +
+                `pending ${[...mesh.pending].map((l) => `${short(l.conn.peer)}${l.outgoing ? '>' : '<'}p${l.progress}(${pcState(l.pc)}, dc ${l.conn.dataChannel?.readyState ?? '-'})`).join(' ')}; ` +
+                `broker ${peer ? (peer.open ? 'open' : peer.disconnected ? 'disconnected' : 'opening') : 'none'}]`
               : '';
             return `${el?.state}, ${el?.participants?.length ?? 0} participants, ${frames}${internals}${bench.events?.length ? `; events: ${bench.events.join(' / ')}` : ''}`;
           }

@@ -3,10 +3,16 @@
  * all of them: the hardest case for a 2-core machine). The room must close into one full mesh,
  * with exactly one rendezvous holder, and media on every link. Each test prints its time to a
  * full mesh. `VR_JOIN_RUNS` runs each that many times (the convergence runs of issue 17: 20 of
- * six, 10 of eight, with two busy loops running). Not in the suite (VR_JOIN_RUNS unset: none):
- * as the first test of a fresh browser, six or eight cold encoders in one page take 40 s and more
- * to join (issue 17, open); call.test.ts keeps the six simultaneous joins, warm.
+ * six, 10 of eight, with two busy loops running). Not in the suite (VR_JOIN_RUNS unset: none);
+ * call.test.ts keeps the six simultaneous joins there.
+ *
+ * The runs start warm, as call.test.ts's do in the suite: a call of two first, so that the
+ * browser's one-time start-up (its capture, codec and WebRTC threads; each person pays it once,
+ * in a browser of their own) is not charged to six or eight people in one page; `VR_JOIN_COLD=1`
+ * runs them cold, as the first call of a fresh browser. Under two busy loops, warm or cold, runs
+ * still fail: the last joiner's channels stop carrying data (issue 17, open; bench/NOTES.md).
  */
+import { mountRooms, uniqueRoom, waitForFullMeshMedia } from './helpers.js';
 import { simultaneousJoins } from './mesh-report.js';
 
 const RUNS = (window as unknown as { __VR_TEST__: { joinRuns: number } }).__VR_TEST__.joinRuns;
@@ -16,7 +22,17 @@ async function joinsRun(count: number, run: number): Promise<void> {
   for (const el of elements) el.leave();
 }
 
+const COLD = (window as unknown as { __VR_TEST__: { joinCold: boolean } }).__VR_TEST__.joinCold;
+
 describe('simultaneous joins converge to one full mesh', () => {
+  before(async function () {
+    if (RUNS === 0 || COLD) return;
+    this.timeout(120_000);
+    const pair = await mountRooms(2, uniqueRoom('warm-up'));
+    await Promise.all(pair.map((el) => el.join()));
+    await waitForFullMeshMedia(pair);
+    for (const el of pair) el.leave();
+  });
   for (let run = 0; run < RUNS; run++) {
     it(`six at once${RUNS > 1 ? ` (run ${run + 1})` : ''}`, async function () {
       this.timeout(400_000);

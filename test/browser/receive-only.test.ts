@@ -6,6 +6,7 @@ import { expect } from '@open-wc/testing';
 import { ERROR_CODES, EVENTS } from '../../src/constants.js';
 import type { VideoRoomElement } from '../../src/video-room.component.js';
 import { audioSamples, mountRooms, nextEvent, participant, presentedFrames, uniqueRoom, waitFor } from './helpers.js';
+import { meshRecorder } from './mesh-report.js';
 
 type Who = { local: boolean; id: string; name: string };
 
@@ -170,8 +171,11 @@ describe('receive-only participants and screen sharing across browsers', () => {
     const room = uniqueRoom('screen');
     const elements = await mountRooms(2, room);
     for (const el of elements) await el.join();
+    const recorder = meshRecorder(elements);
     const handle = await joinParticipant('chromium', room, 'Sharer');
-    const ids = await Promise.all(elements.map((el) => idOf(el, 'Sharer')));
+    const ids = await Promise.all(elements.map((el) => idOf(el, 'Sharer'))).catch((error: Error) => {
+      throw new Error(`${error.message}\n${recorder.report()}`);
+    });
     expect(ids[0]).to.equal(ids[1]);
     const [id] = ids;
     // Its camera reaches us first.
