@@ -29,7 +29,7 @@ async function startProfiles(pages) {
   );
 }
 
-/** Stops the profiles; prints per page the busy time up to `untilMs` (page clock) and the functions and categories that took most of it. */
+/** Stops the profiles (just after the pages joined); prints per page its busy time over the profile, beside when it joined (`untils`), and the scripts and functions that took most of it. */
 async function printProfiles(label, sessions, untils) {
   for (const [i, session] of sessions.entries()) {
     const { profile } = await session.send('Profiler.stop');
