@@ -20,7 +20,7 @@ interface RoomInternals {
 }
 
 interface MeshInternals {
-  links: Map<string, { open: boolean; outgoing: boolean }>;
+  links: Map<string, { open: boolean; outgoing: boolean; pc?: RTCPeerConnection | null }>;
   pending: Set<{ outgoing: boolean; open: boolean; progress: number; conn: { peer: string; dataChannel?: RTCDataChannel; _buffer?: unknown[]; _buffering?: boolean }; pc: RTCPeerConnection | null }>;
   dialing: Set<string>;
   departed: Set<string>;
@@ -107,6 +107,36 @@ export function meshRecorder(elements: VideoRoomElement[]): { report(): string }
   };
 }
 
+/** What the browser counted on one connection: its channel's messages and bytes, and the DTLS transport's bytes, both ways. */
+async function counted(pc: RTCPeerConnection | null | undefined): Promise<string> {
+  if (!pc) return '(no pc)';
+  const stats = await Promise.race([pc.getStats(), new Promise<null>((resolve) => setTimeout(() => resolve(null), 3_000))]);
+  if (!stats) return '(stats did not settle)';
+  const parts: string[] = [];
+  stats.forEach((r: Record<string, unknown>) => {
+    if (r['type'] === 'data-channel') parts.push(`dc sent ${r['messagesSent']}m/${r['bytesSent']}B got ${r['messagesReceived']}m/${r['bytesReceived']}B`);
+    if (r['type'] === 'transport') parts.push(`dtls sent ${r['bytesSent']}B got ${r['bytesReceived']}B`);
+  });
+  return parts.join(', ');
+}
+
+/**
+ * For every link still under way, what each end's browser counted on it (see counted): whether a
+ * stopped channel's messages leave one end and never reach the other, or never leave.
+ */
+export async function channelCounts(elements: VideoRoomElement[]): Promise<string> {
+  const rooms = elements.map((el) => (el as unknown as { roomCtl: { room: RoomInternals | null } }).roomCtl.room);
+  const lines: string[] = [];
+  for (const room of rooms) {
+    if (!room) continue;
+    for (const link of room.mesh.pending) {
+      const far = rooms.find((r) => r?.id === link.conn.peer)?.mesh.links.get(room.id);
+      lines.push(`${short(room.id)}${link.outgoing ? '>' : '<'}${short(link.conn.peer)}: here ${await counted(link.pc)}; there ${far ? await counted(far.pc) : '(no link there)'}`);
+    }
+  }
+  return lines.join('\n');
+}
+
 /**
  * `count` elements of one page join one room in the same tick. Asserts they close into one full
  * mesh (everyone sees the same others, nobody themselves), with exactly one rendezvous holder
@@ -144,7 +174,7 @@ export async function simultaneousJoins(count: number, label: string): Promise<V
     await say(`${label}: media on every link after ${since()}`);
     return elements;
   } catch (error) {
-    await say(`${label}: ${String(error)}\nbroker sockets closed: ${socketCloses.join(' ')}`);
+    await say(`${label}: ${String(error)}\nbroker sockets closed: ${socketCloses.join(' ')}\n${await channelCounts(elements)}`);
     // A failed run leaves nothing behind: its rooms would otherwise take part in the next runs.
     for (const el of elements) el.leave();
     throw error;
