@@ -130,7 +130,8 @@ export async function channelCounts(elements: VideoRoomElement[]): Promise<strin
   for (const room of rooms) {
     if (!room) continue;
     for (const link of room.mesh.pending) {
-      const far = rooms.find((r) => r?.id === link.conn.peer)?.mesh.links.get(room.id);
+      const there = rooms.find((r) => r?.id === link.conn.peer)?.mesh;
+      const far = there?.links.get(room.id) ?? [...(there?.pending ?? [])].find((l) => l.conn.peer === room.id);
       lines.push(`${short(room.id)}${link.outgoing ? '>' : '<'}${short(link.conn.peer)}: here ${await counted(link.pc)}; there ${far ? await counted(far.pc) : '(no link there)'}`);
     }
   }
