@@ -36,11 +36,9 @@ async function printProfiles(label, sessions, untils) {
     const byId = new Map(profile.nodes.map((node) => [node.id, node]));
     const self = new Map();
     const byUrl = new Map();
-    let t = profile.startTime;
     let busy = 0;
     for (const [k, id] of profile.samples.entries()) {
       const dt = profile.timeDeltas[k] / 1000;
-      t += profile.timeDeltas[k];
       const node = byId.get(id);
       const { functionName, url, lineNumber } = node.callFrame;
       if (functionName === '(idle)') continue;
@@ -51,7 +49,7 @@ async function printProfiles(label, sessions, untils) {
       byUrl.set(file, (byUrl.get(file) ?? 0) + dt);
     }
     const top = (map, k) => [...map].sort((a, b) => b[1] - a[1]).slice(0, k).map(([name, ms]) => `${num(ms).padStart(6)} ms  ${name}`);
-    console.log(`\n${label} page ${i}: main thread busy ${num(busy)} ms in ${num((t - profile.startTime) / 1000)} ms of profile (joined at ${num(untils[i])} ms)`);
+    console.log(`\n${label} page ${i}: main thread busy ${num(busy)} ms in ${num((profile.endTime - profile.startTime) / 1000)} ms of profile (joined at ${num(untils[i])} ms)`);
     console.log('  by script:\n    ' + top(byUrl, 8).join('\n    '));
     console.log('  by function (self):\n    ' + top(self, 15).join('\n    '));
   }

@@ -115,6 +115,14 @@ function statsOf(pc: RTCPeerConnection): Promise<RTCStatsReport> {
   return request;
 }
 
+/**
+ * A connection's stats (the request under way, if any: see statsOf), or null if they do not
+ * settle within `ms`.
+ */
+export function statsWithin(pc: RTCPeerConnection, ms: number): Promise<RTCStatsReport | null> {
+  return Promise.race([statsOf(pc), new Promise<null>((resolve) => setTimeout(() => resolve(null), ms))]);
+}
+
 /** The last count each connection's stats gave, per counter: what a read that does not settle in time reports. */
 const lastCounts = new WeakMap<RTCPeerConnection, Map<string, number>>();
 
@@ -129,7 +137,7 @@ async function inbound(el: VideoRoomElement, kind: 'audio' | 'video', counter: '
       // just killed, and under two busy loops a read in a six-person page can take longer than
       // a poll: such a connection counts as its last settled count (the counters only grow), or
       // -1 (not there yet) if it never gave one, instead of hanging or failing the poll.
-      const stats = await Promise.race([statsOf(pc), new Promise<null>((resolve) => setTimeout(() => resolve(null), 2_000))]);
+      const stats = await statsWithin(pc, 2_000);
       if (!stats) {
         console.log(`getStats() did not settle in 2 s (${pc.connectionState}, ${pc.iceConnectionState}, ${pc.signalingState})`);
         return last.get(`${kind} ${counter}`) ?? -1;

@@ -10,7 +10,7 @@ import { expect } from '@open-wc/testing';
 import { EVENTS } from '../../src/constants.js';
 import { Mesh, type MeshLink } from '../../src/room/mesh.js';
 import type { VideoRoomElement } from '../../src/video-room.js';
-import { mountRooms, participant, uniqueRoom, waitFor, waitForFullMeshMedia } from './helpers.js';
+import { mountRooms, participant, statsWithin, uniqueRoom, waitFor, waitForFullMeshMedia } from './helpers.js';
 
 interface RoomInternals {
   id: string;
@@ -110,7 +110,7 @@ export function meshRecorder(elements: VideoRoomElement[]): { report(): string }
 /** What the browser counted on one connection: its channel's messages and bytes, and the DTLS transport's bytes, both ways. */
 async function counted(pc: RTCPeerConnection | null | undefined): Promise<string> {
   if (!pc) return '(no pc)';
-  const stats = await Promise.race([pc.getStats(), new Promise<null>((resolve) => setTimeout(() => resolve(null), 3_000))]);
+  const stats = await statsWithin(pc, 3_000);
   if (!stats) return '(stats did not settle)';
   const parts: string[] = [];
   stats.forEach((r: Record<string, unknown>) => {
