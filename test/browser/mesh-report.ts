@@ -2,7 +2,7 @@
  * What each room of a test thinks of its mesh, for the message of a convergence test that
  * failed: whether its own id is on the broker; links; connections under way with their
  * signalling, ICE, DTLS and data channel state; dials, backoffs, links that closed before their
- * hello, and who left how; and every broker socket that closed, with its code. To see those, this
+ * hello, and who left how; and every broker socket opened and closed, with its close code. To see those, this
  * module wraps the page's WebSocket and Mesh.prototype.add (test pages only). Also the
  * simultaneous joins that call.test.ts and joins.test.ts run with it.
  */
@@ -28,6 +28,8 @@ interface MeshInternals {
 }
 
 const short = (id: string) => id.slice(3, 8);
+/** When this module loaded: the origin of the report's times. */
+const t0 = performance.now();
 /**
  * Prints a line of a convergence test. Under VR_JOIN_RUNS also at once, through the participants
  * plugin: the runner shows a page's console only when its file is done, and a page that hangs
@@ -45,14 +47,17 @@ function pcState(pc: RTCPeerConnection | null): string {
   return `(${pc.signalingState} ${d} ${pc.iceConnectionState} ${pc.sctp?.transport.state ?? 'no-sctp'})`;
 }
 
-/** Every broker socket that closed, with its code: `id:code@ms`. */
-const socketCloses: string[] = [];
+/** Every broker socket opened (`id+@ms`) and closed (`id:code@ms`), in order. */
+const brokerSockets: string[] = [];
 const NativeWebSocket = window.WebSocket;
 window.WebSocket = class extends NativeWebSocket {
   constructor(url: string | URL, protocols?: string | string[]) {
     super(url, protocols);
     const id = /[?&]id=(vr-[0-9a-f]{32})/.exec(String(url))?.[1];
-    this.addEventListener('close', (e) => socketCloses.push(`${id ? short(id) : '?'}:${e.code}@${Math.round(performance.now() - t0)}`));
+    const name = id ? short(id) : '?';
+    const at = () => Math.round(performance.now() - t0);
+    brokerSockets.push(`${name}+@${at()}`);
+    this.addEventListener('close', (e) => brokerSockets.push(`${name}:${e.code}@${at()}`));
   }
 };
 
@@ -62,9 +67,62 @@ function dcState(conn: { dataChannel?: RTCDataChannel; _buffer?: unknown[]; _buf
   return dc ? `[dc ${dc.readyState} ${dc.bufferedAmount}B held${conn._buffer?.length ?? '?'}${conn._buffering ? ' buffering' : ''}]` : '[no dc]';
 }
 
+/** Times the page's main thread ran no timer for over a second: `length ms@start ms`. */
+const mainThreadGaps: string[] = [];
+let lastTick = performance.now();
+setInterval(() => {
+  const now = performance.now();
+  if (now - lastTick > 1_250) mainThreadGaps.push(`${Math.round(now - lastTick - 250)}@${Math.round(lastTick - t0)}`);
+  lastTick = now;
+}, 250);
+
+/**
+ * Synchronous WebRTC calls that held the main thread for over 200 ms: `name ms@ms`. In Chromium
+ * several of these wait for the WebRTC threads (a blocking call), so a busy worker thread can
+ * stall the page.
+ */
+const slowCalls: string[] = [];
+function timeSync(proto: object, names: string[]): void {
+  for (const name of names) {
+    const descriptor = Object.getOwnPropertyDescriptor(proto, name);
+    if (!descriptor || typeof descriptor.value !== 'function') continue;
+    const original = descriptor.value as (...args: unknown[]) => unknown;
+    Object.defineProperty(proto, name, {
+      ...descriptor,
+      value(this: unknown, ...args: unknown[]) {
+        const started = performance.now();
+        try {
+          return original.apply(this, args);
+        } finally {
+          const took = performance.now() - started;
+          if (took > 200) slowCalls.push(`${name} ${Math.round(took)}@${Math.round(started - t0)}`);
+        }
+      },
+    });
+  }
+}
+timeSync(RTCPeerConnection.prototype, ['close', 'addTransceiver', 'createDataChannel', 'getTransceivers', 'getSenders', 'getReceivers', 'addTrack', 'removeTrack', 'setConfiguration', 'getConfiguration', 'restartIce', 'addIceCandidate', 'setLocalDescription', 'setRemoteDescription', 'createOffer', 'createAnswer', 'getStats']);
+timeSync(RTCRtpSender.prototype, ['getParameters', 'setParameters', 'replaceTrack', 'setStreams', 'getStats']);
+timeSync(RTCRtpReceiver.prototype, ['getParameters', 'getStats', 'getSynchronizationSources', 'getContributingSources']);
+timeSync(RTCRtpTransceiver.prototype, ['stop', 'setCodecPreferences']);
+timeSync(RTCDataChannel.prototype, ['send', 'close']);
+timeSync(MediaStreamTrack.prototype, ['stop', 'clone', 'getSettings', 'applyConstraints']);
+
+/**
+ * Whether the page's WebRTC still answers: how long a fresh connection takes to make an offer
+ * (a wedged or backed-up signalling thread never settles it).
+ */
+async function webrtcProbe(): Promise<string> {
+  const pc = new RTCPeerConnection();
+  pc.createDataChannel('probe');
+  const started = performance.now();
+  const made = await Promise.race([pc.createOffer().then(() => true), new Promise<false>((resolve) => setTimeout(() => resolve(false), 5_000))]);
+  pc.close();
+  return made ? `a fresh connection made its offer in ${Math.round(performance.now() - started)} ms` : 'a fresh connection made no offer within 5 s';
+}
+
 /** Per mesh, the links that closed before their hello: to whom, which way, how far they got, when, why. */
 const failedLinks = new WeakMap<object, string[]>();
-const t0 = performance.now();
 const add = Mesh.prototype.add;
 Mesh.prototype.add = function (this: Mesh<MeshLink>, link: MeshLink) {
   add.call(this, link);
@@ -102,7 +160,10 @@ export function meshRecorder(elements: VideoRoomElement[]): { report(): string }
           const backoff = [...mesh.dialBackoff].map(([id, b]) => `${short(id)}x${b.failures}`);
           return `#${i} ${short(room.id)}${room.isRendezvous ? '*' : ''} broker ${broker}: links [${links}] pending [${pending}] dialing [${[...mesh.dialing].map(short)}] backoff [${backoff}] departed [${[...mesh.departed].map(short)}] left [${departures[i]}] failed [${failedLinks.get(mesh) ?? []}]`;
         })
-        .join('\n');
+        .join('\n')
+        .concat(`\nbroker sockets (+open, :close code, ms): ${brokerSockets.join(' ')}`)
+        .concat(`\nmain thread without a timer for over 1 s (ms@ms): ${mainThreadGaps.join(' ')}`)
+        .concat(`\nsynchronous WebRTC calls over 200 ms: ${slowCalls.join(' ')}`);
     },
   };
 }
@@ -175,7 +236,7 @@ export async function simultaneousJoins(count: number, label: string): Promise<V
     await say(`${label}: media on every link after ${since()}`);
     return elements;
   } catch (error) {
-    await say(`${label}: ${String(error)}\nbroker sockets closed: ${socketCloses.join(' ')}\n${await channelCounts(elements)}`);
+    await say(`${label}: ${String(error)}\n${await webrtcProbe()}\n${await channelCounts(elements)}`);
     // A failed run leaves nothing behind: its rooms would otherwise take part in the next runs.
     for (const el of elements) el.leave();
     throw error;
