@@ -215,21 +215,24 @@ export class LinkMedia {
     }
   }
 
-  /** Applies the send caps to the camera and screen senders (queued: never two at once). */
+  /**
+   * Applies the send caps to the camera and screen senders (queued: never two at once). A queued
+   * turn applies the caps as they are when it runs: while a room fills, its caps change with
+   * every newcomer, and each change used to cost every link a getParameters of its own.
+   */
   applyCaps(): void {
-    const pc = this.#link.pc();
-    const caps = this.#caps;
-    if (!pc || !caps) return;
-    const camera = this.#cameras(pc).find((c) => c.kind === 'video')?.transceiver.sender;
-    const screen = this.#screenTrack ? this.#screenTransceiver?.sender : undefined;
+    if (!this.#link.pc() || !this.#caps) return;
     const applied = this.#applied;
     const apply = async (sender: RTCRtpSender | undefined, wanted: SenderCaps | null) => {
       if (!sender || !wanted || sameCaps(applied.get(sender), wanted)) return;
       if (await setCaps(sender, wanted)) applied.set(sender, wanted);
     };
     this.#capsQueue = this.#capsQueue.then(async () => {
-      await apply(camera, caps.camera);
-      await apply(screen, caps.screen);
+      const pc = this.#link.pc();
+      const caps = this.#caps;
+      if (!pc || !caps) return;
+      await apply(this.#cameras(pc).find((c) => c.kind === 'video')?.transceiver.sender, caps.camera);
+      await apply(this.#screenTrack ? this.#screenTransceiver?.sender : undefined, caps.screen);
     });
   }
 }

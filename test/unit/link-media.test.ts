@@ -74,4 +74,25 @@ describe('send caps (LinkMedia)', () => {
     await flush();
     expect(video.reads).to.equal(2);
   });
+
+  it('applies caps that changed again while a change was under way once, as they are last', async () => {
+    const video = fakeSender();
+    let release: () => void = () => undefined;
+    const set = video.setParameters;
+    // The first setParameters settles only when released, as on a busy machine.
+    video.setParameters = (params) => {
+      set(params);
+      return new Promise<void>((resolve) => (release = resolve));
+    };
+    const media = linkMedia(video);
+    media.setSendCaps(caps(1_000_000));
+    await flush();
+    // Three newcomers while the first change is under way: the caps change three times.
+    for (const bitrate of [800_000, 600_000, 400_000]) media.setSendCaps(caps(bitrate));
+    video.setParameters = set;
+    release();
+    await flush();
+    expect(video.writes.map((w) => w.maxBitrate)).to.deep.equal([1_000_000, 400_000]);
+    expect(video.reads, 'getParameters calls').to.equal(2);
+  });
 });
