@@ -218,7 +218,8 @@ export class LinkMedia {
   /**
    * Applies the send caps to the camera and screen senders (queued: never two at once). A queued
    * turn applies the caps as they are when it runs: while a room fills, its caps change with
-   * every newcomer, and each change used to cost every link a getParameters of its own.
+   * every newcomer, and changes that queue up behind one under way cost one getParameters, not
+   * one each.
    */
   applyCaps(): void {
     if (!this.#link.pc() || !this.#caps) return;

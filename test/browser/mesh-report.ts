@@ -78,8 +78,7 @@ setInterval(() => {
 
 /**
  * Synchronous WebRTC calls that held the main thread for over 200 ms: `name ms@ms`. In Chromium
- * several of these wait for the WebRTC threads (a blocking call), so a busy worker thread can
- * stall the page.
+ * several of these wait for the browser's WebRTC threads, so a backlog there stalls the page.
  */
 const slowCalls: string[] = [];
 function timeSync(proto: object, names: string[]): void {
