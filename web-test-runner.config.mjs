@@ -11,6 +11,7 @@ import { brokerLogPlugin } from './test/plugins/broker-log.mjs';
 import { startTurn, turnPlugin } from './test/plugins/turn.mjs';
 import { startMitmBroker, mitmBrokerPlugin } from './test/plugins/mitm-broker.mjs';
 import { spareBrokersPlugin } from './test/plugins/spare-brokers.mjs';
+import { screenshotPlugin } from './test/plugins/screenshot.mjs';
 
 const commonjs = fromRollup(rollupCommonjs);
 const server = await startServer({ port: 0, host: '127.0.0.1' });
@@ -55,6 +56,7 @@ export default {
     mitmBrokerPlugin(mitm),
     spareBrokersPlugin(),
     turnPlugin(turn),
+    screenshotPlugin(),
   ],
   testRunnerHtml: (testFramework) => `<!doctype html>
     <html lang="en"><body>

@@ -4,6 +4,7 @@ import { DEFAULT_MAX_PARTICIPANTS, ERROR_CODES, EVENTS, type ErrorCode, type Roo
 import { fire, type ParticipantInfo } from './events.js';
 import { onShortcut } from './element/shortcuts.js';
 import { applyAttributes, applyCapture } from './element/attributes.js';
+import { LayoutController } from './element/controllers/layout-controller.js';
 import { LocaleController } from './element/controllers/locale-controller.js';
 import { MediaController } from './element/controllers/media-controller.js';
 import { RoomController, loadRoom } from './element/controllers/room-controller.js';
@@ -182,7 +183,8 @@ export class VideoRoomElement extends LitElement {
   );
   /** The call as the store last published it: everything the element draws. */
   private s: CallState = this.store.getState();
-  private readonly viewCtl = new ViewController(this, this.store, this.fail, (root) => render(renderPip(this.view()), root, { host: this }));
+  private readonly viewCtl = new ViewController(this, this.store, this.fail, (root) => render(renderPip(this.view(true)), root, { host: this }));
+  private readonly layoutCtl = new LayoutController(this, () => this.viewCtl.pipRoot);
   private readonly mediaCtl = new MediaController(this, this.store, this.fail);
   private readonly roomCtl = new RoomController(this, this.store, this.mediaCtl, this.fail);
   private readonly onShortcut = (event: KeyboardEvent) => onShortcut(this, event);
@@ -386,8 +388,9 @@ export class VideoRoomElement extends LitElement {
   }
 
   /** What the views draw from. */
-  private view(): View {
-    const store = this.store;
-    return { s: this.s, t: this.localeCtl.t, autojoin: this.autojoin, el: this, set: (changes) => store.set(changes), sound: () => this.mediaCtl.enableSound() };
+  private view(pip = false): View {
+    const { store, layoutCtl } = this;
+    const area = pip ? layoutCtl.pipArea : layoutCtl.area;
+    return { s: this.s, t: this.localeCtl.t, autojoin: this.autojoin, el: this, area, width: layoutCtl.width, set: (changes) => store.set(changes), sound: () => this.mediaCtl.enableSound() };
   }
 }

@@ -7,23 +7,200 @@ import { css } from 'lit';
 const overVideo = css`
   .label,
   .badge,
-  .quality,
   .tile-fullscreen {
     color-scheme: dark;
     color: #fff;
   }
 `;
 
-// On a phone the chat goes below the tiles: beside them it left too little room for either. A media
-// query, not a container query: containment would collapse a host sized by its content.
-const phoneChat = css`
-  @media (max-width: 40em) {
-    .stage:has(> .chat) {
-      flex-direction: column;
+// Chat and settings: a side panel that shrinks the grid on a wide element, a sheet under the grid
+// on a narrow one (the element's width, not the viewport's: a sidebar on a laptop is narrow).
+const panels = css`
+  .stage > .chat,
+  .stage > .settings {
+    flex: 0 0 min(20em, 40%);
+  }
+  .stage[data-narrow] {
+    flex-direction: column;
+  }
+  .stage[data-narrow] > .chat,
+  .stage[data-narrow] > .settings {
+    flex: 0 0 55%;
+  }
+`;
+
+// The control bar's buttons are icons; their names show as a tooltip on hover and keyboard focus
+// (and stay the accessible name, visually hidden, otherwise).
+const iconButtons = css`
+  .icon-button {
+    position: relative;
+    display: inline-grid;
+    place-items: center;
+    width: 44px;
+    height: 44px;
+    padding: 0;
+    flex: none;
+  }
+  .icon {
+    width: 20px;
+    height: 20px;
+    fill: none;
+    stroke: currentColor;
+    stroke-width: 2;
+    stroke-linecap: round;
+    stroke-linejoin: round;
+    flex: none;
+  }
+  .tip {
+    position: absolute;
+    width: 1px;
+    height: 1px;
+    overflow: hidden;
+    clip: rect(0 0 0 0);
+    white-space: nowrap;
+  }
+  .icon-button:hover .tip,
+  .icon-button:focus-visible .tip {
+    clip: auto;
+    width: auto;
+    height: auto;
+    bottom: calc(100% + 6px);
+    left: 50%;
+    transform: translateX(-50%);
+    padding: 2px 8px;
+    border-radius: 6px;
+    background: #18181b;
+    color: #fff;
+    font-size: 0.8em;
+    pointer-events: none;
+    z-index: 3;
+  }
+  .icon-button.danger {
+    background: var(--vr-leave-background, #dc2626);
+    border-color: transparent;
+    color: #fff;
+  }
+  .icon-button .unread {
+    position: absolute;
+    top: -4px;
+    right: -4px;
+  }
+  .menu {
+    position: absolute;
+    right: var(--vr-gap, 8px);
+    bottom: calc(100% + 4px);
+    z-index: 3;
+    display: grid;
+    min-width: 14em;
+    max-width: calc(100% - 2 * var(--vr-gap, 8px));
+    padding: 4px;
+    border-radius: var(--vr-tile-radius, 8px);
+    border: 1px solid var(--vr-border-color, light-dark(#a1a1aa, #52525b));
+    background: var(--vr-panel-background, light-dark(#fafafa, #18181b));
+    box-shadow: 0 4px 16px rgb(0 0 0 / 0.3);
+  }
+  .menu[hidden] {
+    display: none;
+  }
+  .menu button {
+    display: flex;
+    align-items: center;
+    gap: 8px;
+    border: 0;
+    border-radius: 6px;
+    background: transparent;
+    padding: 8px 12px;
+    text-align: start;
+  }
+  .menu button:hover,
+  .menu button:focus-visible {
+    background: var(--vr-button-background, light-dark(#e4e4e7, #3f3f46));
+  }
+  .menu button[aria-checked='true'] {
+    color: var(--vr-accent, #2563eb);
+  }
+`;
+
+// Over a tile: the name (bottom left), one badge for the connection (top left), the fullscreen
+// button (top right); in a call of two the inset takes the bottom right.
+const tileOverlays = css`
+  .label,
+  .badge {
+    display: flex;
+    align-items: center;
+    gap: 4px;
+  }
+  .label .icon,
+  .badge .icon {
+    width: 14px;
+    height: 14px;
+  }
+  .name {
+    overflow: hidden;
+    text-overflow: ellipsis;
+  }
+  .badge [part='verification-badge'] {
+    display: flex;
+    align-items: center;
+    gap: 4px;
+    color: var(--vr-good-color, #22c55e);
+  }
+  .badge.unverified [part='verification-badge'],
+  .quality {
+    color: var(--vr-warning-color, #fbbf24);
+  }
+  .quality:empty,
+  .quality[data-quality='good'] {
+    display: none;
+  }
+  .tile-fullscreen {
+    position: absolute;
+    top: 6px;
+    right: 6px;
+    display: grid;
+    place-items: center;
+    width: 28px;
+    height: 28px;
+    padding: 0;
+    background: rgb(0 0 0 / 0.75);
+    border: 0;
+    opacity: 0;
+  }
+  .grid > .tile {
+    container: tile / size;
+  }
+  .tile[data-role='inset'] .tile-fullscreen {
+    display: none;
+  }
+  @container tile (max-height: 90px) {
+    .tile .tile-fullscreen {
+      display: none;
     }
-    .stage > .chat {
-      flex: 0 0 50%;
+    .tile .badge {
+      max-width: calc(100% - 12px);
     }
+  }
+  @container tile (max-height: 64px) {
+    .tile .label,
+    .tile .badge {
+      font-size: 0.7em;
+    }
+    .tile .label {
+      bottom: 3px;
+    }
+    .tile .badge {
+      top: 3px;
+    }
+  }
+  .avatar span {
+    display: grid;
+    place-items: center;
+    width: clamp(2em, 40cqmin, 6em);
+    aspect-ratio: 1;
+    border-radius: 50%;
+    background: var(--vr-accent, #2563eb);
+    color: #fff;
+    font-size: clamp(1em, 14cqmin, 2.5em);
   }
 `;
 
@@ -44,6 +221,26 @@ const chatField = css`
     flex: 1;
     min-width: 0;
     width: 0;
+  }
+`;
+
+// The host's height: the page's, if it gives one; else the sizer's, a sensible aspect of its width
+// (the room itself is laid over the host, so it never sets the host's size). max-height: 100%
+// applies only where the host's height is definite.
+const hostSize = css`
+  .sizer {
+    aspect-ratio: 16 / 10;
+    max-height: 100%;
+  }
+  .sizer[data-narrow] {
+    aspect-ratio: 3 / 4;
+  }
+`;
+
+// In a call of two, the other person's name stops short of the inset in the corner.
+const pairLabel = css`
+  .grid[data-mode='pair'] .tile[data-role='tile'] .label {
+    max-width: calc(60% - 2 * var(--vr-gap, 8px));
   }
 `;
 
@@ -78,19 +275,16 @@ export const styles = css`
     gap: var(--vr-gap, 8px);
     min-height: 0;
   }
-  .stage .grid {
-    flex: 1;
-  }
   *,
   *::before,
   *::after {
     box-sizing: inherit;
   }
   .room {
+    position: absolute;
+    inset: 0;
     display: flex;
     flex-direction: column;
-    height: 100%;
-    min-height: inherit;
     padding: var(--vr-gap, 8px);
     gap: var(--vr-gap, 8px);
   }
@@ -98,54 +292,53 @@ export const styles = css`
     display: grid;
     gap: var(--vr-gap, 8px);
     justify-items: center;
-    align-content: center;
+    align-content: safe center;
     flex: 1;
+    min-height: 0;
+    overflow: auto;
     text-align: center;
   }
   .prejoin .tile {
     width: min(100%, 360px);
   }
+  ${hostSize}
   .grid {
     flex: 1;
-    display: grid;
-    gap: var(--vr-gap, 8px);
-    grid-template-columns: repeat(var(--vr-columns, 1), minmax(0, 1fr));
-    align-content: center;
+    position: relative;
+    min-width: 0;
+    min-height: 0;
   }
-  .grid[data-columns='2'] {
-    --vr-columns: 2;
+  .grid > .tile,
+  .more {
+    position: absolute;
   }
-  .grid[data-columns='3'] {
-    --vr-columns: 3;
-  }
-  .grid[data-columns='4'] {
-    --vr-columns: 4;
-  }
-  .grid[data-columns='5'] {
-    --vr-columns: 5;
-  }
-  .grid[data-columns='6'] {
-    --vr-columns: 6;
-  }
-  .grid[data-columns='7'] {
-    --vr-columns: 7;
-  }
-  .grid[data-columns='8'] {
-    --vr-columns: 8;
+  .more {
+    font-size: 1.5em;
+    font-weight: 600;
+    border-radius: var(--vr-tile-radius, 8px);
+    background: var(--vr-tile-background, light-dark(#e4e4e7, #27272a));
   }
   .empty {
-    display: grid;
-    place-items: center;
-    padding: var(--vr-gap, 8px);
+    position: absolute;
+    top: var(--vr-gap, 8px);
+    left: 50%;
+    transform: translateX(-50%);
+    max-width: calc(100% - 2 * var(--vr-gap, 8px));
+    padding: 4px 12px;
+    border-radius: 999px;
+    background: var(--vr-panel-background, light-dark(#fafafaf5, #18181bf5));
     text-align: center;
-    opacity: 0.8;
   }
   .tile {
     position: relative;
-    aspect-ratio: 4 / 3;
+    aspect-ratio: 16 / 9;
     background: var(--vr-tile-background, light-dark(#e4e4e7, #27272a));
     border-radius: var(--vr-tile-radius, 8px);
   }
+  .tile[data-role='inset'] {
+    box-shadow: 0 2px 12px rgb(0 0 0 / 0.6);
+  }
+  ${pairLabel}
   .tile:fullscreen {
     aspect-ratio: auto;
     border-radius: 0;
@@ -154,15 +347,7 @@ export const styles = css`
     object-fit: contain;
   }
   ${overVideo}
-  .tile-fullscreen {
-    position: absolute;
-    right: 6px;
-    bottom: 6px;
-    padding: 0 8px;
-    background: rgb(0 0 0 / 0.75);
-    border: 0;
-    opacity: 0;
-  }
+  ${tileOverlays}
   .tile:hover .tile-fullscreen,
   .tile-fullscreen:focus-visible {
     opacity: 1;
@@ -170,7 +355,7 @@ export const styles = css`
   video {
     width: 100%;
     height: 100%;
-    object-fit: cover;
+    object-fit: contain;
     display: block;
     border-radius: inherit;
   }
@@ -200,12 +385,7 @@ export const styles = css`
     overflow: hidden;
     text-overflow: ellipsis;
   }
-  .grid.spotlight .tile.screen {
-    grid-column: 1 / -1;
-    aspect-ratio: 16 / 9;
-  }
   .tile.screen video {
-    object-fit: contain;
     transform: none;
   }
   .tile.speaking {
@@ -213,9 +393,6 @@ export const styles = css`
     outline-offset: -3px;
   }
   .settings {
-    position: absolute;
-    inset: var(--vr-gap, 8px);
-    z-index: 1;
     display: grid;
     gap: var(--vr-gap, 8px);
     justify-items: center;
@@ -253,10 +430,26 @@ export const styles = css`
     color: inherit;
   }
   .controls {
+    position: relative;
     display: flex;
     justify-content: center;
+    align-items: center;
     flex-wrap: wrap;
     gap: var(--vr-gap, 8px);
+  }
+  ${iconButtons}
+  .status-row {
+    display: flex;
+    flex-wrap: wrap;
+    justify-content: center;
+    align-items: center;
+    gap: 4px var(--vr-gap, 8px);
+  }
+  .status-row button {
+    display: flex;
+    align-items: center;
+    gap: 6px;
+    padding: 4px 12px;
   }
   button {
     font: inherit;
@@ -272,6 +465,11 @@ export const styles = css`
   input:focus-visible {
     outline: 2px solid var(--vr-focus-color, light-dark(#1d4ed8, #60a5fa));
     outline-offset: 2px;
+  }
+  .icon-button[aria-expanded='true'] {
+    background: var(--vr-accent, #2563eb);
+    border-color: transparent;
+    color: #fff;
   }
   button[aria-pressed='true'] {
     background: var(--vr-button-active-background, #b91c1c);
@@ -302,7 +500,7 @@ export const styles = css`
     background: var(--vr-panel-background, light-dark(#fafafaf5, #18181bf5));
     border: 1px solid var(--vr-border-color, light-dark(#a1a1aa, #52525b));
   }
-  ${phoneChat}
+  ${panels}
   .chat-log {
     flex: 1;
     overflow: auto;
@@ -333,9 +531,6 @@ export const styles = css`
     gap: 4px;
   }
   ${chatField}
-  .pip {
-    height: 100vh;
-  }
   button:disabled {
     opacity: 0.6;
     cursor: default;
@@ -360,29 +555,11 @@ export const styles = css`
     position: absolute;
     top: 6px;
     left: 6px;
-    display: flex;
-    gap: 4px;
-    align-items: center;
-    padding: 2px 8px;
+    max-width: calc(100% - 48px);
+    padding: 2px 6px;
     border-radius: 999px;
     background: rgb(0 0 0 / 0.75);
     font-size: 0.8em;
-  }
-  .quality {
-    position: absolute;
-    top: 6px;
-    right: 6px;
-    padding: 2px 8px;
-    border-radius: 999px;
-    background: rgb(0 0 0 / 0.75);
-    font-size: 0.8em;
-    color: var(--vr-warning-color, #fbbf24);
-  }
-  .quality[data-quality='good'] {
-    color: var(--vr-good-color, #22c55e);
-  }
-  .badge.unverified {
-    color: var(--vr-warning-color, #fbbf24);
   }
   .badge button {
     padding: 0 8px;

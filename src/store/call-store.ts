@@ -51,6 +51,10 @@ export interface LocalState {
   chatOff?: boolean;
   chatOpen?: boolean;
   settingsOpen?: boolean;
+  /** The control bar's "more" menu is open. */
+  moreOpen?: boolean;
+  /** The page of a grid with more people than it shows at once (from 0; wraps). */
+  page?: number;
   /** The browser blocked sound until a click. */
   soundBlocked?: boolean;
   /** The participant whose short code is shown, if any. */

@@ -1,25 +1,6 @@
-/** The controls shared by the pre-join panel, the call and picture-in-picture. */
+/** The invite link, shown when the clipboard refuses it. */
 import { html, nothing } from 'lit';
 import type { View } from './view.js';
-
-/** The microphone and camera toggles, and the camera switch where there is more than one camera. */
-export function renderMuteButtons(v: View) {
-  // Toggle buttons keep their name; aria-pressed carries the state (pressed = muted / off).
-  const cameras = v.s.devices.filter((d) => d.kind === 'videoinput').length;
-  return html`<button type="button" part="mute-button" aria-pressed=${v.s.audioMuted ? 'true' : 'false'} @click=${() => v.el.toggleAudio()}>
-        ${v.t('mute')}
-      </button>
-      <button type="button" part="camera-button" aria-pressed=${v.s.videoMuted ? 'true' : 'false'} @click=${() => v.el.toggleVideo()}>
-        ${v.t('cameraOff')}
-      </button>
-      ${cameras > 1
-        ? html`<button type="button" part="switch-camera-button" @click=${() => void v.el.switchCamera()}>${v.t('switchCamera')}</button>`
-        : nothing}`;
-}
-
-export function renderInvite(v: View) {
-  return html`<button type="button" part="invite-button" @click=${() => void v.el.copyInviteLink()}>${v.t('copyInvite')}</button>`;
-}
 
 /** The invite link the clipboard refused, for copying by hand. */
 export function renderShownInvite(v: View) {

@@ -1,6 +1,7 @@
 /** The pre-join panel: the local preview, the name field, the devices, and Join. */
 import { html } from 'lit';
-import { renderInvite, renderMuteButtons, renderShownInvite } from './controls.js';
+import { renderPrejoinControls } from './control-bar.js';
+import { renderShownInvite } from './controls.js';
 import { renderDevices } from './device-panel.js';
 import { renderPreview } from './tile.js';
 import type { View } from './view.js';
@@ -13,7 +14,7 @@ export function renderPrejoin(v: View) {
         <input name="name" autocomplete="name" maxlength="64" .value=${v.s.name} @input=${(event: Event) => v.set({ name: (event.target as HTMLInputElement).value })} />
       </label>
       ${renderDevices(v)}
-      <div class="controls" part="controls">${renderMuteButtons(v)} ${renderInvite(v)}
+      <div class="controls" part="controls">${renderPrejoinControls(v)}
         <button class="primary" part="join-button" type="submit" ?disabled=${v.s.state === 'joining'}>${v.t(v.s.state === 'left' ? 'rejoin' : 'join')}</button>
       </div>
       ${renderShownInvite(v)}

@@ -2,6 +2,8 @@
 import { html, nothing } from 'lit';
 import { renderCall } from './call.js';
 import { renderPrejoin } from './prejoin.js';
+import { NARROW_WIDTH } from '../../layout/grid.js';
+import { icon } from './icons.js';
 import type { View } from './view.js';
 
 export function renderRoom(v: View) {
@@ -14,11 +16,17 @@ export function renderRoom(v: View) {
     if (v.s.verification === 'secret') status.push(v.t('encrypted'));
     if (v.s.offBroker) status.push(v.t('offBroker'));
   }
-  return html`<div class="room" part="room" data-state=${state}>
+  return html`<div class="sizer" ?data-narrow=${v.width < NARROW_WIDTH}></div>
+    <div class="room" part="room" data-state=${state}>
       ${inCall ? renderCall(v) : renderPrejoin(v)}
       <div class="visually-hidden" part="announcer" role="log" aria-live="polite">${v.s.announcement}</div>
-      <div class="status" part="status" role="status" aria-live="polite">
-        ${status.join(' · ')}${v.s.message ? html` · <span class="message">${v.s.message}</span>` : nothing}
+      <div class="status-row">
+        ${v.s.soundBlocked && inCall
+          ? html`<button type="button" class="primary" part="sound-button" @click=${v.sound}>${icon('sound')} ${v.t('enableSound')}</button>`
+          : nothing}
+        <div class="status" part="status" role="status" aria-live="polite">
+          ${status.join(' · ')}${v.s.message ? html` · <span class="message">${v.s.message}</span>` : nothing}
+        </div>
       </div>
     </div>`;
 }

@@ -7,8 +7,10 @@ import { repeat } from 'lit/directives/repeat.js';
 // live(): a stream is assigned only when it differs from the element's own. Lit commits object
 // values on every render, and assigning srcObject, even the same stream, reloads the player.
 import { live } from 'lit/directives/live.js';
-import { gridColumns } from '../../layout/grid.js';
+import { layoutTiles, type Placed } from '../../layout/grid.js';
 import type { Tile } from '../../store/call-store.js';
+import { icon } from './icons.js';
+import { place } from './place.js';
 import type { View } from './view.js';
 
 function initials(name: string): string {
@@ -23,7 +25,7 @@ function initials(name: string): string {
 }
 
 /** A tile; `where` is `call` for a tile of the call (it can go fullscreen), `pip` in picture-in-picture, nothing for a preview. */
-export function renderTile(v: View, tile: Tile, where?: 'call' | 'pip') {
+export function renderTile(v: View, tile: Tile, where?: 'call' | 'pip', placed?: Placed) {
   const showVideo = !!tile.stream && tile.stream.getVideoTracks().length > 0 && !tile.videoMuted;
   const who = tile.local ? (tile.name ? v.t('you', { name: tile.name }) : v.t('youUnnamed')) : tile.name || v.t('guest');
   const label = tile.screen ? v.t('screenOf', { name: who }) : who;
@@ -34,15 +36,20 @@ export function renderTile(v: View, tile: Tile, where?: 'call' | 'pip') {
       class="tile ${tile.local ? 'local' : 'remote'} ${tile.screen ? 'screen' : ''} ${speaking ? 'speaking' : ''}"
       part=${parts}
       data-id=${tile.id}
+      data-role=${placed?.role ?? nothing}
+      ${placed ? place(placed.box) : nothing}
       role="group"
       aria-label=${label}
       @dblclick=${fullscreen ? () => void v.el.toggleFullscreen(tile.id) : nothing}
     >
       <video part="video" autoplay playsinline muted .muted=${true} .srcObject=${live(tile.stream)} ?hidden=${!showVideo}></video>
-      ${showVideo ? nothing : html`<div class="avatar" aria-hidden="true">${initials(tile.name)}</div>`}
-      <span class="label" part="name">${label}${!tile.screen && tile.audioMuted ? ` · ${v.t('muted')}` : ''}</span>
-      ${tile.verified !== undefined ? renderBadge(v, tile.id, tile.verified, !!tile.canCompare && where !== 'pip') : nothing}
-      ${tile.quality ? html`<span class="quality" part="connection-quality" data-quality=${tile.quality}>${v.t(tile.quality)}</span>` : nothing}
+      ${showVideo ? nothing : html`<div class="avatar" aria-hidden="true"><span>${initials(tile.name)}</span></div>`}
+      <span class="label" part="name"
+        >${!tile.screen && tile.audioMuted ? html`${icon('micOff')}<span class="visually-hidden">${v.t('muted')}: </span>` : nothing}<span class="name"
+          >${label}</span
+        ></span
+      >
+      ${tile.verified !== undefined || tile.quality ? renderBadge(v, tile, where !== 'pip') : nothing}
       ${fullscreen
         ? html`<button
             type="button"
@@ -52,18 +59,35 @@ export function renderTile(v: View, tile: Tile, where?: 'call' | 'pip') {
             aria-pressed=${v.s.fullscreen === tile.id ? 'true' : 'false'}
             @click=${() => void v.el.toggleFullscreen(tile.id)}
           >
-            ⛶
+            ${icon('fullscreen')}
           </button>`
         : nothing}
     </div>`;
 }
 
-function renderBadge(v: View, id: string, verified: boolean, canCompare: boolean) {
-  if (verified) return html`<span class="badge verified" part="verification-badge">${v.t('verified')}</span>`;
-  return html`<span class="badge unverified" part="verification-badge"
-      >${v.t('unverified')}
-      ${canCompare ? html`<button type="button" part="verify-button" @click=${() => v.set({ verifying: id })}>${v.t('verify')}</button>` : nothing}</span
-    >`;
+/**
+ * One compact badge for the connection and its verification, top left: icons, their words for
+ * assistive technology, and "Verify" where a short code waits to be compared. A verified, good
+ * connection shows one small shield.
+ */
+function renderBadge(v: View, tile: Tile, canVerify: boolean) {
+  const quality = tile.quality;
+  return html`<span class="badge ${tile.verified === false ? 'unverified' : ''}">
+    ${tile.verified === undefined
+      ? nothing
+      : html`<span part="verification-badge"
+          >${icon(tile.verified ? 'verified' : 'unverified')}<span class="visually-hidden">${v.t(tile.verified ? 'verified' : 'unverified')}</span>${!tile.verified &&
+          canVerify &&
+          tile.canCompare
+            ? html` <button type="button" part="verify-button" @click=${() => v.set({ verifying: tile.id })}>${v.t('verify')}</button>`
+            : nothing}</span
+        >`}
+    ${quality
+      ? html`<span class="quality" part="connection-quality" data-quality=${quality}
+          >${quality === 'good' ? nothing : icon(quality)}<span class="visually-hidden">${v.t(quality)}</span></span
+        >`
+      : nothing}
+  </span>`;
 }
 
 /** A preview of this participant's camera (before joining, in the settings), with a tile id of its own. */
@@ -71,26 +95,34 @@ export function renderPreview(v: View, id: string) {
   return renderTile(v, { ...v.s.tiles.find((tile) => tile.local && !tile.screen)!, id });
 }
 
-/** The tiles of the call, in the snapshot's order: screens first, then this participant, then everyone else. */
+/**
+ * The tiles of the call where the layout puts them in the grid's box: a grid (paged, with a "+N"
+ * tile, beyond what fits legibly), the other person large and this participant small in a call of
+ * two, or a shared screen in the spotlight with the cameras in a filmstrip.
+ */
 export function renderGrid(v: View, inPip = false) {
-  const tiles = v.s.tiles;
-  const self = tiles.findIndex((tile) => tile.local && !tile.screen);
   const where = inPip ? 'pip' : 'call';
-  const screens = self > 0;
-  // A data attribute, not a style attribute: pages with a strict CSP (no 'unsafe-inline') block those.
-  const columns = gridColumns(v.s.participants.length + 1);
-  return html`<div class="grid ${screens && !inPip ? 'spotlight' : ''}" part=${screens ? 'grid spotlight' : 'grid'} data-columns=${columns}>
+  const byId = new Map(v.s.tiles.map((tile) => [tile.id, tile]));
+  const layout = layoutTiles(v.s.tiles, v.area.width, v.area.height, { page: v.s.page ?? 0 });
+  const { more } = layout;
+  return html`<div class="grid" part=${layout.mode === 'spotlight' ? 'grid spotlight' : 'grid'} data-mode=${layout.mode}>
       ${repeat(
-        tiles.slice(0, self),
-        (tile) => tile.id,
-        (tile) => renderTile(v, tile, where),
+        layout.placed,
+        (placed) => placed.id,
+        (placed) => renderTile(v, byId.get(placed.id)!, where, placed),
       )}
-      ${renderTile(v, tiles[self]!, where)}
-      ${repeat(
-        tiles.slice(self + 1),
-        (tile) => tile.id,
-        (tile) => renderTile(v, tile, where),
-      )}
+      ${more
+        ? html`<button
+            type="button"
+            class="more"
+            part="more-tile"
+            ${place(more.box)}
+            aria-label=${v.t('morePeople', { count: more.count, page: ((layout.page + 1) % layout.pages) + 1, pages: layout.pages })}
+            @click=${() => v.set({ page: layout.page + 1 })}
+          >
+            +${more.count}
+          </button>`
+        : nothing}
       ${v.s.participants.length === 0 && !inPip
         ? html`<div class="empty" part="empty"><slot name="empty">${v.t('empty')}</slot></div>`
         : nothing}

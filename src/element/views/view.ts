@@ -5,12 +5,14 @@
  */
 import type { StringKey } from '../../i18n/strings.js';
 import type { CallState, LocalState } from '../../store/call-store.js';
+import type { Area } from '../controllers/layout-controller.js';
 import type { VideoRoomElement } from '../../video-room.component.js';
 
 /** The element's public methods the controls call. */
 export type ElementApi = Pick<
   VideoRoomElement,
   | 'renderRoot'
+  | 'updateComplete'
   | 'join'
   | 'leave'
   | 'toggleAudio'
@@ -33,6 +35,10 @@ export interface View {
   /** Whether the element joins without its pre-join panel. */
   readonly autojoin: boolean;
   readonly el: ElementApi;
+  /** The size of the box the tiles are laid out in. */
+  readonly area: Area;
+  /** The element's width: panels open as sheets when it is narrow (a phone, a sidebar), and the control bar keeps what fits. */
+  readonly width: number;
   /** Changes the panels' state (the store's). */
   set(changes: Partial<LocalState>): void;
   /** Plays the sound the browser blocked (from a click). */
