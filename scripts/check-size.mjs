@@ -1,5 +1,5 @@
 // The CDN bundle's size budgets: fails when build/video-room.js, gzipped, grows past its budget,
-// or when it and the call's chunk together (what every page that joins loads, and what any page
+// or when it and the call's chunks together (what every page that joins loads, and what any page
 // fetches once idle) grow past theirs. Every host page pays for every byte here (PeerJS's own
 // build alone is 22.7 KB gzipped). The other chunks (frame encryption, translations) load only
 // where needed; their sizes are printed too. Run after the build.
@@ -8,8 +8,11 @@ import { gzipSync } from 'node:zlib';
 
 /** Bytes, gzipped at the highest level (what a CDN serves, or less): the entry. */
 export const BUDGET_GZIP_BYTES = 30 * 1000;
-/** The entry and the call's chunk together. */
-export const JOIN_BUDGET_GZIP_BYTES = 50 * 1000;
+/**
+ * The entry and the call's chunks together (its code and its views). 50 KB until the call screen of
+ * issue 18 (a layout that fits, an icon bar with a menu, compact badges, side panels): +6 KB.
+ */
+export const JOIN_BUDGET_GZIP_BYTES = 57 * 1000;
 
 const gzipped = (url) => gzipSync(readFileSync(url), { level: 9 }).length;
 
@@ -26,7 +29,8 @@ const entryFile = new URL('../build/video-room.js', import.meta.url);
 const chunks = new URL('../build/chunks/', import.meta.url);
 const entry = gzipped(entryFile);
 check(`CDN bundle: ${readFileSync(entryFile).length} B minified, `, entry, BUDGET_GZIP_BYTES);
-check("with the call's chunk (what a joining page loads): ", entry + gzipped(new URL('room.js', chunks)), JOIN_BUDGET_GZIP_BYTES);
+const call = gzipped(new URL('room.js', chunks)) + gzipped(new URL('call-view.js', chunks));
+check("with the call's chunks (what a joining page loads): ", entry + call, JOIN_BUDGET_GZIP_BYTES);
 for (const name of readdirSync(chunks).filter((n) => n.endsWith('.js')).sort())
   console.log(`  chunk ${name}: ${gzipped(new URL(name, chunks))} B gzipped`);
 if (over) process.exit(1);

@@ -11,8 +11,7 @@ import { RoomController, loadRoom } from './element/controllers/room-controller.
 import { SpeakerController } from './element/controllers/speaker-controller.js';
 import { ViewController } from './element/controllers/view-controller.js';
 import type { View } from './element/views/view.js';
-import { renderPip } from './element/views/pip.js';
-import { renderRoom } from './element/views/room.js';
+import { renderPip, renderRoom } from './element/views/room.js';
 import type { DeviceInfo, DeviceKind } from './media/devices.js';
 import type { VideoRoomStrings } from './i18n/strings.js';
 import { CallStore, type CallState } from './store/call-store.js';
@@ -53,7 +52,11 @@ import { publicEvents } from './store/public-events.js';
  * @csspart tile - Each tile; also `local` for this participant, `screen` for a shared screen, `speaking` for the active speaker.
  * @csspart video - The video element inside each tile.
  * @csspart name - The name label on each tile.
- * @csspart controls - The control bar.
+ * @csspart controls - The control bar: icon buttons, each named by a tooltip. Settings, picture-in-picture, fullscreen, invite and switch camera move into the "more" menu when the bar is too narrow (as menu items, `aria-checked` for `aria-pressed`).
+ * @csspart more-button - Opens the "more" menu (`aria-expanded`); shown only when some controls do not fit the bar.
+ * @csspart more-menu - The "more" menu (`role="menu"`).
+ * @csspart more-tile - The "+N" tile of a grid with more people than fit legibly: shows the next page.
+ * @csspart pip-close-button - In picture-in-picture: closes it.
  * @csspart join-button - The Join (or Rejoin) button of the pre-join panel.
  * @csspart leave-button - The Leave button.
  * @csspart close-button - Closes the device settings.
@@ -87,8 +90,8 @@ import { publicEvents } from './store/public-events.js';
  * @csspart chat-unverified - In a chat message: the mark (in words) that its sender was not verified when it arrived.
  * @csspart chat-input - The chat message field.
  * @csspart send-button - Sends the chat message.
- * @csspart pip-button - Opens and closes picture-in-picture (`aria-pressed`).
- * @csspart fullscreen-button - Shows the whole room fullscreen (`aria-pressed`).
+ * @csspart pip-button - Opens and closes picture-in-picture (`aria-pressed`; `aria-checked` in the "more" menu).
+ * @csspart fullscreen-button - Shows the whole room fullscreen (`aria-pressed`; `aria-checked` in the "more" menu).
  * @csspart tile-fullscreen-button - On each tile during a call: shows that tile fullscreen.
  *
  * @cssprop --vr-background - Background of the element. Default `light-dark(#fafafa, #18181b)`: light or dark as `theme` or the page's colour scheme says.

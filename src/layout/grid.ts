@@ -8,6 +8,8 @@
  * - A shared screen: the screens in a spotlight, the cameras in a filmstrip beside or below it.
  */
 
+import { NARROW_WIDTH } from './sizes.js';
+
 export interface Box {
   readonly x: number;
   readonly y: number;
@@ -58,8 +60,6 @@ export const MIN_TILE_WIDTH = 144;
 /** The most tiles a grid shows at once: fewer on a phone-sized box than on a laptop-sized one. */
 export const MAX_TILES_NARROW = 9;
 export const MAX_TILES_WIDE = 16;
-/** Below this width (in pixels) a box counts as narrow (a phone, a sidebar). */
-export const NARROW_WIDTH = 600;
 
 /** The tile size and columns of the grid that gives `count` tiles the most area in a box. */
 export function fitGrid(count: number, width: number, height: number, aspect = DEFAULT_ASPECT, gap = 8) {

@@ -16,6 +16,7 @@ import { generateSecret, inviteUrl } from '../../e2ee/secret.js';
 import type { CallStore } from '../../store/call-store.js';
 import { currentSecret, readConfig, readSecret, type Fail, type JoinAttributes } from '../config.js';
 import type { MediaController } from './media-controller.js';
+import { setCallViews } from '../views/room.js';
 
 type RoomModule = typeof import('../../room/room.js');
 let roomModule: Promise<RoomModule> | null = null;
@@ -24,8 +25,12 @@ let loadedRoom: RoomModule | null = null;
 
 /** Loads the call's code (once per page). */
 export function loadRoom(): Promise<RoomModule> {
-  roomModule ??= import('../../room/room.js').then(
-    (module) => (loadedRoom = module),
+  // The call's views come with it: a page that never joins loads neither.
+  roomModule ??= Promise.all([import('../../room/room.js'), import('../call-view.js')]).then(
+    ([module, views]) => {
+      setCallViews(views);
+      return (loadedRoom = module);
+    },
     (error: unknown) => {
       // A failed fetch (a network blip) may work on the next join.
       roomModule = null;

@@ -6,9 +6,9 @@ import { renderChat } from './chat.js';
 import { renderControlBar } from './control-bar.js';
 import { renderShownInvite } from './controls.js';
 import { renderSettings } from './settings.js';
-import { renderGrid } from './tile.js';
+import { renderGrid } from './grid.js';
 import { renderVerification } from './verification-panel.js';
-import { NARROW_WIDTH } from '../../layout/grid.js';
+import { NARROW_WIDTH } from '../../layout/sizes.js';
 import type { View } from './view.js';
 
 export function renderCall(v: View) {

@@ -5,23 +5,13 @@
  * link join them while the bar has room, and go into a "more" menu (the ARIA menu-button pattern,
  * keyboard included) when it does not. Every button keeps its `part`, in the bar or in the menu.
  */
-import { html, nothing, type TemplateResult } from 'lit';
+import { html, nothing } from 'lit';
+import { Ellipsis, Maximize, MessageSquare, MonitorUp, MonitorX, PhoneOff, PictureInPicture2, Settings } from 'lucide';
 import { canShareScreen } from '../../media/screen-share.js';
 import { pipSupport } from '../controllers/view-controller.js';
-import { icon, type IconName } from './icons.js';
+import { icon } from './icons.js';
+import { barButton, invite, switchCamera, toggles, type Control } from './toggles.js';
 import type { View } from './view.js';
-
-interface Control {
-  part: string;
-  icon: IconName;
-  label: string;
-  /** A toggle: pressed (in the bar) or checked (in the menu). */
-  pressed?: boolean;
-  /** Opens a panel: whether it is open. */
-  expanded?: boolean;
-  extra?: TemplateResult | typeof nothing;
-  run(): void;
-}
 
 /** A bar button's width and the gap between buttons, in pixels (styles: .controls). */
 export const BUTTON_SIZE = 44;
@@ -29,14 +19,11 @@ export const BUTTON_GAP = 8;
 
 function always(v: View): Control[] {
   const s = v.s;
-  const list: Control[] = [
-    { part: 'mute-button', icon: s.audioMuted ? 'micOff' : 'mic', label: v.t('mute'), pressed: !!s.audioMuted, run: () => v.el.toggleAudio() },
-    { part: 'camera-button', icon: s.videoMuted ? 'cameraOff' : 'camera', label: v.t('cameraOff'), pressed: !!s.videoMuted, run: () => v.el.toggleVideo() },
-  ];
+  const list: Control[] = toggles(v);
   if (canShareScreen())
     list.push({
       part: 'screen-button',
-      icon: s.screenSharing ? 'screenOff' : 'screen',
+      icon: s.screenSharing ? MonitorX : MonitorUp,
       label: v.t('shareScreen'),
       pressed: s.screenSharing,
       run: () => (s.screenSharing ? v.el.stopScreenShare() : void v.el.shareScreen()),
@@ -44,7 +31,7 @@ function always(v: View): Control[] {
   if (!s.chatOff)
     list.push({
       part: 'chat-button',
-      icon: 'chat',
+      icon: MessageSquare,
       label: v.t('chat'),
       expanded: !!s.chatOpen,
       extra: s.unread
@@ -58,28 +45,13 @@ function always(v: View): Control[] {
 
 function optional(v: View): Control[] {
   const s = v.s;
-  const list: Control[] = [];
-  if (s.devices.filter((d) => d.kind === 'videoinput').length > 1)
-    list.push({ part: 'switch-camera-button', icon: 'switchCamera', label: v.t('switchCamera'), run: () => void v.el.switchCamera() });
-  list.push({ part: 'settings-button', icon: 'settings', label: v.t('settings'), expanded: !!s.settingsOpen, run: () => v.set({ settingsOpen: !s.settingsOpen, chatOpen: false }) });
-  if (pipSupport()) list.push({ part: 'pip-button', icon: 'pip', label: v.t('pip'), pressed: !!s.pip, run: () => void v.el.togglePictureInPicture() });
+  const list: Control[] = switchCamera(v);
+  list.push({ part: 'settings-button', icon: Settings, label: v.t('settings'), expanded: !!s.settingsOpen, run: () => v.set({ settingsOpen: !s.settingsOpen, chatOpen: false }) });
+  if (pipSupport()) list.push({ part: 'pip-button', icon: PictureInPicture2, label: v.t('pip'), pressed: !!s.pip, run: () => void v.el.togglePictureInPicture() });
   if (document.fullscreenEnabled)
-    list.push({ part: 'fullscreen-button', icon: 'fullscreen', label: v.t('fullscreen'), pressed: s.fullscreen === '', run: () => void v.el.toggleFullscreen() });
-  list.push({ part: 'invite-button', icon: 'invite', label: v.t('copyInvite'), run: () => void v.el.copyInviteLink() });
+    list.push({ part: 'fullscreen-button', icon: Maximize, label: v.t('fullscreen'), pressed: s.fullscreen === '', run: () => void v.el.toggleFullscreen() });
+  list.push(invite(v));
   return list;
-}
-
-function barButton(c: Control, danger = false) {
-  return html`<button
-    type="button"
-    class="icon-button ${danger ? 'danger' : ''}"
-    part=${c.part}
-    aria-pressed=${c.pressed === undefined ? nothing : String(c.pressed)}
-    aria-expanded=${c.expanded === undefined ? nothing : String(c.expanded)}
-    @click=${c.run}
-  >
-    ${icon(c.icon)}<span class="tip">${c.label}</span>${c.extra ?? nothing}
-  </button>`;
 }
 
 function menuItem(v: View, c: Control) {
@@ -159,7 +131,7 @@ function renderMore(v: View, hidden: Control[]) {
       @click=${() => (open ? closeMenu(v, false) : void openMenu(v, 'first'))}
       @keydown=${(event: KeyboardEvent) => onButtonKey(v, event)}
     >
-      ${icon('more')}<span class="tip">${v.t('more')}</span>
+      ${icon(Ellipsis)}<span class="tip">${v.t('more')}</span>
     </button>
     <div class="menu" part="more-menu" id="more-menu" role="menu" aria-labelledby="more-button" ?hidden=${!open} @keydown=${(e: KeyboardEvent) => onMenuKey(v, e)}>
       ${hidden.map((c) => menuItem(v, c))}
@@ -174,18 +146,11 @@ export function inBar(width: number, always: number, optional: number): number {
   return Math.max(0, slots - always - 1);
 }
 
-/** The pre-join panel's toggles: microphone, camera, the camera switch (with two cameras or more) and the invite link. */
-export function renderPrejoinControls(v: View) {
-  const [mic, camera] = always(v);
-  const extra = optional(v).filter((c) => c.part === 'switch-camera-button' || c.part === 'invite-button');
-  return html`${barButton(mic!)} ${barButton(camera!)} ${extra.map((c) => barButton(c))}`;
-}
-
 /** Picture-in-picture's small bar: microphone, camera, close and leave. */
 export function renderPipControls(v: View) {
-  const [mic, camera] = always(v);
-  const close: Control = { part: 'pip-close-button', icon: 'pip', label: v.t('close'), run: () => void v.el.togglePictureInPicture() };
-  const leave: Control = { part: 'leave-button', icon: 'leave', label: v.t('leave'), run: () => v.el.leave() };
+  const [mic, camera] = toggles(v);
+  const close: Control = { part: 'pip-close-button', icon: PictureInPicture2, label: v.t('close'), run: () => void v.el.togglePictureInPicture() };
+  const leave: Control = { part: 'leave-button', icon: PhoneOff, label: v.t('leave'), run: () => v.el.leave() };
   return html`<div class="controls">${barButton(mic!)} ${barButton(camera!)} ${barButton(close)} ${barButton(leave, true)}</div>`;
 }
 
@@ -194,7 +159,7 @@ export function renderControlBar(v: View) {
   const extra = optional(v);
   // The bar's width is the element's, less its padding; leave is always there too.
   const shown = inBar(v.width - 2 * BUTTON_GAP, first.length + 1, extra.length);
-  const leave: Control = { part: 'leave-button', icon: 'leave', label: v.t('leave'), run: () => v.el.leave() };
+  const leave: Control = { part: 'leave-button', icon: PhoneOff, label: v.t('leave'), run: () => v.el.leave() };
   return html`<div class="controls" part="controls">
     ${first.map((c) => barButton(c))} ${extra.slice(0, shown).map((c) => barButton(c))}
     ${shown < extra.length ? renderMore(v, extra.slice(shown)) : nothing}

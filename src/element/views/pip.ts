@@ -1,7 +1,7 @@
 /** What Document Picture-in-Picture shows: the tiles, and the microphone, camera, close and leave buttons. */
 import { html } from 'lit';
 import { renderPipControls } from './control-bar.js';
-import { renderGrid } from './tile.js';
+import { renderGrid } from './grid.js';
 import type { View } from './view.js';
 
 export function renderPip(v: View) {

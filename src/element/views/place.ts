@@ -13,6 +13,7 @@ class PlaceDirective extends Directive {
     if (info.type !== PartType.ELEMENT) throw new Error('place() goes on an element');
   }
 
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars -- the signature types place()'s argument; update() does the work.
   render(_box: Box) {
     return noChange;
   }

@@ -1,6 +1,6 @@
 /** The pre-join panel: the local preview, the name field, the devices, and Join. */
 import { html } from 'lit';
-import { renderPrejoinControls } from './control-bar.js';
+import { renderPrejoinControls } from './toggles.js';
 import { renderShownInvite } from './controls.js';
 import { renderDevices } from './device-panel.js';
 import { renderPreview } from './tile.js';

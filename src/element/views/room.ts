@@ -1,10 +1,23 @@
 /** The whole element: the pre-join panel or the call, the announcer, and the status line. */
 import { html, nothing } from 'lit';
-import { renderCall } from './call.js';
 import { renderPrejoin } from './prejoin.js';
-import { NARROW_WIDTH } from '../../layout/grid.js';
+import { NARROW_WIDTH } from '../../layout/sizes.js';
+import { Volume2 } from 'lucide';
 import { icon } from './icons.js';
 import type { View } from './view.js';
+
+type CallViews = typeof import('../call-view.js');
+let callViews: CallViews | null = null;
+
+/** The call's views, once their chunk is loaded (room-controller.ts loads it with the call's code). */
+export function setCallViews(views: CallViews): void {
+  callViews = views;
+}
+
+/** Picture-in-picture's view: it opens only in a call, so its chunk is loaded. */
+export function renderPip(v: View) {
+  return callViews?.renderPip(v) ?? nothing;
+}
 
 export function renderRoom(v: View) {
   const state = v.s.state;
@@ -18,11 +31,11 @@ export function renderRoom(v: View) {
   }
   return html`<div class="sizer" ?data-narrow=${v.width < NARROW_WIDTH}></div>
     <div class="room" part="room" data-state=${state}>
-      ${inCall ? renderCall(v) : renderPrejoin(v)}
+      ${inCall ? (callViews?.renderCall(v) ?? nothing) : renderPrejoin(v)}
       <div class="visually-hidden" part="announcer" role="log" aria-live="polite">${v.s.announcement}</div>
       <div class="status-row">
         ${v.s.soundBlocked && inCall
-          ? html`<button type="button" class="primary" part="sound-button" @click=${v.sound}>${icon('sound')} ${v.t('enableSound')}</button>`
+          ? html`<button type="button" class="primary" part="sound-button" @click=${v.sound}>${icon(Volume2)} ${v.t('enableSound')}</button>`
           : nothing}
         <div class="status" part="status" role="status" aria-live="polite">
           ${status.join(' · ')}${v.s.message ? html` · <span class="message">${v.s.message}</span>` : nothing}

@@ -1,14 +1,14 @@
 /**
  * The tiles: one participant's camera (or a shared screen) with its name, verification badge,
- * connection quality and fullscreen button; and the grid that holds the call's tiles.
+ * connection quality and fullscreen button. The grid that places them loads with the call (grid.ts).
  */
 import { html, nothing } from 'lit';
-import { repeat } from 'lit/directives/repeat.js';
 // live(): a stream is assigned only when it differs from the element's own. Lit commits object
 // values on every render, and assigning srcObject, even the same stream, reloads the player.
 import { live } from 'lit/directives/live.js';
-import { layoutTiles, type Placed } from '../../layout/grid.js';
+import type { Placed } from '../../layout/grid.js';
 import type { Tile } from '../../store/call-store.js';
+import { Maximize, MicOff, ShieldAlert, ShieldCheck, TriangleAlert, WifiOff } from 'lucide';
 import { icon } from './icons.js';
 import { place } from './place.js';
 import type { View } from './view.js';
@@ -45,7 +45,7 @@ export function renderTile(v: View, tile: Tile, where?: 'call' | 'pip', placed?:
       <video part="video" autoplay playsinline muted .muted=${true} .srcObject=${live(tile.stream)} ?hidden=${!showVideo}></video>
       ${showVideo ? nothing : html`<div class="avatar" aria-hidden="true"><span>${initials(tile.name)}</span></div>`}
       <span class="label" part="name"
-        >${!tile.screen && tile.audioMuted ? html`${icon('micOff')}<span class="visually-hidden">${v.t('muted')}: </span>` : nothing}<span class="name"
+        >${!tile.screen && tile.audioMuted ? html`${icon(MicOff)}<span class="visually-hidden">${v.t('muted')}: </span>` : nothing}<span class="name"
           >${label}</span
         ></span
       >
@@ -59,7 +59,7 @@ export function renderTile(v: View, tile: Tile, where?: 'call' | 'pip', placed?:
             aria-pressed=${v.s.fullscreen === tile.id ? 'true' : 'false'}
             @click=${() => void v.el.toggleFullscreen(tile.id)}
           >
-            ${icon('fullscreen')}
+            ${icon(Maximize)}
           </button>`
         : nothing}
     </div>`;
@@ -76,7 +76,7 @@ function renderBadge(v: View, tile: Tile, canVerify: boolean) {
     ${tile.verified === undefined
       ? nothing
       : html`<span part="verification-badge"
-          >${icon(tile.verified ? 'verified' : 'unverified')}<span class="visually-hidden">${v.t(tile.verified ? 'verified' : 'unverified')}</span>${!tile.verified &&
+          >${icon(tile.verified ? ShieldCheck : ShieldAlert)}<span class="visually-hidden">${v.t(tile.verified ? 'verified' : 'unverified')}</span>${!tile.verified &&
           canVerify &&
           tile.canCompare
             ? html` <button type="button" part="verify-button" @click=${() => v.set({ verifying: tile.id })}>${v.t('verify')}</button>`
@@ -84,7 +84,7 @@ function renderBadge(v: View, tile: Tile, canVerify: boolean) {
         >`}
     ${quality
       ? html`<span class="quality" part="connection-quality" data-quality=${quality}
-          >${quality === 'good' ? nothing : icon(quality)}<span class="visually-hidden">${v.t(quality)}</span></span
+          >${quality === 'good' ? nothing : icon(quality === 'poor' ? TriangleAlert : WifiOff)}<span class="visually-hidden">${v.t(quality)}</span></span
         >`
       : nothing}
   </span>`;
@@ -93,38 +93,4 @@ function renderBadge(v: View, tile: Tile, canVerify: boolean) {
 /** A preview of this participant's camera (before joining, in the settings), with a tile id of its own. */
 export function renderPreview(v: View, id: string) {
   return renderTile(v, { ...v.s.tiles.find((tile) => tile.local && !tile.screen)!, id });
-}
-
-/**
- * The tiles of the call where the layout puts them in the grid's box: a grid (paged, with a "+N"
- * tile, beyond what fits legibly), the other person large and this participant small in a call of
- * two, or a shared screen in the spotlight with the cameras in a filmstrip.
- */
-export function renderGrid(v: View, inPip = false) {
-  const where = inPip ? 'pip' : 'call';
-  const byId = new Map(v.s.tiles.map((tile) => [tile.id, tile]));
-  const layout = layoutTiles(v.s.tiles, v.area.width, v.area.height, { page: v.s.page ?? 0 });
-  const { more } = layout;
-  return html`<div class="grid" part=${layout.mode === 'spotlight' ? 'grid spotlight' : 'grid'} data-mode=${layout.mode}>
-      ${repeat(
-        layout.placed,
-        (placed) => placed.id,
-        (placed) => renderTile(v, byId.get(placed.id)!, where, placed),
-      )}
-      ${more
-        ? html`<button
-            type="button"
-            class="more"
-            part="more-tile"
-            ${place(more.box)}
-            aria-label=${v.t('morePeople', { count: more.count, page: ((layout.page + 1) % layout.pages) + 1, pages: layout.pages })}
-            @click=${() => v.set({ page: layout.page + 1 })}
-          >
-            +${more.count}
-          </button>`
-        : nothing}
-      ${v.s.participants.length === 0 && !inPip
-        ? html`<div class="empty" part="empty"><slot name="empty">${v.t('empty')}</slot></div>`
-        : nothing}
-    </div>`;
 }
