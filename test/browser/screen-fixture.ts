@@ -9,6 +9,7 @@
 import { fixture, html } from '@open-wc/testing';
 import { executeServerCommand, setViewport } from '@web/test-runner-commands';
 import '../../src/video-room.js';
+import { loadRoom } from '../../src/element/controllers/room-controller.js';
 import type { CallStore } from '../../src/store/call-store.js';
 import type { VideoRoomElement } from '../../src/video-room.component.js';
 import { FakeRoom } from '../unit/fake-room.js';
@@ -60,6 +61,8 @@ export async function callScreen(c: ScreenCase): Promise<Screen> {
   const el = await fixture<VideoRoomElement>(
     html`<video-room room="screen" name="Ada" style="position: fixed; inset: 0; border-radius: 0"></video-room>`,
   );
+  // The call's views load with the call's code, as on a join.
+  await loadRoom();
   const store = (el as unknown as { store: CallStore }).store;
   const room = new FakeRoom();
   store.attach(room.asRoom());
@@ -102,7 +105,7 @@ export async function settled(el: VideoRoomElement): Promise<void> {
       Math.floor(el.getBoundingClientRect().width) === layout.width
     );
   };
-  await waitFor(async () => (await el.updateComplete) && drawn() && (await el.updateComplete), 'the layout drawn for the element\'s size', 10_000);
+  await waitFor(async () => (await el.updateComplete) && drawn() && (await el.updateComplete), () => `the layout drawn for the element's size: grid ${JSON.stringify(el.shadowRoot!.querySelector('.grid')?.getBoundingClientRect())}, host ${el.getBoundingClientRect().width}, measured ${JSON.stringify(layout)}`, 10_000);
 }
 
 /** Writes a screenshot of the viewport to screenshots/<browser>/<name>.png. */

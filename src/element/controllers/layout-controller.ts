@@ -22,6 +22,7 @@ export class LayoutController implements ReactiveController {
   readonly #host: ReactiveControllerHost & HTMLElement & { readonly renderRoot: ParentNode };
   readonly #pipRoot: () => ParentNode | null;
   #observer: ResizeObserver | null = null;
+  #frame = 0;
   /** The grids observed, and which area each one measures. */
   #grids = new Map<Element, 'area' | 'pipArea'>();
 
@@ -39,6 +40,8 @@ export class LayoutController implements ReactiveController {
   hostDisconnected(): void {
     this.#observer?.disconnect();
     this.#observer = null;
+    cancelAnimationFrame(this.#frame);
+    this.#frame = 0;
     this.#grids.clear();
   }
 
@@ -69,6 +72,12 @@ export class LayoutController implements ReactiveController {
       changed ||= area.width !== this[which].width || area.height !== this[which].height;
       this[which] = Object.freeze(area);
     }
-    if (changed) this.#host.requestUpdate();
+    // A frame later: drawing in the observer's own turn can resize what it observes (the host's
+    // sizer, the grid beside a control bar that changed), which the browser reports as an error.
+    if (changed && !this.#frame)
+      this.#frame = requestAnimationFrame(() => {
+        this.#frame = 0;
+        this.#host.requestUpdate();
+      });
   }
 }

@@ -7,7 +7,7 @@ export function renderChat(v: View) {
   const someUnverified = v.s.verification === 'sas' && v.s.participants.some((p) => !p.verified);
   const messages = v.s.messages;
   return html`<section class="chat" part="chat" aria-label=${v.t('chat')}>
-      <div class="chat-log" part="chat-log" role="log" aria-live="polite">
+      <div class="chat-log" part="chat-log" role="log" aria-live="polite" tabindex="0">
         ${messages.length === 0 ? html`<p class="chat-empty">${v.t('noMessages')}</p>` : nothing}
         ${messages.map(
           (m) =>
