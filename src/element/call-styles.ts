@@ -42,14 +42,6 @@ export const iconButtons = css`
     stroke-linejoin: round;
     flex: none;
   }
-  .tip {
-    position: absolute;
-    width: 1px;
-    height: 1px;
-    overflow: hidden;
-    clip: rect(0 0 0 0);
-    white-space: nowrap;
-  }
   .icon-button:hover .tip,
   .icon-button:focus-visible .tip {
     clip: auto;

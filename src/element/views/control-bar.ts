@@ -131,7 +131,7 @@ function renderMore(v: View, hidden: Control[]) {
       @click=${() => (open ? closeMenu(v, false) : void openMenu(v, 'first'))}
       @keydown=${(event: KeyboardEvent) => onButtonKey(v, event)}
     >
-      ${icon(Ellipsis)}<span class="tip">${v.t('more')}</span>
+      ${icon(Ellipsis)}<span class="visually-hidden tip">${v.t('more')}</span>
     </button>
     <div class="menu" part="more-menu" id="more-menu" role="menu" aria-labelledby="more-button" ?hidden=${!open} @keydown=${(e: KeyboardEvent) => onMenuKey(v, e)}>
       ${hidden.map((c) => menuItem(v, c))}
