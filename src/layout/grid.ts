@@ -141,6 +141,9 @@ function pair(local: LayoutTile, remote: LayoutTile, area: Box, aspect: number, 
   };
 }
 
+/** The narrowest a filmstrip cell gets before the strip pages its cameras. */
+const FILM_MIN_WIDTH = 96;
+
 /** A filmstrip's length, and the length of one of its cells at the video's aspect. */
 const along = (film: Box, beside: boolean) => (beside ? film.height : film.width);
 const across = (film: Box, beside: boolean, aspect: number) => (beside ? Math.floor(film.width / aspect) : Math.floor(film.height * aspect));
@@ -159,7 +162,10 @@ function spotlight(tiles: readonly LayoutTile[], area: Box, aspect: number, gap:
   const film: Box = beside
     ? { x: area.x + main.width + gap, y: area.y, width: strip, height: area.height }
     : { x: area.x, y: area.y + main.height + gap, width: area.width, height: strip };
-  const slots = Math.max(2, Math.floor((along(film, beside) + gap) / (across(film, beside, aspect) + gap)));
+  // As many cells as fit at the strip's thickness, or at the smallest legible cell (a face, no
+  // label) when that leaves people out: on a phone, three cameras share one short row.
+  const smallest = Math.min(across(film, beside, aspect), beside ? Math.round(FILM_MIN_WIDTH / aspect) : FILM_MIN_WIDTH);
+  const slots = Math.max(2, Math.floor((along(film, beside) + gap) / (smallest + gap)));
   const paged = pageOf(cameras.filter((tile) => tile.local), cameras.filter((tile) => !tile.local), slots, page);
   const count = paged.shown.length + (paged.hidden ? 1 : 0);
   // Each cell's length along the strip: the strip's thickness at the video's aspect, or less if

@@ -347,6 +347,9 @@ describe('media: screen sharing', () => {
     expect(started[1]).to.include({ local: false, id: aId, name: 'P0' });
     expect(started[2]).to.include({ local: false, id: aId, name: 'P0' });
     for (const el of [b, c]) {
+      // Chromium pauses a muted video while it is out of the viewport (c's filmstrip is, beside b's
+      // column), and plays it again once in view: frames are presented only where one can see them.
+      el.scrollIntoView({ block: 'nearest', inline: 'nearest' });
       await framesGrow(() => tileVideo(el, `${aId}:screen`), 20, 'the screen tile');
       const tile = shadow(el).querySelector(`[data-id="${aId}:screen"]`)!;
       expect(tile.getAttribute('part')).to.equal('tile screen');

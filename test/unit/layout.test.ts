@@ -115,6 +115,11 @@ describe('the call layout', () => {
     const tall = layoutTiles(tiles(3, 1), 374, 700);
     const screenTall = tall.placed.find((p) => p.role === 'spotlight')!;
     for (const p of tall.placed.filter((q) => q.role === 'filmstrip')) expect(p.box.y).to.be.at.least(screenTall.box.y + screenTall.box.height);
+    // A phone-sized column (a 320-px element) still shows three people's cameras, smaller, no "+N".
+    const phone = layoutTiles(tiles(2, 1), 304, 330);
+    expect(phone.placed.filter((p) => p.role === 'filmstrip').map((p) => p.id)).to.deep.equal(['me', 'p0', 'p1']);
+    expect(phone.more).to.equal(null);
+    for (const p of phone.placed) expect(inside(p.box, 304, 330)).to.equal(true);
   });
 
   it('alone, this participant fills the box', () => {

@@ -35,8 +35,8 @@ function always(v: View): Control[] {
       label: v.t('chat'),
       expanded: !!s.chatOpen,
       extra: s.unread
-        ? html`<span class="unread" part="unread-badge" aria-hidden="true">${s.unread}</span
-            ><span class="visually-hidden">${v.t('unread', { count: s.unread })}</span>`
+        ? html`<span class="unread" part="unread-badge" aria-hidden="true">${s.unread}</span>
+            <span class="visually-hidden">${v.t('unread', { count: s.unread })}</span>`
         : nothing,
       run: () => v.set({ chatOpen: !s.chatOpen, settingsOpen: false }),
     });

@@ -48,7 +48,7 @@ export function barButton(c: Control, danger = false) {
     aria-expanded=${c.expanded === undefined ? nothing : String(c.expanded)}
     @click=${c.run}
   >
-    ${icon(c.icon)}<span class="visually-hidden tip">${c.label}</span>${c.extra ?? nothing}
+    ${icon(c.icon)}<span class="visually-hidden tip">${c.label}</span> ${c.extra ?? nothing}
   </button>`;
 }
 
