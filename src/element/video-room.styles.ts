@@ -227,6 +227,10 @@ export const styles = css`
     flex-wrap: wrap;
     gap: var(--vr-gap, 8px);
   }
+  /* A narrow element (a 300-px sidebar): the buttons close up to stay in one row. */
+  .controls[data-tight] {
+    gap: 4px;
+  }
   ${iconButtons}
   .status-row {
     display: flex;
@@ -356,24 +360,38 @@ export const styles = css`
     font-size: inherit;
   }
   .code {
-    display: flex;
-    flex-wrap: wrap;
-    justify-content: center;
+    display: grid;
+    width: min(100%, 38em);
+    grid-template-columns: repeat(auto-fill, minmax(8.5em, 1fr));
     gap: var(--vr-gap, 8px);
     margin: 0;
     padding: 0;
     list-style: none;
+    counter-reset: code;
   }
+  /* Numbered, so that two people can say "the third is Banana"; the names alone suffice. */
   .code li {
-    display: grid;
-    justify-items: center;
-    min-width: 4.5em;
+    counter-increment: code;
+    display: flex;
+    align-items: center;
+    gap: 0.4em;
+    padding: 0.35em 0.6em;
+    border-radius: 8px;
+    background: light-dark(#0000000f, #ffffff17);
+  }
+  .code li::before {
+    content: counter(code);
+    min-width: 1ch;
+    font-size: 0.85em;
+    opacity: 0.75;
   }
   .code .emoji {
-    font-size: 2em;
+    font-size: 1.6em;
+    line-height: 1;
   }
   .code-name {
-    font-size: 0.8em;
+    font-size: 1.25em;
+    font-weight: 600;
   }
   .invite-link {
     width: min(100%, 32em);

@@ -12,8 +12,12 @@ import '../../src/video-room.js';
 import { loadRoom } from '../../src/element/controllers/room-controller.js';
 import type { CallStore } from '../../src/store/call-store.js';
 import type { VideoRoomElement } from '../../src/video-room.component.js';
+import { SAS_EMOJI } from '../../src/e2ee/verification.js';
 import { FakeRoom } from '../unit/fake-room.js';
 import { waitFor } from './helpers.js';
+
+/** The short code the unverified people show: seven symbols, as a real one has. */
+export const CODE = [0, 13, 17, 24, 47, 52, 57].map((i) => SAS_EMOJI[i]!);
 
 const COLOURS = ['#2563eb', '#16a34a', '#db2777', '#ea580c', '#7c3aed', '#0891b2', '#ca8a04', '#dc2626'];
 
@@ -61,6 +65,11 @@ export async function callScreen(c: ScreenCase): Promise<Screen> {
   const el = await fixture<VideoRoomElement>(
     html`<video-room room="screen" name="Ada" style="position: fixed; inset: 0; border-radius: 0"></video-room>`,
   );
+  return inCall(el, c);
+}
+
+/** Puts `el` (mounted wherever a test likes) in a call of `c.people` (see the file's comment). */
+export async function inCall(el: VideoRoomElement, c: Omit<ScreenCase, 'width' | 'height'>): Promise<Screen> {
   // The call's views load with the call's code, as on a join.
   await loadRoom();
   const store = (el as unknown as { store: CallStore }).store;
@@ -75,7 +84,7 @@ export async function callScreen(c: ScreenCase): Promise<Screen> {
       name,
       stream,
       verified: i % 3 !== 1,
-      code: i % 3 === 1 ? { emoji: ['🐶', '🔑', '🌵', '🎸', '🚲'], names: ['dog', 'key', 'cactus', 'guitar', 'bicycle'] } : null,
+      code: i % 3 === 1 ? { emoji: CODE.map(([emoji]) => emoji), names: CODE.map(([, name]) => name) } : null,
       quality: i % 4 === 2 ? 'poor' : 'good',
       audioMuted: i % 2 === 0,
       screenSharing: !!c.screen && i === 1,
@@ -111,4 +120,52 @@ export async function settled(el: VideoRoomElement): Promise<void> {
 /** Writes a screenshot of the viewport to screenshots/<browser>/<name>.png. */
 export function screenshot(name: string): Promise<string> {
   return executeServerCommand('vr-screenshot', { name });
+}
+
+type Rect = DOMRect;
+const overlap = (a: Rect, b: Rect) => a.left < b.right - 0.5 && b.left < a.right - 0.5 && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5;
+const inside = (a: Rect, box: Rect) => a.left >= box.left - 0.5 && a.top >= box.top - 0.5 && a.right <= box.right + 0.5 && a.bottom <= box.bottom + 0.5;
+const visible = (el: Element) => {
+  const r = el.getBoundingClientRect();
+  return r.width > 0 && r.height > 0 && getComputedStyle(el).visibility !== 'hidden';
+};
+
+/** Everything wrong with the screen, as sentences (none: all is well). */
+export function problems(el: HTMLElement): string[] {
+  const root = el.shadowRoot!;
+  const box = el.getBoundingClientRect();
+  const found: string[] = [];
+  const tiles = [...root.querySelectorAll<HTMLElement>('.grid > .tile, .grid > .more')];
+  for (const tile of tiles) if (!inside(tile.getBoundingClientRect(), box)) found.push(`tile ${tile.dataset.id ?? '+N'} leaves the element`);
+  for (let i = 0; i < tiles.length; i++)
+    for (let j = i + 1; j < tiles.length; j++) {
+      const [a, b] = [tiles[i]!, tiles[j]!];
+      if (a.dataset.role === 'inset' || b.dataset.role === 'inset') continue;
+      if (overlap(a.getBoundingClientRect(), b.getBoundingClientRect())) found.push(`tiles ${a.dataset.id} and ${b.dataset.id} overlap`);
+    }
+  // Controls: the whole bar inside the element, each button the element at its own centre.
+  for (const control of root.querySelectorAll<HTMLElement>('.controls button, .controls [role=button]')) {
+    if (!visible(control)) continue;
+    const r = control.getBoundingClientRect();
+    const name = control.getAttribute('part') ?? control.textContent?.trim();
+    if (!inside(r, box)) found.push(`control ${name} leaves the element`);
+    const hit = root.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+    if (!hit || !control.contains(hit)) found.push(`control ${name} is covered by ${hit?.className || hit?.tagName}`);
+  }
+  // Badges: what lies over a tile's video, none over another (the inset's own over the other tile's too).
+  const badges = [...root.querySelectorAll<HTMLElement>('.grid .label, .grid .badge, .grid .tile-fullscreen, .grid .empty')].filter(visible);
+  for (let i = 0; i < badges.length; i++)
+    for (let j = i + 1; j < badges.length; j++)
+      if (overlap(badges[i]!.getBoundingClientRect(), badges[j]!.getBoundingClientRect()))
+        found.push(`badges "${badges[i]!.textContent?.trim()}" and "${badges[j]!.textContent?.trim()}" overlap`);
+  const insets = [...root.querySelectorAll<HTMLElement>('.tile[data-role=inset]')];
+  for (const inset of insets)
+    for (const badge of badges)
+      if (!inset.contains(badge) && overlap(inset.getBoundingClientRect(), badge.getBoundingClientRect()))
+        found.push(`the inset covers "${badge.textContent?.trim()}"`);
+  // Text: nothing cut off (wider or taller than its box).
+  for (const text of root.querySelectorAll<HTMLElement>('.label, .badge, .controls button, .status, .chat-form button, .more'))
+    if (visible(text) && (text.scrollWidth > text.clientWidth + 1 || text.scrollHeight > text.clientHeight + 1))
+      found.push(`"${text.textContent?.trim()}" is clipped (${text.scrollWidth}x${text.scrollHeight} in ${text.clientWidth}x${text.clientHeight})`);
+  return found;
 }

@@ -1,4 +1,5 @@
 import { expect } from '@open-wc/testing';
+import { BUTTON_GAP, BUTTON_SIZE, TIGHT_GAP, inBar } from '../../src/layout/bar.js';
 import {
   DEFAULT_ASPECT,
   MAX_TILES_NARROW,
@@ -126,5 +127,23 @@ describe('the call layout', () => {
     const l = layoutTiles(tiles(0), 1264, 700);
     expect(l.placed).to.have.length(1);
     expect(l.placed[0]!.box.height).to.equal(700);
+  });
+});
+
+describe('the control bar', () => {
+  it('shows the optional buttons that fit, gives the rest a "more" button, and closes up before the always-shown ones wrap', () => {
+    // A laptop: all ten in one row.
+    expect(inBar(1264, 5, 5)).to.deep.equal({ shown: 5, tight: false });
+    // A phone (390 px less padding): seven places, five always, one for "more", one optional.
+    expect(inBar(374, 5, 5)).to.deep.equal({ shown: 1, tight: false });
+    // A 300-px sidebar: five always and "more" need six places; only a 4-px gap gives them.
+    expect(inBar(284, 5, 5)).to.deep.equal({ shown: 0, tight: true });
+    const width = (n: number, gap: number) => n * BUTTON_SIZE + (n - 1) * gap;
+    // From a 300-px element up (narrower, the bar wraps onto a second row).
+    for (let w = 284; w <= 1300; w += 2) {
+      const { shown, tight } = inBar(w, 5, 5);
+      const buttons = 5 + shown + (shown < 5 ? 1 : 0);
+      expect(width(buttons, tight ? TIGHT_GAP : BUTTON_GAP), `${w}px`).to.be.at.most(w);
+    }
   });
 });

@@ -7,15 +7,13 @@
  */
 import { html, nothing } from 'lit';
 import { Ellipsis, Maximize, MessageSquare, MonitorUp, MonitorX, PhoneOff, PictureInPicture2, Settings } from 'lucide';
+import { BUTTON_GAP, inBar } from '../../layout/bar.js';
 import { canShareScreen } from '../../media/screen-share.js';
 import { pipSupport } from '../controllers/view-controller.js';
 import { icon } from './icons.js';
 import { barButton, invite, switchCamera, toggles, type Control } from './toggles.js';
 import type { View } from './view.js';
 
-/** A bar button's width and the gap between buttons, in pixels (styles: .controls). */
-export const BUTTON_SIZE = 44;
-export const BUTTON_GAP = 8;
 
 function always(v: View): Control[] {
   const s = v.s;
@@ -139,13 +137,6 @@ function renderMore(v: View, hidden: Control[]) {
   </div>`;
 }
 
-/** How many of the optional controls fit in the bar beside the ones always there (and a "more" button if any do not). */
-export function inBar(width: number, always: number, optional: number): number {
-  const slots = Math.floor((width + BUTTON_GAP) / (BUTTON_SIZE + BUTTON_GAP));
-  if (always + optional <= slots) return optional;
-  return Math.max(0, slots - always - 1);
-}
-
 /** Picture-in-picture's small bar: microphone, camera, close and leave. */
 export function renderPipControls(v: View) {
   const [mic, camera] = toggles(v);
@@ -158,9 +149,9 @@ export function renderControlBar(v: View) {
   const first = always(v);
   const extra = optional(v);
   // The bar's width is the element's, less its padding; leave is always there too.
-  const shown = inBar(v.width - 2 * BUTTON_GAP, first.length + 1, extra.length);
+  const { shown, tight } = inBar(v.width - 2 * BUTTON_GAP, first.length + 1, extra.length);
   const leave: Control = { part: 'leave-button', icon: PhoneOff, label: v.t('leave'), run: () => v.el.leave() };
-  return html`<div class="controls" part="controls">
+  return html`<div class="controls" part="controls" ?data-tight=${tight}>
     ${first.map((c) => barButton(c))} ${extra.slice(0, shown).map((c) => barButton(c))}
     ${shown < extra.length ? renderMore(v, extra.slice(shown)) : nothing}
     <slot name="controls"></slot>

@@ -1,8 +1,10 @@
 /**
  * The short code of one connection, for two people to compare (read aloud or side by side),
- * with the answers "They match" and "They don't match".
+ * with the answers "They match" and "They don't match". Each symbol has its name in large type
+ * beside it, so the names alone are enough: where the machine has no emoji font, only the names.
  */
 import { html, nothing } from 'lit';
+import { drawsColourEmoji } from './emoji.js';
 import type { View } from './view.js';
 
 /** The short code being compared, if any. */
@@ -16,9 +18,14 @@ export function renderVerification(v: View) {
   };
   return html`<section class="settings verification" part="verification" role="dialog" aria-label=${v.t('verifyTitle', { name })}>
     <p>${v.t('verifyPrompt', { name })}</p>
-    <ol class="code" aria-label=${v.t('shortCode')}>
+    <ol class="code" part="short-code" aria-label=${v.t('shortCode')}>
       ${shown.code.emoji.map(
-        (emoji, i) => html`<li><span class="emoji" aria-hidden="true">${emoji}</span><span class="code-name">${shown.code.names[i]}</span></li>`,
+        (emoji, i) =>
+          html`<li>
+            ${drawsColourEmoji() ? html`<span class="emoji" aria-hidden="true">${emoji}</span>` : nothing}<span class="code-name"
+              >${shown.code.names[i]}</span
+            >
+          </li>`,
       )}
     </ol>
     <div class="controls">
