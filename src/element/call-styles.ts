@@ -58,6 +58,16 @@ export const iconButtons = css`
     pointer-events: none;
     z-index: 3;
   }
+  /* The first and last buttons' tooltips open inwards, so that a long name stays in the element. */
+  .controls > .icon-button:first-child .tip {
+    left: 0;
+    transform: none;
+  }
+  .controls > .icon-button:last-child .tip {
+    left: auto;
+    right: 0;
+    transform: none;
+  }
   .icon-button.danger {
     background: var(--vr-leave-background, #dc2626);
     border-color: transparent;

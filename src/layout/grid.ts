@@ -5,7 +5,8 @@
  * - A grid: the columns and rows that give the tiles the most area, aspect kept, nothing outside
  *   the box. Beyond what fits legibly, pages, the last cell a "+N" tile that turns the page.
  * - A call of two: the other person fills the box, this participant a small inset in its corner.
- * - A shared screen: the screens in a spotlight, the cameras in a filmstrip beside or below it.
+ * - A shared screen: the screens in a spotlight, the cameras in a column beside it (landscape) or
+ *   in a grid of small tiles under it (portrait).
  */
 
 import { NARROW_WIDTH } from './sizes.js';
@@ -75,10 +76,10 @@ export function fitGrid(count: number, width: number, height: number, aspect = D
 }
 
 /** How many tiles a grid of this box shows legibly, at least 2 (a tile and the "+N" tile). */
-export function gridCapacity(width: number, height: number, aspect = DEFAULT_ASPECT, gap = 8): number {
+export function gridCapacity(width: number, height: number, aspect = DEFAULT_ASPECT, gap = 8, minWidth = MIN_TILE_WIDTH): number {
   const most = width < NARROW_WIDTH ? MAX_TILES_NARROW : MAX_TILES_WIDE;
   let fits = 2;
-  for (let n = 3; n <= most; n++) if (fitGrid(n, width, height, aspect, gap).width >= MIN_TILE_WIDTH) fits = n;
+  for (let n = 3; n <= most; n++) if (fitGrid(n, width, height, aspect, gap).width >= minWidth) fits = n;
   return fits;
 }
 
@@ -141,47 +142,14 @@ function pair(local: LayoutTile, remote: LayoutTile, area: Box, aspect: number, 
   };
 }
 
-/** The narrowest a filmstrip cell gets before the strip pages its cameras. */
+/** The narrowest a camera's tile gets beside a shared screen before the cameras are paged. */
 const FILM_MIN_WIDTH = 96;
 
-/** A filmstrip's length, and the length of one of its cells at the video's aspect. */
-const along = (film: Box, beside: boolean) => (beside ? film.height : film.width);
-const across = (film: Box, beside: boolean, aspect: number) => (beside ? Math.floor(film.width / aspect) : Math.floor(film.height * aspect));
+/** The page of cameras beside a screen, for `slots` cells (this participant's on every page). */
+const camerasPage = (cameras: readonly LayoutTile[], slots: number, page?: number) =>
+  pageOf(cameras.filter((tile) => tile.local), cameras.filter((tile) => !tile.local), slots, page);
 
-function spotlight(tiles: readonly LayoutTile[], area: Box, aspect: number, gap: number, page?: number): Layout {
-  const screens = tiles.filter((tile) => tile.screen);
-  const cameras = tiles.filter((tile) => !tile.screen);
-  const beside = area.width >= area.height;
-  // The filmstrip: a column on the right of a landscape box, a row under a portrait one.
-  const strip = beside
-    ? Math.round(Math.max(96, Math.min(240, area.width * 0.2)))
-    : Math.round(Math.max(54, Math.min(160, area.height * 0.2)));
-  const main: Box = beside
-    ? { ...area, width: Math.max(0, area.width - strip - gap) }
-    : { ...area, height: Math.max(0, area.height - strip - gap) };
-  const film: Box = beside
-    ? { x: area.x + main.width + gap, y: area.y, width: strip, height: area.height }
-    : { x: area.x, y: area.y + main.height + gap, width: area.width, height: strip };
-  // As many cells as fit at the strip's thickness, or at the smallest legible cell (a face, no
-  // label) when that leaves people out: on a phone, three cameras share one short row.
-  const smallest = Math.min(across(film, beside, aspect), beside ? Math.round(FILM_MIN_WIDTH / aspect) : FILM_MIN_WIDTH);
-  const slots = Math.max(2, Math.floor((along(film, beside) + gap) / (smallest + gap)));
-  const paged = pageOf(cameras.filter((tile) => tile.local), cameras.filter((tile) => !tile.local), slots, page);
-  const count = paged.shown.length + (paged.hidden ? 1 : 0);
-  // Each cell's length along the strip: the strip's thickness at the video's aspect, or less if
-  // even two cells do not fit; the cells centred along the strip.
-  const length = Math.min(across(film, beside, aspect), Math.floor((along(film, beside) - (count - 1) * gap) / Math.max(1, count)));
-  const start = Math.floor((along(film, beside) - (count * length + (count - 1) * gap)) / 2);
-  const cells: Box[] = [];
-  for (let i = 0; i < count; i++) {
-    const offset = start + i * (length + gap);
-    cells.push(
-      beside
-        ? { x: film.x, y: film.y + offset, width: Math.min(film.width, Math.floor(length * aspect)), height: length }
-        : { x: film.x + offset, y: film.y, width: length, height: Math.min(film.height, Math.floor(length / aspect)) },
-    );
-  }
-  const screenBoxes = gridBoxes(screens.length, main, aspect, gap);
+function spotlightLayout(screens: readonly LayoutTile[], screenBoxes: Box[], paged: ReturnType<typeof pageOf>, cells: Box[]): Layout {
   return {
     mode: 'spotlight',
     placed: [
@@ -192,6 +160,47 @@ function spotlight(tiles: readonly LayoutTile[], area: Box, aspect: number, gap:
     page: paged.page,
     pages: paged.pages,
   };
+}
+
+/** A landscape box (a laptop): the screens large, the cameras in a column on the right. */
+function besideScreen(screens: readonly LayoutTile[], cameras: readonly LayoutTile[], area: Box, aspect: number, gap: number, page?: number): Layout {
+  const strip = Math.round(Math.max(96, Math.min(240, area.width * 0.2)));
+  const main: Box = { ...area, width: Math.max(0, area.width - strip - gap) };
+  const film: Box = { x: area.x + main.width + gap, y: area.y, width: strip, height: area.height };
+  // As many cells as fit at the strip's width, or at the smallest legible tile when that leaves people out.
+  const full = Math.floor(film.width / aspect);
+  const slots = Math.max(2, Math.floor((film.height + gap) / (Math.min(full, Math.round(FILM_MIN_WIDTH / aspect)) + gap)));
+  const paged = camerasPage(cameras, slots, page);
+  const count = paged.shown.length + (paged.hidden ? 1 : 0);
+  // Each cell's height: the strip's width at the video's aspect, or less if they do not all fit; centred.
+  const length = Math.min(full, Math.floor((film.height - (count - 1) * gap) / Math.max(1, count)));
+  const start = film.y + Math.floor((film.height - (count * length + (count - 1) * gap)) / 2);
+  const cells = Array.from({ length: count }, (_, i) => ({ x: film.x, y: start + i * (length + gap), width: Math.min(film.width, Math.floor(length * aspect)), height: length }));
+  return spotlightLayout(screens, gridBoxes(screens.length, main, aspect, gap), paged, cells);
+}
+
+/**
+ * A portrait box (a phone): the screens across the top, as tall as the width allows (at most
+ * 60 % of the box), the cameras in a grid of smaller tiles under them; the two centred together.
+ */
+function belowScreen(screens: readonly LayoutTile[], cameras: readonly LayoutTile[], area: Box, aspect: number, gap: number, page?: number): Layout {
+  const top = fitGrid(screens.length, area.width, Math.floor(area.height * 0.6), aspect, gap);
+  const screensHeight = top.rows * top.height + (top.rows - 1) * gap;
+  const rest = Math.max(0, area.height - screensHeight - gap);
+  const paged = camerasPage(cameras, gridCapacity(area.width, rest, aspect, gap, FILM_MIN_WIDTH), page);
+  const count = paged.shown.length + (paged.hidden ? 1 : 0);
+  const below = fitGrid(count, area.width, rest, aspect, gap);
+  const camerasHeight = below.rows * below.height + (below.rows - 1) * gap;
+  const y = area.y + Math.floor((area.height - (screensHeight + gap + camerasHeight)) / 2);
+  const screenBoxes = gridBoxes(screens.length, { ...area, y, height: screensHeight }, aspect, gap);
+  const cells = gridBoxes(count, { ...area, y: y + screensHeight + gap, height: camerasHeight }, aspect, gap);
+  return spotlightLayout(screens, screenBoxes, paged, cells);
+}
+
+function spotlight(tiles: readonly LayoutTile[], area: Box, aspect: number, gap: number, page?: number): Layout {
+  const screens = tiles.filter((tile) => tile.screen);
+  const cameras = tiles.filter((tile) => !tile.screen);
+  return area.width >= area.height ? besideScreen(screens, cameras, area, aspect, gap, page) : belowScreen(screens, cameras, area, aspect, gap, page);
 }
 
 /**

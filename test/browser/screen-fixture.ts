@@ -95,7 +95,9 @@ export async function inCall(el: VideoRoomElement, c: Omit<ScreenCase, 'width' |
   if (c.chat) store.set({ chatOpen: true });
   await settled(el);
   // Every video shows a picture (this participant's too, from the fake camera) before anyone looks.
-  await waitFor(() => [...el.shadowRoot!.querySelectorAll<HTMLVideoElement>('.grid video:not([hidden])')].every((v) => v.readyState >= 2), 'every video playing', 10_000);
+  const videos = () => [...el.shadowRoot!.querySelectorAll<HTMLVideoElement>('.grid video:not([hidden])')];
+  const local = () => el.shadowRoot!.querySelector<HTMLVideoElement>('.grid .tile.local:not(.screen) video:not([hidden])');
+  await waitFor(() => local() && videos().every((v) => v.readyState >= 2), 'every video playing, the camera’s too', 10_000);
   return { el, room, store };
 }
 
