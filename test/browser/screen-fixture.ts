@@ -85,7 +85,8 @@ export async function inCall(el: VideoRoomElement, c: Omit<ScreenCase, 'width' |
       stream,
       verified: i % 3 !== 1,
       code: i % 3 === 1 ? { emoji: CODE.map(([emoji]) => emoji), names: CODE.map(([, name]) => name) } : null,
-      quality: i % 4 === 2 ? 'poor' : 'good',
+      // p4: the fullest badge (unverified with "Verify", a poor connection) and a muted microphone.
+      quality: i % 4 === 2 || i === 4 ? 'poor' : 'good',
       audioMuted: i % 2 === 0,
       screenSharing: !!c.screen && i === 1,
       screenStream: c.screen && i === 1 ? canvasVideo('Slides', 7, 1280, 720) : new MediaStream(),

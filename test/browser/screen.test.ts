@@ -28,13 +28,20 @@ describe('the call screen at phone, tablet and laptop sizes', function () {
         { width, height, people: 4, screen: true },
       ];
       const found: string[] = [];
+      // The smallest tile that showed a name, a badge with both states and a muted microphone.
+      let smallest = Infinity;
       for (const c of cases) {
         const { el } = await callScreen(c);
         const name = `${width}x${height}-${c.people}${c.chat ? '-chat' : ''}${c.screen ? '-screen' : ''}`;
         await screenshot(name);
         found.push(...problems(el).map((p) => `${name}: ${p}`));
+        for (const tile of el.shadowRoot!.querySelectorAll<HTMLElement>('.grid > .tile.remote'))
+          if (tile.querySelector('[part~="verify-button"]') && tile.querySelector('[data-quality="poor"]') && tile.querySelector('.label .icon'))
+            smallest = Math.min(smallest, tile.getBoundingClientRect().width);
         fixtureCleanup();
       }
       expect(found).to.deep.equal([]);
+      // On a phone, that was a tile no larger than 160×90: the badge fits even there.
+      if (width === 320) expect(smallest).to.be.at.most(160);
     });
 });
