@@ -155,6 +155,8 @@ export class Room extends TypedEventTarget<RoomEvents> {
     try {
       const { room, secret = null } = this.#config;
       const encryption = secret ? startEncryption(room, secret, () => this.#isJoining(), (e) => this.#encrypt(e)) : null;
+      // Awaited below, after the ids: a failure meanwhile is handled there, not "unhandled" on the page.
+      encryption?.catch(() => undefined);
       [this.#rendezvous.id] = this.#config.rendezvousIdsOverride ?? (await rendezvousIds(room, secret));
       if (secret) this.#authKey = await deriveAuthKey(room, secret);
       await encryption;

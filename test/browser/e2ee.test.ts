@@ -7,6 +7,7 @@ import { Room, type RoomEvents } from '../../src/room/room.js';
 import { parseBrokerUrl } from '../../src/signalling/broker.js';
 import type { FrameKeys } from '../../src/e2ee/frame-keys.js';
 import { FrameCrypto } from '../../src/e2ee/frame-crypto.js';
+import { SAS_EMOJI } from '../../src/e2ee/verification.js';
 import { loadRoom, type RoomController } from '../../src/element/controllers/room-controller.js';
 import type { VideoRoomElement } from '../../src/video-room.component.js';
 import { decodedFrames, mountRooms, nextEvent, presentedFrames, SERVER, tileFrames, uniqueRoom, waitFor, waitForFullMeshMedia } from './helpers.js';
@@ -131,12 +132,20 @@ describe('end-to-end encryption', () => {
     const original = FrameCrypto.availableMode;
     // Pretend the browser has neither RTCRtpScriptTransform nor createEncodedStreams.
     FrameCrypto.availableMode = () => null;
+    // The failure is the element's answer, not an unhandled rejection on the host page.
+    const unhandled: unknown[] = [];
+    const onUnhandled = (event: PromiseRejectionEvent) => unhandled.push(event.reason);
+    window.addEventListener('unhandledrejection', onUnhandled);
     try {
       const error = nextEvent<{ code: string }>(a, EVENTS.error);
       await a.join();
       expect((await error).code).to.equal(ERROR_CODES.e2eeUnsupported);
       expect(a.state).to.equal('error');
+      // An unhandled rejection is reported after the task it happened in: wait one more.
+      await new Promise((resolve) => setTimeout(resolve));
+      expect(unhandled.map(String)).to.deep.equal([]);
     } finally {
+      window.removeEventListener('unhandledrejection', onUnhandled);
       FrameCrypto.availableMode = original;
     }
   });
@@ -175,7 +184,9 @@ describe('end-to-end encryption', () => {
     badge.querySelector<HTMLButtonElement>('[part="verify-button"]')!.click();
     await a.updateComplete;
     const panel = a.shadowRoot!.querySelector('[part="verification"]')!;
-    expect(panel.textContent).to.contain(codeA.split(' ')[0]);
+    // The panel names the symbols (it draws them too where the machine has a colour emoji font).
+    const names = [...panel.querySelectorAll('.code-name')].map((name) => name.textContent!.trim());
+    expect(names.map((name) => SAS_EMOJI.find(([, n]) => n === name)![0]).join(' ')).to.equal(codeA);
     const verified = nextEvent<{ method: string; participant: { id: string; verified: boolean } }>(a, EVENTS.peerVerified);
     [...panel.querySelectorAll('button')].find((button) => button.textContent === 'They match')!.click();
     const detail = await verified;
