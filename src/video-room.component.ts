@@ -80,6 +80,7 @@ import { publicEvents } from './store/public-events.js';
  * @csspart connection-quality - On each remote tile: the connection quality (`data-quality` is `good`, `poor` or `reconnecting`).
  * @csspart verify-button - On an unverified tile (no room secret): opens the short code to compare.
  * @csspart verification - The panel showing a participant's short code, with "They match" and "They don't match".
+ * @csspart short-code - The short code in that panel: seven symbols, each named (the names alone where the machine draws no colour emoji).
  *
  * @attr lang - The language of the element's texts (`en`, `de`, `fr`, `es`, `pt`, or a tag such as `pt-BR`); default: the nearest `lang` of the page, else the browser's language. Others show English.
  *
