@@ -14,7 +14,6 @@ import { icon } from './icons.js';
 import { barButton, invite, switchCamera, toggles, type Control } from './toggles.js';
 import type { View } from './view.js';
 
-
 function always(v: View): Control[] {
   const s = v.s;
   const list: Control[] = toggles(v);
