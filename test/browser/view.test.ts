@@ -7,6 +7,7 @@ import { sendMouse } from '@web/test-runner-commands';
 import { ERROR_CODES, EVENTS } from '../../src/constants.js';
 import type { VideoRoomElement } from '../../src/video-room.component.js';
 import { mountRooms, nextEvent, presentedFrames, uniqueRoom, waitFor, waitForFullMeshMedia } from './helpers.js';
+import { settled } from './screen-fixture.js';
 
 /** A trusted click in the middle of `target`; a control in the bar's "more" menu is reached through the menu, as a person does. */
 async function click(target: Element): Promise<void> {
@@ -18,7 +19,11 @@ async function click(target: Element): Promise<void> {
   }
   target.scrollIntoView({ block: 'center' });
   const r = target.getBoundingClientRect();
-  await sendMouse({ type: 'click', position: [Math.round(r.x + r.width / 2), Math.round(r.y + r.height / 2)] });
+  const [x, y] = [Math.round(r.x + r.width / 2), Math.round(r.y + r.height / 2)];
+  // A click that would land on something else fails here, saying so, not as a missing event later.
+  const hit = (target.getRootNode() as ShadowRoot | Document).elementFromPoint(x, y);
+  if (!hit || !target.contains(hit)) throw new Error(`a click on ${target.getAttribute('part')} would land on ${hit?.getAttribute('part') ?? hit?.tagName}`);
+  await sendMouse({ type: 'click', position: [x, y] });
 }
 
 /** Whether a toggle is on: `aria-pressed` in the bar, `aria-checked` in the "more" menu. */
@@ -60,6 +65,8 @@ describe('fullscreen and picture-in-picture', function () {
     expect(document.fullscreenElement).to.equal(a);
     await a!.updateComplete;
     expect(pressed(part(a!, 'fullscreen-button'))).to.equal('true');
+    // The tiles move to the fullscreen size a frame after the resize: click where they end up.
+    await settled(a!);
 
     // From the room to b's tile in one click.
     const remoteId = a!.participants[0]!.id;
