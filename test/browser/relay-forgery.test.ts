@@ -179,7 +179,26 @@ describe('a broker forging signalling after verification', function () {
       });
     };
 
+    /**
+     * Holds what b's link sends a (its restart offer among it) until the returned function
+     * releases it: the broker's answer arrives first, as the attacker would want, on a loaded
+     * machine as on an idle one.
+     */
+    const holdLink = () => {
+      type Send = (...args: unknown[]) => unknown;
+      const conn = ba.conn as unknown as { send: Send };
+      const send = conn.send;
+      const held: unknown[][] = [];
+      conn.send = (...args) => void held.push(args);
+      return () => {
+        conn.send = send;
+        for (const args of held) void send.apply(conn, args);
+      };
+    };
+
+    let release = holdLink();
     await forgeAnswerDuringRenegotiation();
+    release();
     await waitFor(() => pc.signalingState === 'stable', 'the real answer, over the data channel');
     await framesGrow(b, 10);
     expect(applied.filter((f) => f !== verified), 'descriptions applied with another fingerprint').to.deep.equal([]);
@@ -188,8 +207,10 @@ describe('a broker forging signalling after verification', function () {
     // Control: with PeerJS's own handler back (the old code), the same forgery reaches the
     // connection; the check on every applied description then closes the link.
     ba.conn.handleMessage = (Object.getPrototypeOf(ba.conn) as { handleMessage: (message: unknown) => void }).handleMessage;
+    release = holdLink();
     await forgeAnswerDuringRenegotiation();
     await waitFor(() => failures.length > 0, 'the forged answer applied, and the link refused');
+    release();
     expect(failures).to.deep.equal(['fingerprint-changed']);
     // What was applied named the attacker's certificate (the link closed in the same event).
     expect(messages[0], 'PeerJS applied the forged answer').to.include(attackerFingerprints[1]!.slice('sha-256 '.length, 'sha-256 '.length + 11));
