@@ -90,6 +90,9 @@ describe('a broker listing two fingerprints in the first handshake', function ()
         // The broker mounted the attack: what it delivered to each victim lists the honest
         // party's fingerprint and the attacker's, in the shape.
         await waitFor(() => pcA?.remoteDescription && pcB?.remoteDescription, 'both victims holding a remote description');
+        // Read now: where DTLS fails, PeerJS closes the connection, and Firefox then throws on
+        // reading its descriptions (InvalidStateError), which a loaded machine reaches first.
+        const remote = new Map([pcA, pcB].map((pc) => [pc, pc.remoteDescription?.sdp]));
         const [realA, realB] = [fingerprints(pcA).local!, fingerprints(pcB).local!];
         const lies = (await diversionLog(b.id)).filter((m) => m.fingerprints);
         const told = (victim: string) => lies.find((m) => m.deliveredTo === victim && (m.type === 'OFFER' || m.type === 'ANSWER'))?.fingerprints;
@@ -99,8 +102,8 @@ describe('a broker listing two fingerprints in the first handshake', function ()
         expect(told(a.id)?.listed[0] === realB).to.equal(shape.includes('real-first') || shape === 'session-real');
         // What script then reads back from each victim's remote description (measured, see `views`).
         const view = (pc: RTCPeerConnection, real: string) => {
-          const first = sdpFingerprint(pc.remoteDescription?.sdp);
-          return `${fingerprintShape(pc.remoteDescription?.sdp, real, attacker.fingerprint) ?? 'one line'}, first ${first === real ? 'real' : first === attacker.fingerprint ? 'attacker' : first}`;
+          const first = sdpFingerprint(remote.get(pc));
+          return `${fingerprintShape(remote.get(pc), real, attacker.fingerprint) ?? 'one line'}, first ${first === real ? 'real' : first === attacker.fingerprint ? 'attacker' : first}`;
         };
         views[shape] = { a: view(pcA, realB), b: view(pcB, realA) };
 
