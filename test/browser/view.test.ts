@@ -38,9 +38,11 @@ function part(el: VideoRoomElement, name: string, root: ParentNode = el.shadowRo
 }
 
 /** The next `type` event of `el`; a vr-error before it fails with its message. */
-function nextOrError<T>(el: VideoRoomElement, type: string): Promise<T> {
+function nextOrError<T>(el: VideoRoomElement, type: string, step = ''): Promise<T> {
   return Promise.race([
-    nextEvent<T>(el, type),
+    nextEvent<T>(el, type).catch((error: Error) => {
+      throw new Error(`${error.message}${step ? ` (${step})` : ''}; fullscreen: ${String(document.fullscreenElement?.tagName ?? null)}, ${el.shadowRoot!.fullscreenElement?.getAttribute('data-id') ?? 'no tile'}`);
+    }),
     nextEvent<{ code: string; message: string }>(el, EVENTS.error, 60_000).then((e) => {
       throw new Error(`${e.code}: ${e.message}`);
     }),
@@ -59,7 +61,7 @@ describe('fullscreen and picture-in-picture', function () {
     await waitForFullMeshMedia([a!, b!], 3);
     await a!.updateComplete;
 
-    let change = nextOrError<FullscreenDetail>(a!, EVENTS.fullscreenChange);
+    let change = nextOrError<FullscreenDetail>(a!, EVENTS.fullscreenChange, 'the room, from its button');
     await click(part(a!, 'fullscreen-button'));
     expect(await change).to.deep.equal({ fullscreen: true, id: '' });
     expect(document.fullscreenElement).to.equal(a);
@@ -71,13 +73,13 @@ describe('fullscreen and picture-in-picture', function () {
     // From the room to b's tile in one click.
     const remoteId = a!.participants[0]!.id;
     const tile = a!.shadowRoot!.querySelector(`.tile[data-id="${remoteId}"]`)!;
-    change = nextOrError<FullscreenDetail>(a!, EVENTS.fullscreenChange);
+    change = nextOrError<FullscreenDetail>(a!, EVENTS.fullscreenChange, 'b’s tile, from its button');
     await click(part(a!, 'tile-fullscreen-button', tile));
     expect(await change).to.deep.equal({ fullscreen: true, id: remoteId });
     expect(a!.shadowRoot!.fullscreenElement).to.equal(tile);
     await waitFor(() => presentedFrames(tile.querySelector('video')!) > 0, 'the fullscreen tile playing');
 
-    change = nextOrError<FullscreenDetail>(a!, EVENTS.fullscreenChange);
+    change = nextOrError<FullscreenDetail>(a!, EVENTS.fullscreenChange, 'the exit');
     await document.exitFullscreen();
     expect(await change).to.deep.equal({ fullscreen: false, id: null });
     await a!.updateComplete;
