@@ -127,7 +127,7 @@ export function screenshot(name: string): Promise<string> {
 
 type Rect = DOMRect;
 const overlap = (a: Rect, b: Rect) => a.left < b.right - 0.5 && b.left < a.right - 0.5 && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5;
-const inside = (a: Rect, box: Rect) => a.left >= box.left - 0.5 && a.top >= box.top - 0.5 && a.right <= box.right + 0.5 && a.bottom <= box.bottom + 0.5;
+export const inside = (a: Rect, box: Rect) => a.left >= box.left - 0.5 && a.top >= box.top - 0.5 && a.right <= box.right + 0.5 && a.bottom <= box.bottom + 0.5;
 const visible = (el: Element) => {
   const r = el.getBoundingClientRect();
   return r.width > 0 && r.height > 0 && getComputedStyle(el).visibility !== 'hidden';

@@ -9,12 +9,11 @@ import { sendKeys, setViewport } from '@web/test-runner-commands';
 import { drawsColourEmoji } from '../../src/element/views/emoji.js';
 import type { VideoRoomElement } from '../../src/video-room.component.js';
 import { waitFor } from './helpers.js';
-import { CODE, callScreen, inCall, problems, screenshot, settled } from './screen-fixture.js';
+import { CODE, callScreen, inCall, inside, problems, screenshot, settled } from './screen-fixture.js';
 
 const part = (el: VideoRoomElement, name: string) => el.shadowRoot!.querySelector<HTMLElement>(`[part~="${name}"]`);
 const focused = (el: VideoRoomElement) => el.shadowRoot!.activeElement as HTMLElement | null;
 const menuItems = (el: VideoRoomElement) => [...el.shadowRoot!.querySelectorAll<HTMLElement>('[role=menu] [role^=menuitem]')];
-const inside = (a: DOMRect, box: DOMRect) => a.left >= box.left - 0.5 && a.top >= box.top - 0.5 && a.right <= box.right + 0.5 && a.bottom <= box.bottom + 0.5;
 const overlap = (a: DOMRect, b: DOMRect) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
 /** The ids of the people the grid shows now. */
 const shownIds = (el: VideoRoomElement) => [...el.shadowRoot!.querySelectorAll<HTMLElement>('.grid > .tile')].map((t) => t.dataset.id!);
