@@ -107,11 +107,13 @@ export async function inCall(el: VideoRoomElement, c: Omit<ScreenCase, 'width' |
  * ResizeObserver measures, so a change (a panel opening, a button appearing) is drawn a frame later.
  */
 export async function settled(el: VideoRoomElement): Promise<void> {
-  const layout = (el as unknown as { layoutCtl: { area: { width: number; height: number }; width: number } }).layoutCtl;
+  const layout = (el as unknown as { layoutCtl: { area: { width: number; height: number }; width: number; pending: boolean } }).layoutCtl;
   const drawn = () => {
     const grid = el.shadowRoot!.querySelector('.grid')?.getBoundingClientRect();
     return (
       !!grid &&
+      // Measured already, drawn a frame later: the sizes below match before the tiles have moved.
+      !layout.pending &&
       Math.floor(grid.width) === layout.area.width &&
       Math.floor(grid.height) === layout.area.height &&
       Math.floor(el.getBoundingClientRect().width) === layout.width

@@ -67,7 +67,12 @@ describe('fullscreen and picture-in-picture', function () {
     expect(document.fullscreenElement).to.equal(a);
     await a!.updateComplete;
     expect(pressed(part(a!, 'fullscreen-button'))).to.equal('true');
-    // The tiles move to the fullscreen size a frame after the resize: click where they end up.
+    // Chromium may fire fullscreenchange before it lays the element out at the fullscreen size;
+    // the tiles are then drawn a frame after that. Wait for both: click where the tiles end up.
+    await waitFor(() => {
+      const r = a!.getBoundingClientRect();
+      return r.width === innerWidth && r.height === innerHeight;
+    }, () => `the room at the fullscreen size: ${JSON.stringify(a!.getBoundingClientRect())}, viewport ${innerWidth}×${innerHeight}`);
     await settled(a!);
 
     // From the room to b's tile in one click.

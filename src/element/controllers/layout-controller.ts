@@ -57,6 +57,11 @@ export class LayoutController implements ReactiveController {
     this.#grids = grids;
   }
 
+  /** Whether a measured change waits for its draw (the next frame). */
+  get pending(): boolean {
+    return this.#frame !== 0;
+  }
+
   #measured(entries: readonly ResizeObserverEntry[]): void {
     let changed = false;
     for (const entry of entries) {
