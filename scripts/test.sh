@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The one test command (`npm test`, as the README says): installs what a fresh Debian machine
-# lacks (Chromium, Firefox ESR, coturn, the npm packages), then lints, checks the generated docs, tests
-# the server in Node, builds and runs the whole suite in both browsers against a real PeerServer.
+# lacks (Chromium, Firefox ESR, coturn, iproute2, nftables, conntrack, openssl, the npm packages), then lints,
+# checks the generated docs, tests the server in Node, builds and runs the whole suite in both
+# browsers against a real PeerServer, then calls across a simulated internet (network
+# namespaces, which need root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +11,10 @@ missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -x /usr/bin/firefox-esr ] || missing+=(firefox-esr)
 [ -x /usr/bin/turnserver ] || missing+=(coturn)
+command -v ip >/dev/null || missing+=(iproute2)
+command -v nft >/dev/null || missing+=(nftables)
+command -v openssl >/dev/null || missing+=(openssl)
+command -v conntrack >/dev/null || missing+=(conntrack)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "Installing Debian packages: ${missing[*]}"
   sudo=""
@@ -44,6 +50,19 @@ while read -r p f; do
   failed=$((failed + f))
 done < <(grep -aE '^(Chrome|Firefox|Chromium)[^|]*\|.*\| [0-9]+ passed, [0-9]+ failed' "$log" |
   awk -F'|' '{ split($NF, a, " "); browser=$1; last[browser]=a[1] " " a[3] } END { for (b in last) print last[b] }')
+# The simulated internet: namespaces, NATs and `npm start` (test/net/). One file at a time: they
+# build the same namespaces.
+net_log=$(mktemp)
+if [ "$(id -u)" -ne 0 ]; then
+  echo "The network tests (test/net/) need root: ip netns, nftables." | tee "$net_log"
+  status=1
+else
+  npm run test:net 2>&1 | tee "$net_log" || status=1
+fi
+net_passed=$(grep -aE '^# pass [0-9]+' "$net_log" | tail -1 | awk '{print $3}')
+net_failed=$(grep -aE '^# fail [0-9]+' "$net_log" | tail -1 | awk '{print $3}')
+passed=$((passed + ${net_passed:-0}))
+failed=$((failed + ${net_failed:-1}))
 # The runner prints a failure where its file ends, far from the log's tail: again here, with
 # the convergence figures, so that the tail alone says what failed.
 if [ "$failed" -gt 0 ]; then
@@ -51,6 +70,8 @@ if [ "$failed" -gt 0 ]; then
   tr '\r' '\n' < "$log" | grep -a -B3 -A30 "❌" | head -300 || true
 fi
 tr '\r' '\n' < "$log" | grep -aE -A14 "simultaneous joins: |frozen holder: " | grep -avE "^(--|$| *🚧|.*Lit is in dev mode)" || true
-rm -f "$log"
+# The network figures, and any network failure, again at the end.
+grep -aE "^# (a behind|frames again|dropped as lost|poor |b receives|frames [0-9]+ s into)|^not ok" "$net_log" || true
+rm -f "$log" "$net_log"
 echo "tests: ${passed} passed, ${failed} failed"
 exit "$status"

@@ -1,10 +1,12 @@
 // The one process behind `npm start`: the demo page, the CDN bundle and a stock PeerServer, its
 // WebSocket server limited by server/limits.mjs and its timeouts tuned for fast cleanup.
 import http from 'node:http';
+import https from 'node:https';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express from 'express';
 import { ExpressPeerServer } from 'peer';
+import { ICE_SERVERS_PATH, iceServersHandler } from './ice-credentials.mjs';
 import { CLOSE_GOING_AWAY, DEFAULT_LIMITS, createGuardedWebSocketServer } from './limits.mjs';
 
 export { DEFAULT_LIMITS } from './limits.mjs';
@@ -62,11 +64,15 @@ export const DEFAULT_DRAIN_TIMEOUT_MS = 5_000;
  *   peerOptions?: Partial<PeerTimings> & Record<string, unknown>,
  *   limits?: Partial<import('./limits.mjs').Limits>,
  *   drainTimeoutMs?: number,
+ *   turn?: Parameters<typeof iceServersHandler>[0],
+ *   tls?: { cert: string | Buffer, key: string | Buffer } | null,
  * }} [options]
+ * `turn`: the TURN service whose credentials /peerjs/video-room/ice-servers hands out (none: an
+ * empty list). `tls`: a certificate and key to serve HTTPS (and WSS) instead of HTTP.
  */
-export async function startServer({ port = 8080, host = undefined, peerOptions = {}, limits = {}, drainTimeoutMs = DEFAULT_DRAIN_TIMEOUT_MS } = {}) {
+export async function startServer({ port = 8080, host = undefined, peerOptions = {}, limits = {}, drainTimeoutMs = DEFAULT_DRAIN_TIMEOUT_MS, turn = null, tls = null } = {}) {
   const app = express();
-  const server = http.createServer(app);
+  const server = tls ? https.createServer({ cert: tls.cert, key: tls.key }, app) : http.createServer(app);
   const effectiveLimits = { ...DEFAULT_LIMITS, ...limits };
   const effectivePeerOptions = { ...DEFAULT_PEER_OPTIONS, ...peerOptions };
   const startedAt = Date.now();
@@ -74,6 +80,8 @@ export async function startServer({ port = 8080, host = undefined, peerOptions =
 
   /** @type {ReturnType<typeof createGuardedWebSocketServer> | undefined} */
   let guarded;
+  // Ours, under the broker's path (before the PeerServer, which would answer 404).
+  app.get(ICE_SERVERS_PATH, iceServersHandler(turn));
   // A stock PeerServer, unmodified, mounted at /peerjs (clients connect to /peerjs/peerjs?key=…).
   const peerServer = ExpressPeerServer(server, {
     path: '/',
@@ -113,18 +121,22 @@ export async function startServer({ port = 8080, host = undefined, peerOptions =
       memory: { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed },
     });
   });
+  // The bundle and its chunks are for other sites' pages: a module script from another origin
+  // loads only with CORS. They are public code; no credentials are involved.
+  const anyOrigin = (/** @type {import('express').Response} */ res) => res.set('Access-Control-Allow-Origin', '*');
   app.get('/video-room.js', (_req, res) => {
+    anyOrigin(res);
     res.type('text/javascript');
     res.sendFile(path.join(root, 'build', 'video-room.js'));
   });
   // What the bundle loads beside itself when needed: translations, frame encryption.
-  app.use('/chunks', express.static(path.join(root, 'build', 'chunks')));
+  app.use('/chunks', express.static(path.join(root, 'build', 'chunks'), { setHeaders: anyOrigin }));
+  app.use('/build', express.static(path.join(root, 'build'), { setHeaders: anyOrigin }));
   // The strict-CSP demo: no inline script or style, no eval. Frame encryption needs blob: workers.
   app.get('/csp.html', (_req, res, next) => {
     res.set('Content-Security-Policy', STRICT_CSP);
     next();
   });
-  app.use('/build', express.static(path.join(root, 'build')));
   app.use('/', express.static(path.join(root, 'demo'), { extensions: ['html'] }));
 
   await new Promise((resolve, reject) => {
@@ -162,7 +174,7 @@ export async function startServer({ port = 8080, host = undefined, peerOptions =
   return {
     peerServer,
     port: actualPort,
-    url: `http://${host ?? 'localhost'}:${actualPort}`,
+    url: `${tls ? 'https' : 'http'}://${host ?? 'localhost'}:${actualPort}`,
     peerOptions: effectivePeerOptions,
     limits: effectiveLimits,
     /** @returns {Promise<void>} */

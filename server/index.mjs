@@ -1,6 +1,8 @@
 // `npm start`: serves the demo at /, the bundle at /video-room.js and a PeerServer at /peerjs.
 // Settings come from the environment (README, "Server limits"); unset ones keep the defaults.
+import { readFileSync } from 'node:fs';
 import { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_LIMITS, DEFAULT_PEER_OPTIONS, startServer } from './app.mjs';
+import { DEFAULT_TURN, hasCoturn, startCoturn } from './turn.mjs';
 
 /**
  * A whole number from the environment, or `fallback` when unset; anything else stops here.
@@ -17,8 +19,70 @@ function whole(name, fallback, min = 1) {
   return value;
 }
 
+/** A comma-separated list from the environment (empty when unset). @param {string} name */
+function list(name) {
+  return (process.env[name] ?? '')
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean);
+}
+
+/** A file named by the environment, read now; a missing or unreadable one stops here. @param {string} name */
+function file(name) {
+  const where = process.env[name];
+  if (!where) return undefined;
+  try {
+    return readFileSync(where);
+  } catch (error) {
+    console.error(`${name}: cannot read ${where} (${/** @type {Error} */ (error).message})`);
+    process.exit(2);
+  }
+}
+
+/**
+ * STUN and TURN: a coturn elsewhere (VR_TURN_URLS and VR_TURN_SECRET), or Debian's coturn started
+ * here, or none (VR_TURN=off, or coturn not installed).
+ */
+async function turnService() {
+  const ttlSeconds = whole('VR_TURN_TTL', DEFAULT_TURN.ttlSeconds, 10);
+  const urls = list('VR_TURN_URLS');
+  if (urls.length > 0 || process.env.VR_TURN_SECRET) {
+    if (urls.length === 0 || !process.env.VR_TURN_SECRET) {
+      console.error('VR_TURN_URLS and VR_TURN_SECRET go together (a coturn run elsewhere, with use-auth-secret)');
+      process.exit(2);
+    }
+    return { turn: { secret: process.env.VR_TURN_SECRET, ttlSeconds, urls }, coturn: null, said: `STUN/TURN: ${urls.join(' ')}` };
+  }
+  if (/^(0|off|false|no)$/i.test(process.env.VR_TURN ?? '')) return { turn: null, coturn: null, said: 'STUN/TURN: off (VR_TURN)' };
+  if (!hasCoturn()) return { turn: null, coturn: null, said: 'STUN/TURN: none (install coturn: apt-get install coturn)' };
+  const coturn = await startCoturn({
+    port: whole('VR_TURN_PORT', DEFAULT_TURN.port),
+    minPort: whole('VR_TURN_MIN_PORT', DEFAULT_TURN.minPort),
+    maxPort: whole('VR_TURN_MAX_PORT', DEFAULT_TURN.maxPort),
+    listenIp: process.env.VR_TURN_LISTEN_IP || undefined,
+    externalIp: process.env.VR_TURN_EXTERNAL_IP || undefined,
+    allowedPeers: list('VR_TURN_ALLOWED_PEERS'),
+    log: process.env.VR_TURN_LOG ? (line) => console.log(`coturn: ${line}`) : undefined,
+  });
+  const host = process.env.VR_TURN_HOST || undefined;
+  return {
+    turn: { secret: coturn.secret, ttlSeconds, port: coturn.port, host },
+    coturn,
+    said: `STUN/TURN: coturn on port ${coturn.port} (UDP and TCP, relay ports ${whole('VR_TURN_MIN_PORT', DEFAULT_TURN.minPort)}-${whole('VR_TURN_MAX_PORT', DEFAULT_TURN.maxPort)}), credentials for ${ttlSeconds} s`,
+  };
+}
+
+const cert = file('TLS_CERT');
+const key = file('TLS_KEY');
+if (!cert !== !key) {
+  console.error('TLS_CERT and TLS_KEY go together');
+  process.exit(2);
+}
 const drainTimeoutMs = whole('VR_DRAIN_TIMEOUT_MS', DEFAULT_DRAIN_TIMEOUT_MS, 0);
+const { turn, coturn, said } = await turnService();
 const { url, port, close, limits, peerOptions } = await startServer({
+  turn,
+  tls: cert && key ? { cert, key } : null,
   port: whole('PORT', 8080, 0),
   host: process.env.HOST || undefined,
   drainTimeoutMs,
@@ -35,6 +99,7 @@ const { url, port, close, limits, peerOptions } = await startServer({
   },
 });
 console.log(`video-room demo on ${url}/  (PeerServer at ${url}/peerjs)`);
+console.log(said);
 console.log(
   `limits: ${limits.maxMessageBytes} bytes a message, ${limits.maxConnectionsPerIp} sockets an address` +
     `${limits.trustProxy ? ' (X-Forwarded-For)' : ''}, ${limits.messagesPerSecond} messages/s a socket (burst ${limits.messageBurst}),` +
@@ -51,6 +116,7 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
     // close() is bounded by the drain timeout; this only guards against a bug in it.
     setTimeout(() => process.exit(1), drainTimeoutMs + 5_000).unref();
     await close();
+    await coturn?.close();
     console.log('closed');
     // The stock PeerServer's timers would keep the process alive.
     process.exit(0);

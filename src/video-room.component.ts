@@ -144,9 +144,9 @@ export class VideoRoomElement extends LitElement {
   server: string | null = null;
   /** This participant's display name (the pre-join field starts with it). */
   name: string = '';
-  /** JSON array of RTCIceServer objects (STUN/TURN) used for every connection. */
+  /** JSON array of RTCIceServer objects (STUN/TURN) used for every connection; `[]` for none. Absent: the STUN and TURN servers the broker's server hands out (`npm start` runs coturn and hands out short-lived credentials, renewed during the call); a stock PeerServer hands out none. */
   iceServers: string | null = null;
-  /** `relay` connects through the TURN servers of `ice-servers` only (hiding IP addresses from peers); `all` (the default) uses every path. */
+  /** `relay` connects through TURN servers only (hiding IP addresses from peers); `all` (the default) uses every path. */
   iceTransportPolicy: string | null = null;
   /** Join as soon as the element is connected, skipping the pre-join panel. */
   autojoin: boolean = false;

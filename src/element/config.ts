@@ -8,44 +8,31 @@ import { isValidSecret, takePageSecret } from '../e2ee/secret.js';
 import { DEFAULT_MAX_UPSTREAM_KBPS, parseMaxUpstreamKbps } from '../link/bandwidth.js';
 import { DEFAULT_VIDEO_QUALITY, parseFacingMode, parseVideoQuality, type FacingMode, type VideoQuality } from '../media/quality.js';
 import { parseBrokerUrls, type BrokerConfig } from '../signalling/broker-config.js';
+import { hasTurn, toIceServers } from '../signalling/ice-servers.js';
 
-/** Parses `ice-servers` (a JSON array of RTCIceServer). Empty or absent means none. */
-export function parseIceServers(value: string | null | undefined): RTCIceServer[] | null {
-  if (value === null || value === undefined || value.trim() === '') return [];
-  let data: unknown;
+/**
+ * Parses `ice-servers` (a JSON array of RTCIceServer; `[]` for none): the servers, `auto` when it
+ * is absent or empty (the element then asks its broker's server), or null when it is not valid.
+ */
+export function parseIceServers(value: string | null | undefined): RTCIceServer[] | 'auto' | null {
+  if (value === null || value === undefined || value.trim() === '') return 'auto';
   try {
-    data = JSON.parse(value);
+    return toIceServers(JSON.parse(value));
   } catch {
     return null;
   }
-  if (!Array.isArray(data)) return null;
-  const servers: RTCIceServer[] = [];
-  for (const entry of data) {
-    if (typeof entry !== 'object' || entry === null) return null;
-    const { urls, username, credential } = entry as Record<string, unknown>;
-    const list = typeof urls === 'string' ? [urls] : urls;
-    if (!Array.isArray(list) || list.length === 0 || !list.every((u) => typeof u === 'string' && /^(stuns?|turns?):/i.test(u)))
-      return null;
-    if (username !== undefined && typeof username !== 'string') return null;
-    if (credential !== undefined && typeof credential !== 'string') return null;
-    const server: RTCIceServer = { urls: list as string[] };
-    if (username !== undefined) server.username = username;
-    if (credential !== undefined) server.credential = credential;
-    servers.push(server);
-  }
-  return servers;
 }
 
 /**
  * Parses `ice-transport-policy`: `all` (the default) or `relay` (TURN only, which hides each
  * participant's IP addresses from the others). `relay` needs a TURN server among `servers`.
  */
-export function parseIceTransportPolicy(value: string | null | undefined, servers: RTCIceServer[]): RTCIceTransportPolicy | null {
+export function parseIceTransportPolicy(value: string | null | undefined, servers: RTCIceServer[] | 'auto'): RTCIceTransportPolicy | null {
   const policy = (value ?? '').trim().toLowerCase() || 'all';
   if (policy === 'all') return 'all';
   if (policy !== 'relay') return null;
-  const urls = servers.flatMap((server) => (typeof server.urls === 'string' ? [server.urls] : server.urls));
-  return urls.some((url) => /^turns?:/i.test(url)) ? 'relay' : null;
+  // From the server: whether it hands out a TURN server is known at the join.
+  return servers === 'auto' || hasTurn(servers) ? 'relay' : null;
 }
 
 /** Validates `max-participants`: a whole number of at least 2 (64 at most, a mesh's sane limit). */
@@ -108,7 +95,8 @@ export interface JoinAttributes {
 export interface JoinConfig {
   room: string;
   brokers: BrokerConfig[];
-  iceServers: RTCIceServer[];
+  /** `auto`: from the broker's server. */
+  iceServers: RTCIceServer[] | 'auto';
   iceTransportPolicy: RTCIceTransportPolicy;
   maxParticipants: number;
 }

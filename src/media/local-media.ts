@@ -47,6 +47,9 @@ export class MediaError extends Error {
 
 /** Maps a getUserMedia rejection to a public error code and a sentence for people. */
 export function classifyMediaError(error: unknown): MediaError {
+  // Browsers hide getUserMedia from pages that are not secure contexts (plain http:// elsewhere than localhost).
+  if (globalThis.isSecureContext === false)
+    return new MediaError(ERROR_CODES.insecureContext, 'Camera and microphone need a secure page (https://); the call goes on receive-only.');
   const name = error instanceof Error || error instanceof DOMException ? error.name : '';
   switch (name) {
     case 'NotAllowedError':

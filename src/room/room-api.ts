@@ -11,7 +11,8 @@ export interface RoomConfig {
   room: string;
   /** The PeerServers to use, in order of preference: the room lives on the first that answers. */
   brokers: BrokerConfig[];
-  iceServers: RTCIceServer[];
+  /** `auto`: the STUN and TURN servers the first broker's server hands out (none from a stock PeerServer). */
+  iceServers: RTCIceServer[] | 'auto';
   /** `relay`: connect through TURN only. */
   iceTransportPolicy?: RTCIceTransportPolicy;
   maxParticipants: number;

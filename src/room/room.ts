@@ -16,6 +16,7 @@ import type { FrameCryptoStats } from '../e2ee/frame-crypto.js';
 import { startEncryption, type RoomEncryption } from '../e2ee/room-crypto.js';
 import type { PeerState } from '../signalling/protocol.js';
 import { BrokerSession } from '../signalling/broker-session.js';
+import { applyIceServers, hasTurn, IceServerSource } from '../signalling/ice-servers.js';
 import { DEFAULT_MAX_UPSTREAM_KBPS } from '../link/bandwidth.js';
 import { DEFAULT_VIDEO_QUALITY, type VideoQuality } from '../media/quality.js';
 import type { MediaPath } from '../media/media-path.js';
@@ -54,6 +55,13 @@ export class Room extends TypedEventTarget<RoomEvents> {
   #authKey: CryptoKey | null = null;
   /** With a room secret: frame encryption and sealing, once loaded. */
   #encryption: RoomEncryption | null = null;
+  /** With `iceServers: 'auto'`: the broker's server's STUN and TURN, kept fresh. */
+  #ice: IceServerSource | null = null;
+  /**
+   * The RTC configuration of every connection, one object from the first Peer on: PeerJS keeps
+   * it by reference, so fresh TURN credentials put into it reach the connections made later.
+   */
+  #rtc: RTCConfiguration | null = null;
   readonly #media: MediaPath<Participant>;
   readonly #people: Participants;
   /** Microphone levels: ours as we told it, the others' as they told theirs. */
@@ -157,10 +165,14 @@ export class Room extends TypedEventTarget<RoomEvents> {
       const encryption = secret ? startEncryption(room, secret, () => this.#isJoining(), (e) => this.#encrypt(e)) : null;
       // Awaited below, after the ids: a failure meanwhile is handled there, not "unhandled" on the page.
       encryption?.catch(() => undefined);
+      // Asked for side by side with the rest; a server that does not answer in time costs 4 s at most.
+      const ice = this.#config.iceServers === 'auto' ? (this.#ice = new IceServerSource(this.#config.brokers)).ready() : null;
       [this.#rendezvous.id] = this.#config.rendezvousIdsOverride ?? (await rendezvousIds(room, secret));
       if (secret) this.#authKey = await deriveAuthKey(room, secret);
       await encryption;
+      await ice;
       if (!this.#isJoining()) return;
+      this.#startIce();
       const deadline = Date.now() + (this.#config.joinTimeoutMs ?? 30_000);
       const first = await this.session.openFirst(this.#rendezvous);
       if (!first) return;
@@ -397,7 +409,20 @@ export class Room extends TypedEventTarget<RoomEvents> {
   }
 
   get #rtcConfig(): RTCConfiguration {
-    return { iceServers: this.#config.iceServers, iceTransportPolicy: this.#config.iceTransportPolicy ?? 'all', ...this.#encryption?.rtc };
+    const { iceServers, iceTransportPolicy = 'all' } = this.#config;
+    return (this.#rtc ??= { iceServers: this.#ice ? this.#ice.servers : iceServers === 'auto' ? [] : iceServers, iceTransportPolicy, ...this.#encryption?.rtc });
+  }
+
+  /** Fixes the RTC configuration (encryption and ICE servers are known now) and follows fresh credentials. */
+  #startIce(): void {
+    const rtc = this.#rtcConfig;
+    if (rtc.iceTransportPolicy === 'relay' && !hasTurn(rtc.iceServers ?? []))
+      throw new RoomError(ERROR_CODES.invalidIceTransportPolicy, 'ice-transport-policy is relay, but the server hands out no TURN server');
+    this.#ice?.subscribe((servers) => {
+      rtc.iceServers = servers;
+      // Open allocations outlive their credentials; an ICE restart needs fresh ones.
+      for (const link of this.mesh.all) applyIceServers(link.pc, servers);
+    });
   }
 
   #teardown(): void {
@@ -413,6 +438,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
     void goodbyes.then(() => peers.forEach((peer) => peer.destroy()));
     this.#people.clear();
     this.frameKeys?.close();
+    this.#ice?.close();
     // The worker goes once the goodbyes are through (the links still carry frames until then).
     const frameCrypto = this.#encryption?.frameCrypto;
     if (frameCrypto) void goodbyes.then(() => frameCrypto.close());

@@ -16,7 +16,8 @@ const entry = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../
  */
 async function startProcess(env = {}) {
   const child = spawn(process.execPath, [entry], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env },
+    // No coturn: these are about the drain (turn.test.mjs starts one on ports of its own).
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', VR_TURN: 'off', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -72,7 +73,7 @@ test('SIGTERM with a client that never answers: exit 0 once the drain bound has 
 });
 
 test('a bad setting in the environment stops the server with a message', async () => {
-  const child = spawn(process.execPath, [entry], { env: { ...process.env, PORT: '0', VR_MAX_CONNECTIONS_PER_IP: 'lots' }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [entry], { env: { ...process.env, PORT: '0', VR_TURN: 'off', VR_MAX_CONNECTIONS_PER_IP: 'lots' }, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk) => (stderr += chunk));
   const [code] = await within(once(child, 'exit'), 10_000, 'the process to exit');

@@ -4,8 +4,10 @@ import { backoffDelay, BROKER_RETRY_MAX_MS, brokerUrl, parseBrokerUrl, parseBrok
 
 describe('attribute parsing', () => {
   it('parses ice-servers', () => {
-    expect(parseIceServers(null)).to.deep.equal([]);
-    expect(parseIceServers('')).to.deep.equal([]);
+    // Absent or empty: from the broker's server. `[]`: none at all.
+    expect(parseIceServers(null)).to.equal('auto');
+    expect(parseIceServers('  ')).to.equal('auto');
+    expect(parseIceServers('[]')).to.deep.equal([]);
     expect(parseIceServers('[{"urls":"stun:127.0.0.1:3478"}]')).to.deep.equal([{ urls: ['stun:127.0.0.1:3478'] }]);
     expect(parseIceServers('[{"urls":["turn:h:3478"],"username":"u","credential":"p"}]')).to.deep.equal([
       { urls: ['turn:h:3478'], username: 'u', credential: 'p' },
@@ -47,6 +49,8 @@ describe('attribute parsing', () => {
     expect(parseIceTransportPolicy(' RELAY ', turn)).to.equal('relay');
     expect(parseIceTransportPolicy('relay', [{ urls: 'stun:s.example' }])).to.equal(null);
     expect(parseIceTransportPolicy('relay', [])).to.equal(null);
+    // From the server: checked at the join, when its answer is known.
+    expect(parseIceTransportPolicy('relay', 'auto')).to.equal('relay');
     expect(parseIceTransportPolicy('none', turn)).to.equal(null);
   });
 });

@@ -1,0 +1,108 @@
+// Two people on two home networks call each other with nothing but the embed snippet against
+// `npm start`, for every pair of NAT kinds: no NAT, endpoint-independent (cone) and symmetric.
+// Media is proven by decoded frames; the path by the selected candidate pair. A relay is used
+// only where no direct path can exist: between a port-restricted cone and a symmetric NAT, and
+// between two symmetric NATs (every other pair punches through).
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { launchIn } from './browser.mjs';
+import { join, readCalls, state, until } from './call.mjs';
+import { buildInternet } from './internet.mjs';
+import { certificate, SITE_URL, startNpmServer, startSite, tail } from './site.mjs';
+
+/** @typedef {import('./internet.mjs').Nat} Nat */
+
+/** @type {ReturnType<typeof buildInternet>} */
+let net;
+/** @type {ReturnType<typeof certificate>} */
+let tls;
+/** @type {Awaited<ReturnType<typeof startNpmServer>>} */
+let server;
+/** @type {Awaited<ReturnType<typeof startSite>>} */
+let site;
+/** @type {Awaited<ReturnType<typeof launchIn>>[]} */
+let browsers = [];
+
+before(async () => {
+  net = buildInternet(['a', 'b']);
+  tls = certificate();
+  [server, site] = await Promise.all([startNpmServer(net.inet, tls, 3600), startSite(net.inet, tls)]);
+  browsers = await Promise.all(net.homes.map((home) => launchIn(home.ns)));
+});
+
+after(async () => {
+  await Promise.all(browsers.map((b) => b.browser.close().catch(() => undefined)));
+  await Promise.all([server?.stop(), site?.stop()]);
+  net?.destroy();
+  tls?.remove();
+});
+
+/** Whether physics leaves only a relay between NATs `a` and `b`. @param {Nat} a @param {Nat} b */
+const relayOnly = (a, b) => (a === 'symmetric' && b !== 'none') || (b === 'symmetric' && a !== 'none');
+
+/** @type {[Nat, Nat][]} */
+const CELLS = [
+  ['none', 'none'],
+  ['none', 'cone'],
+  ['none', 'symmetric'],
+  ['cone', 'cone'],
+  ['cone', 'symmetric'],
+  ['symmetric', 'symmetric'],
+];
+
+for (const [natA, natB] of CELLS) {
+  test(`a behind ${natA}, b behind ${natB}: the call forms over ${relayOnly(natA, natB) ? 'a relay' : 'a direct path'}, frames decode both ways`, async (t) => {
+    const [a, b] = net.homes;
+    a.setNat(natA);
+    b.setNat(natB);
+    const pages = await Promise.all(browsers.map((browser) => browser.open(SITE_URL)));
+    try {
+      const room = `nat-${natA}-${natB}-${Date.now()}`;
+      const started = performance.now();
+      await Promise.all(pages.map((page) => page.evaluate(join, room)));
+      // The first decoded frame on each side, over a connected pair.
+      const calls = await Promise.all(
+        pages.map((page, i) =>
+          until(
+            () => page.evaluate(readCalls),
+            (list) => list.some((c) => c.frames > 0 && c.local && c.remote),
+            45_000,
+            `frames at ${'ab'[i]} (${tail(server.output())})`,
+            () => state(pages),
+          ),
+        ),
+      );
+      const ms = performance.now() - started;
+      // ICE may pick a relay pair first and move to a direct one once that succeeds too: where a
+      // direct path exists, wait for it.
+      const settledCalls = relayOnly(natA, natB)
+        ? calls
+        : await Promise.all(
+            pages.map((page, i) =>
+              until(
+                () => page.evaluate(readCalls),
+                (list) => list.some((c) => c.frames > 0 && c.local && c.remote && c.local.type !== 'relay' && c.remote.type !== 'relay'),
+                20_000,
+                `a direct path at ${'ab'[i]}`,
+                () => state(pages),
+              ),
+            ),
+          );
+      const [ca, cb] = settledCalls.map((list) => list.find((c) => c.frames > 0 && c.local && c.remote));
+      const relayed = [ca.local.type, ca.remote.type, cb.local.type, cb.remote.type].includes('relay');
+      const path = `a ${ca.local.type}→${ca.remote.type}, b ${cb.local.type}→${cb.remote.type}`;
+      t.diagnostic(`${natA} × ${natB}: first frames both ways after ${Math.round(ms)} ms, ${path}`);
+      assert.equal(relayed, relayOnly(natA, natB), path);
+      if (natA === 'none' && natB === 'none') {
+        // Public homes: host to host, each seeing the other's own address.
+        assert.deepEqual([ca.local.type, cb.local.type], ['host', 'host'], path);
+        assert.equal(ca.remote.address, b.address);
+        assert.equal(cb.remote.address, a.address);
+      }
+      // A NATed home's own address never reaches the other side as the path's address.
+      for (const [home, other] of [[a, cb], [b, ca]]) if (home.nat !== 'none') assert.notEqual(other.remote.address, home.address, path);
+    } finally {
+      await Promise.all(pages.map((page) => page.close()));
+    }
+  });
+}

@@ -1,0 +1,105 @@
+// The simulated internet's servers: `npm start` (HTTPS, with its coturn) and a third-party site
+// whose page is nothing but the embed snippet, both in the internet namespace.
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SERVER_IP } from './internet.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** The embed snippet of the README, on a site of its own (another origin than the server). */
+export const EMBED_PAGE = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>A site with a call</title></head><body>
+<script type="module" src="https://${SERVER_IP}/video-room.js"></script>
+<video-room room="standup"></video-room>
+</body></html>`;
+
+/** A self-signed certificate for the server's address. */
+export function certificate() {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'vr-net-tls-'));
+  const [cert, key] = [path.join(dir, 'cert.pem'), path.join(dir, 'key.pem')];
+  const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', `/CN=${SERVER_IP}`, '-addext', `subjectAltName=IP:${SERVER_IP}`, '-keyout', key, '-out', cert], { encoding: 'utf8' });
+  if (made.status !== 0) throw new Error(`openssl: ${made.stderr}`);
+  return { dir, cert, key, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * Runs `command` in namespace `ns` (its own process group) until it prints a line matching
+ * `ready`; resolves with `{ output, stop }`.
+ * @param {string} ns @param {string[]} command @param {Record<string, string>} env @param {RegExp} ready
+ */
+async function startIn(ns, command, env, ready) {
+  const child = spawn('ip', ['netns', 'exec', ns, ...command], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let output = '';
+  const exited = once(child, 'exit');
+  await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${command.join(' ')} did not start in 120 s:\n${output}`)), 120_000);
+    const onData = (/** @type {Buffer} */ chunk) => {
+      output += chunk;
+      if (ready.test(output)) {
+        clearTimeout(timer);
+        resolve(undefined);
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    exited.then(() => {
+      clearTimeout(timer);
+      reject(new Error(`${command.join(' ')} exited:\n${output}`));
+    });
+  });
+  return {
+    output: () => output,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      process.kill(-(/** @type {number} */ (child.pid)), 'SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/**
+ * `npm start` on https://198.18.0.1 (its coturn on 198.18.0.1:3478), with credentials that live
+ * `ttl` seconds. Its relay may reach the simulated internet (198.18.0.0/15), which the
+ * production settings otherwise refuse as a non-internet range.
+ * @param {string} ns @param {{ cert: string, key: string }} tls @param {number} ttl
+ */
+export function startNpmServer(ns, tls, ttl) {
+  return startIn(
+    ns,
+    ['npm', 'start'],
+    {
+      PORT: '443',
+      HOST: SERVER_IP,
+      TLS_CERT: tls.cert,
+      TLS_KEY: tls.key,
+      VR_TURN_LISTEN_IP: SERVER_IP,
+      VR_TURN_ALLOWED_PEERS: '198.18.0.0-198.19.255.255',
+      VR_TURN_TTL: String(ttl),
+    },
+    /limits:/,
+  );
+}
+
+/** The third-party site: https://198.18.0.1:8443/ serves EMBED_PAGE. @param {string} ns @param {{ cert: string, key: string }} tls */
+export function startSite(ns, tls) {
+  const script = `
+    const https = require('node:https');
+    const fs = require('node:fs');
+    https.createServer({ cert: fs.readFileSync(${JSON.stringify(tls.cert)}), key: fs.readFileSync(${JSON.stringify(tls.key)}) }, (req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/html' });
+      res.end(${JSON.stringify(EMBED_PAGE)});
+    }).listen(8443, ${JSON.stringify(SERVER_IP)}, () => console.log('site ready'));`;
+  return startIn(ns, [process.execPath, '-e', script], {}, /site ready/);
+}
+
+export const SITE_URL = `https://${SERVER_IP}:8443/`;
+
+/** The npm start output's lines, for a failure message. @param {string} output */
+export const tail = (output) => output.split('\n').slice(-15).join('\n');
+
+/** Reads a file, for tests that check what the server wrote. @param {string} file */
+export const read = (file) => readFileSync(file, 'utf8');
