@@ -10,9 +10,11 @@ import { gzipSync } from 'node:zlib';
 export const BUDGET_GZIP_BYTES = 30 * 1000;
 /**
  * The entry and the call's chunks together (its code and its views). 50 KB until the call screen of
- * issue 18 (a layout that fits, an icon bar with a menu, compact badges, side panels): +6 KB.
+ * issue 18 (a layout that fits, an icon bar with a menu, compact badges, side panels): +6 KB; then
+ * STUN and TURN from the broker's server, kept fresh, and the broker's word on a silent peer
+ * (issue 19): +0.8 KB.
  */
-export const JOIN_BUDGET_GZIP_BYTES = 57 * 1000;
+export const JOIN_BUDGET_GZIP_BYTES = 58 * 1000;
 
 const gzipped = (url) => gzipSync(readFileSync(url), { level: 9 }).length;
 

@@ -130,6 +130,10 @@ export function readConfig(attributes: JoinAttributes, fail: Fail): JoinConfig |
     fail(ERROR_CODES.invalidServer, 'The server attribute is not an http(s) or ws(s) URL, or a comma-separated list of them.');
     return null;
   }
+  if (globalThis.isSecureContext === false) {
+    fail(ERROR_CODES.insecureContext, 'This page is not served over HTTPS: browsers give it neither a camera nor the cryptography a call needs.');
+    return null;
+  }
   if (typeof RTCPeerConnection === 'undefined') {
     fail(ERROR_CODES.webrtcUnsupported, 'This browser cannot make video calls.');
     return null;

@@ -9,11 +9,14 @@
 /** How often a link tells its peer it is alive. */
 export const HEARTBEAT_MS = 1_000;
 /**
- * Silence for this long means the peer is gone (a crash, a killed process, a lost network):
- * nothing else says so in time. ICE takes 15-30 s to call a connection failed, and a data
- * channel whose far end vanished never closes by itself.
+ * Silence for this long means the peer is gone, even without the broker's word. A peer that
+ * crashed or was killed is off the broker at once, and the broker says so to our probes (see
+ * peerGone) within about 8 s; one whose network went stays on it until the broker's
+ * alive_timeout (15 s), and may come back before: a line down for a few seconds is not a
+ * departure. As long as a peer alive through the broker gets (RECONNECT_TIMEOUT_MS). ICE takes 15-30 s to call a connection failed, and a data channel whose far end
+ * vanished never closes by itself.
  */
-export const HEARTBEAT_TIMEOUT_MS = 6_000;
+export const HEARTBEAT_TIMEOUT_MS = 20_000;
 /** Silence for this long is worth a look (is the peer still on the broker?), not yet a verdict. */
 export const SILENT_MS = 2_500;
 /**
@@ -54,6 +57,8 @@ export interface LivenessLink {
   silent(): void;
   /** Our heartbeat: say we are alive. `count` is the number of beats so far. */
   beat(count: number): void;
+  /** Sends something to the peer through the broker: a broker that no longer has the peer says so (peerGone). */
+  probe(): void;
   /** The link started looking for a new path (true), or has one again (false). */
   reconnecting(on: boolean): void;
 }
@@ -208,6 +213,15 @@ export class Liveness {
     return this.#wasConnected;
   }
 
+  /**
+   * The broker says the peer is not on it (a message we relayed to it expired): a peer we have
+   * not heard from for a while is gone. One we hear from is not (the broker may be stale).
+   */
+  peerGone(): void {
+    if (this.#stopped || this.#clock.now() - this.#lastHeard <= SILENT_MS) return;
+    this.#dead();
+  }
+
   /** The peer reached us through the broker: it lost the path too (perhaps before we noticed), and is alive. */
   peerAnswered(): void {
     this.#startReconnecting();
@@ -228,8 +242,13 @@ export class Liveness {
     this.#lostAt = this.#clock.now();
     this.#peerAlive = false;
     this.#link.reconnecting(true);
-    void this.#negotiation.restartIce();
-    this.#stopRestarts = this.#clock.every(RESTART_RETRY_MS, () => void this.#negotiation.restartIce());
+    // Both sides probe the broker (only the dialer offers the restarts): a peer off it is gone.
+    const retry = () => {
+      this.#link.probe();
+      void this.#negotiation.restartIce();
+    };
+    retry();
+    this.#stopRestarts = this.#clock.every(RESTART_RETRY_MS, retry);
   }
 
   /**

@@ -106,6 +106,9 @@ export class Negotiation<P extends NegotiatingPc = NegotiatingPc> {
         if (answer) this.#link.signal({ t: 'sdp', description: { type: 'answer', sdp: answer.sdp } });
       }
     } catch {
+      // An answer that lost a race with another answers nothing now (offers renewed while the path
+      // was down can be answered twice, over the broker and the channel): not a broken link.
+      if (description.type === 'answer' && pc.signalingState !== 'have-local-offer') return;
       this.#link.close();
     }
   }

@@ -70,9 +70,8 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
   #closedByPeer = false;
   #closed = false;
   #failed = false;
-  /** Whether the link was refused as a suspected man in the middle (reported once). */
+  /** Whether the link was refused as a suspected man in the middle (reported once); whether the channel opened (the handshake is being checked, or the link started). */
   #refused = false;
-  /** Whether the channel opened (the handshake is being checked, or the link started). */
   #opening = false;
   #closing: ReturnType<typeof setTimeout> | undefined;
   /** With a room secret, whether the peer proved it knows it (without one, always true). */
@@ -162,6 +161,7 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
       maySend: () => !this.#closed && this.#started && this.#verified,
       mayShare: () => !this.#closed && this.conn.open && this.#verified,
       silent: () => this.emit('silent', undefined),
+      probe: () => this.relay && this.guard.relay({ t: 'hb' }, this.relay), // MAC'd, ignored by the peer: the broker's EXPIRE is the answer
       beat: (count) => {
         this.send({ t: 'hb' });
         if (count % QUALITY_EVERY_BEATS === 0) void this.#measureQuality();
@@ -203,9 +203,8 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
   }
 
   /**
-   * Whether our own side is still making its part of the first handshake (the offer we dial
-   * with, or the answer to theirs, not applied yet). On a saturated machine that takes seconds:
-   * a wait that is ours, not a sign that the peer is gone.
+   * Whether our own side is still making its part of the first handshake (our offer, or our answer, not applied
+   * yet). On a saturated machine that takes seconds: a wait that is ours, not a sign that the peer is gone.
    */
   get settling(): boolean {
     const pc = this.pc;
@@ -310,6 +309,9 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
       this.#signalled(message);
     });
   }
+
+  /** The broker says the peer is not on it: a silent peer is gone (see Liveness.peerGone). */
+  readonly peerGone = (): void => this.#liveness.peerGone();
 
   /** The far end cannot be trusted: says why, once, and closes the link. */
   #refuse(reason: VerificationFailure, detail?: string): void {

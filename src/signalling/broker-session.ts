@@ -195,6 +195,8 @@ export class BrokerSession {
       if (error.type === 'peer-unavailable') {
         const id = /(vr-[0-9a-f]{32})/.exec(error.message)?.[1];
         if (id) this.#mesh.abandonDial(id);
+        // Or a probe of a silent link's peer expired: the peer is off the broker.
+        if (id) this.#mesh.links.get(id)?.peerGone();
       }
     });
     return peer;

@@ -11,8 +11,11 @@ export const BROKER_OPEN_TIMEOUT_MS = 10_000;
 
 /** The first wait before trying a lost broker again; it doubles with each failure. */
 export const BROKER_RETRY_MIN_MS = 1_000;
-/** The longest wait between tries. */
-export const BROKER_RETRY_MAX_MS = 30_000;
+/**
+ * The longest wait between tries. A line that was down for half a minute comes back to a broker
+ * within this (and the jitter) of its return: the room is found again through it.
+ */
+export const BROKER_RETRY_MAX_MS = 8_000;
 
 /**
  * How long to wait before the next try after `failures` failed ones: exponential, capped, with

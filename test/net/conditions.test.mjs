@@ -4,7 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { launchIn } from './browser.mjs';
-import { events, join, qualities, readCalls, turnUsernames, until } from './call.mjs';
+import { events, join, qualities, readCalls, state, turnUsernames, until } from './call.mjs';
 import { buildInternet } from './internet.mjs';
 import { certificate, SITE_URL, startNpmServer, startSite } from './site.mjs';
 
@@ -21,6 +21,8 @@ let server;
 let site;
 /** @type {Awaited<ReturnType<typeof launchIn>>[]} */
 let browsers = [];
+/** The pages of the call under test, for failure messages. @type {import('puppeteer-core').Page[]} */
+let open = [];
 
 before(async () => {
   net = buildInternet(['a', 'b']);
@@ -49,6 +51,7 @@ async function call(name, nat) {
     home.setUplink(0);
   }
   const pages = await Promise.all(browsers.map((browser) => browser.open(SITE_URL)));
+  open = pages;
   const room = `${name}-${Date.now()}`;
   await Promise.all(pages.map((page) => page.evaluate(join, room)));
   const links = await Promise.all(pages.map((page) => framesFrom(page, 0, 45_000, 'the call')));
@@ -66,6 +69,7 @@ async function framesFrom(page, after, ms, what, index) {
     (calls) => calls.some((c) => c.frames > after && (index === undefined || c.index === index) && c.local),
     ms,
     what,
+    () => state(open),
   );
   return /** @type {NonNullable<(typeof list)[number]>} */ (list.find((c) => c.frames > after && (index === undefined || c.index === index) && c.local));
 }
@@ -94,7 +98,11 @@ test('a 5-s outage on one side: the call resumes on the same connections, with n
     for (const page of pages) {
       const seen = await page.evaluate(events);
       assert.deepEqual(seen.filter((e) => e.type === 'vr-peer-left'), [], 'nobody was dropped');
-      assert.ok(!seen.some((e) => e.type === 'vr-state-change' && e.detail?.state !== 'joined'), JSON.stringify(seen.filter((e) => e.type === 'vr-state-change')));
+      // Joined once, and never anything else since: no rejoin.
+      assert.deepEqual(
+        seen.filter((e) => e.type === 'vr-state-change').map((e) => e.detail.state),
+        ['joining', 'joined'],
+      );
     }
   } finally {
     await close(pages);
@@ -144,6 +152,9 @@ test('10 % loss on one side: the other’s tile says poor and vr-connection-qual
 });
 
 test('a 300 kbit/s uplink on one side: its video keeps arriving, at a lower bitrate, and the call holds', async (t) => {
+  // a's camera is hard to compress: uncapped, it sends far over 300 kbit/s.
+  const noisy = await launchIn(net.homes[0].ns, { noise: true });
+  const [plain] = browsers.splice(0, 1, noisy);
   const { pages, links } = await call('uplink', 'cone');
   try {
     const [a] = net.homes;
@@ -155,18 +166,22 @@ test('a 300 kbit/s uplink on one side: its video keeps arriving, at a lower bitr
       const last = await framesFrom(pages[1], 0, 5_000, 'b reading', links[1].index);
       return { kbps: ((last.videoBytes - first.videoBytes) * 8) / (performance.now() - start), frames: last.frames - first.frames };
     };
-    const before = await rate(5_000);
+    // Uncapped, once the sender's estimate has ramped up past what the cap will allow.
+    const before = await until(() => rate(3_000), (r) => r.kbps > 600, 40_000, 'a’s video over 600 kbit/s before the cap');
     a.setUplink(300);
     // Ten seconds for the sender's congestion control to settle under the cap, then ten measured.
     await rate(10_000);
     const capped = await rate(10_000);
     t.diagnostic(`b receives a's video at ${before.kbps.toFixed(0)} kbit/s before the cap, ${capped.kbps.toFixed(0)} kbit/s under it (${capped.frames} frames in 10 s)`);
     assert.ok(capped.kbps < 300, `${capped.kbps} kbit/s under a 300 kbit/s cap`);
-    assert.ok(capped.kbps < before.kbps, 'lower than before');
-    assert.ok(capped.frames > 30, 'video keeps arriving');
+    assert.ok(capped.frames > 20, `video keeps arriving: ${capped.frames} frames in 10 s`);
+    const [now] = await Promise.all([pages[1].evaluate(readCalls)]);
+    assert.ok(now.some((c) => c.index === links[1].index && c.state === 'connected'), 'the same connection, connected');
     for (const page of pages) assert.deepEqual((await page.evaluate(events)).filter((e) => e.type === 'vr-peer-left'), []);
   } finally {
     await close(pages);
+    browsers.splice(0, 1, plain);
+    await noisy.browser.close();
   }
 });
 

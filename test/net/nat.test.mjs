@@ -6,9 +6,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { launchIn } from './browser.mjs';
-import { join, readCalls, state, until } from './call.mjs';
+import { events, join, readCalls, state, until } from './call.mjs';
 import { buildInternet } from './internet.mjs';
-import { certificate, SITE_URL, startNpmServer, startSite, tail } from './site.mjs';
+import { certificate, PLAIN_SITE_URL, SITE_URL, startNpmServer, startSite, tail } from './site.mjs';
 
 /** @typedef {import('./internet.mjs').Nat} Nat */
 
@@ -106,3 +106,24 @@ for (const [natA, natB] of CELLS) {
     }
   });
 }
+
+test('a page over plain HTTP (not a secure context): insecure-context, said on the screen, and no join', async (t) => {
+  // Browsers give such a page no camera and no crypto.subtle, which verifying a call needs
+  // (room ids, short codes, relay MACs): it cannot join, and says why.
+  const page = await browsers[0].open(PLAIN_SITE_URL);
+  try {
+    assert.equal(await page.evaluate(() => window.isSecureContext), false);
+    await page.evaluate(join, `insecure-${Date.now()}`);
+    const seen = await until(() => page.evaluate(events), (list) => list.some((e) => e.type === 'vr-error'), 20_000, 'a vr-error');
+    assert.deepEqual(
+      seen.filter((e) => e.type === 'vr-error').map((e) => e.detail.code),
+      ['insecure-context'],
+    );
+    assert.deepEqual(seen.filter((e) => e.type === 'vr-state-change'), [], 'no join was started');
+    const shown = await page.evaluate(() => document.querySelector('video-room')?.shadowRoot?.textContent ?? '');
+    assert.match(shown, /not served over HTTPS/);
+    t.diagnostic('plain HTTP: insecure-context, on the screen; no join');
+  } finally {
+    await page.close();
+  }
+});

@@ -2,7 +2,7 @@
 // whose page is nothing but the embed snippet, both in the internet namespace.
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -84,22 +84,28 @@ export function startNpmServer(ns, tls, ttl) {
   );
 }
 
-/** The third-party site: https://198.18.0.1:8443/ serves EMBED_PAGE. @param {string} ns @param {{ cert: string, key: string }} tls */
+/**
+ * The third-party site: https://198.18.0.1:8443/ serves EMBED_PAGE, and so does plain
+ * http://198.18.0.1:8080/ (a page that is not a secure context).
+ * @param {string} ns @param {{ cert: string, key: string }} tls
+ */
 export function startSite(ns, tls) {
   const script = `
+    const http = require('node:http');
     const https = require('node:https');
     const fs = require('node:fs');
-    https.createServer({ cert: fs.readFileSync(${JSON.stringify(tls.cert)}), key: fs.readFileSync(${JSON.stringify(tls.key)}) }, (req, res) => {
+    const page = (req, res) => {
       res.writeHead(200, { 'Content-Type': 'text/html' });
       res.end(${JSON.stringify(EMBED_PAGE)});
-    }).listen(8443, ${JSON.stringify(SERVER_IP)}, () => console.log('site ready'));`;
+    };
+    https.createServer({ cert: fs.readFileSync(${JSON.stringify(tls.cert)}), key: fs.readFileSync(${JSON.stringify(tls.key)}) }, page)
+      .listen(8443, ${JSON.stringify(SERVER_IP)}, () => http.createServer(page).listen(8080, ${JSON.stringify(SERVER_IP)}, () => console.log('site ready')));`;
   return startIn(ns, [process.execPath, '-e', script], {}, /site ready/);
 }
 
 export const SITE_URL = `https://${SERVER_IP}:8443/`;
+/** The same page over plain HTTP. */
+export const PLAIN_SITE_URL = `http://${SERVER_IP}:8080/`;
 
 /** The npm start output's lines, for a failure message. @param {string} output */
 export const tail = (output) => output.split('\n').slice(-15).join('\n');
-
-/** Reads a file, for tests that check what the server wrote. @param {string} file */
-export const read = (file) => readFileSync(file, 'utf8');

@@ -5,7 +5,7 @@
  */
 import { expect } from '@open-wc/testing';
 import { parseBrokerUrl } from '../../src/signalling/broker-config.js';
-import { IceServerSource, iceServersUrl, parseIceGrant } from '../../src/signalling/ice-servers.js';
+import { IceServerSource, iceServersUrl, parseIceGrant } from '../../src/signalling/ice-source.js';
 
 const TURN = { urls: ['stun:t.example:3478', 'turn:t.example:3478?transport=udp'], username: '1796070091:video-room', credential: 'c2VjcmV0' };
 

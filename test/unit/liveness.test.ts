@@ -23,11 +23,12 @@ function watch(iceConnectionState: RTCIceConnectionState = 'new') {
     },
     getStats: () => Promise.resolve(new Map([['in', { type: 'inbound-rtp', packetsReceived: connection.rtp }]]) as unknown as RTCStatsReport),
   };
-  const seen = { closed: [] as number[], silent: [] as number[], beats: 0, restarts: 0, reconnecting: [] as boolean[] };
+  const seen = { closed: [] as number[], silent: [] as number[], beats: 0, restarts: 0, probes: [] as number[], reconnecting: [] as boolean[] };
   const link = {
     pc: () => pc,
     close: () => seen.closed.push(elapsed()),
     silent: () => seen.silent.push(elapsed()),
+    probe: () => seen.probes.push(elapsed()),
     beat: () => seen.beats++,
     reconnecting: (on: boolean) => seen.reconnecting.push(on),
   };
@@ -60,6 +61,34 @@ describe('liveness', () => {
     expect(seen.closed).to.have.length(1);
     expect(seen.beats).to.equal(beats);
     expect(clock.running).to.equal(0);
+  });
+
+  it('probes the broker from the first silence on, every RESTART_RETRY_MS; its word that the peer is off it ends a silent link at once', async () => {
+    const { clock, seen, liveness } = watch('connected');
+    await clock.advance(3_000 + 2 * RESTART_RETRY_MS);
+    expect(seen.probes).to.deep.equal([3_000, 3_000 + RESTART_RETRY_MS, 3_000 + 2 * RESTART_RETRY_MS]);
+    expect(seen.closed).to.deep.equal([]);
+    liveness.peerGone();
+    expect(seen.closed).to.deep.equal([3_000 + 2 * RESTART_RETRY_MS]);
+  });
+
+  it('a line down for a few seconds is not a departure: without the broker’s word, a silent peer is kept until HEARTBEAT_TIMEOUT_MS', async () => {
+    const { clock, seen, liveness } = watch();
+    await clock.advance(8_000);
+    liveness.heard();
+    await clock.advance(60_000);
+    // Heard again after 8 s of silence: nothing was closed then, and only the next silence counts.
+    expect(seen.closed).to.deep.equal([8_000 + HEARTBEAT_TIMEOUT_MS + HEARTBEAT_MS]);
+  });
+
+  it('the broker’s word is not taken against a peer we hear from', async () => {
+    const { clock, seen, liveness } = watch();
+    for (let i = 0; i < 10; i++) {
+      await clock.advance(HEARTBEAT_MS);
+      liveness.heard();
+      liveness.peerGone();
+    }
+    expect(seen.closed).to.deep.equal([]);
   });
 
   it('keeps a busy peer whose messages come late, but come', async () => {
@@ -105,7 +134,7 @@ describe('liveness', () => {
       connection.rtp += 50;
       await clock.advance(HEARTBEAT_MS);
     }
-    for (let second = 0; second < 10; second++) {
+    for (let second = 0; second < HEARTBEAT_TIMEOUT_MS / HEARTBEAT_MS + 2; second++) {
       await clock.advance(HEARTBEAT_MS);
     }
     // The packets stopped at 10 s. A count compares with the one a beat before, and a beat on time
@@ -132,11 +161,12 @@ describe('liveness', () => {
     expect(seen.restarts).to.equal(1);
     await clock.advance(RESTART_RETRY_MS);
     expect(seen.restarts).to.equal(2);
-    // No sign of the peer through the broker: the usual timeout.
-    await clock.advance(HEARTBEAT_MS);
+    // No sign of the peer through the broker, and no word from it either: the usual timeout.
+    await clock.advance(HEARTBEAT_TIMEOUT_MS + HEARTBEAT_MS - (SILENT_MS + 500 + RESTART_RETRY_MS));
     expect(seen.closed).to.deep.equal([HEARTBEAT_TIMEOUT_MS + HEARTBEAT_MS]);
+    const restarts = seen.restarts;
     await clock.advance(4 * RESTART_RETRY_MS);
-    expect(seen.restarts).to.equal(2);
+    expect(seen.restarts).to.equal(restarts);
   });
 
   it('gives a peer alive through the broker RECONNECT_TIMEOUT_MS, and ends the search once a message comes with ICE connected', async () => {

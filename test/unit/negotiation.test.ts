@@ -112,6 +112,18 @@ describe('perfect negotiation', () => {
     expect(answerer.pc.currentRemoteDescription?.sdp).to.equal(dialer.pc.currentLocalDescription?.sdp);
   });
 
+  it('an answer that arrives twice at once (through the broker and the channel, after a lost path) is applied once, and the link stays', async () => {
+    const { dialer, answerer } = await connected();
+    dialer.pc.change();
+    await dialer.idle();
+    await answerer.receiveFrom(dialer);
+    const answer = answerer.outbox.find((m): m is Extract<Signal, { t: 'sdp' }> => m.t === 'sdp' && m.description.type === 'answer')!;
+    // Both pass the state check before either is applied: the second fails in the connection.
+    await Promise.all([dialer.negotiation.receive(answer.description), dialer.negotiation.receive(answer.description)]);
+    expect(dialer.pc.signalingState).to.equal('stable');
+    expect(dialer.closed).to.equal(0);
+  });
+
   it('rollback: an answer to an offer taken back answers nothing, and is ignored', async () => {
     const dialer = new Side('dialer', false, false);
     const answerer = new Side('answerer', true);
