@@ -13,8 +13,9 @@ export const HEARTBEAT_MS = 1_000;
  * crashed or was killed is off the broker at once, and the broker says so to our probes (see
  * peerGone) within about 8 s; one whose network went stays on it until the broker's
  * alive_timeout (15 s), and may come back before: a line down for a few seconds is not a
- * departure. As long as a peer alive through the broker gets (RECONNECT_TIMEOUT_MS). ICE takes 15-30 s to call a connection failed, and a data channel whose far end
- * vanished never closes by itself.
+ * departure. The same time a peer alive through the broker gets (RECONNECT_TIMEOUT_MS). ICE
+ * takes 15-30 s to call a connection failed, and a data channel whose far end vanished never
+ * closes by itself.
  */
 export const HEARTBEAT_TIMEOUT_MS = 20_000;
 /** Silence for this long is worth a look (is the peer still on the broker?), not yet a verdict. */
