@@ -5,17 +5,11 @@ import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import puppeteer from 'puppeteer-core';
+import { CHROMIUM_ARGS } from '../plugins/participants.mjs';
 
-/** The flags of the browser suites' Chromium, for a home on a real-looking network. */
+/** The browser suites' Chromium flags, and what a home on a real-looking network needs. */
 const ARGS = [
-  '--no-sandbox',
-  '--use-fake-device-for-media-stream',
-  '--use-fake-ui-for-media-stream',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-background-timer-throttling',
-  '--disable-renderer-backgrounding',
-  '--disable-backgrounding-occluded-windows',
+  ...CHROMIUM_ARGS,
   // The server's certificate is made by the test for 198.18.0.1; nothing else is reached.
   '--ignore-certificate-errors',
   // Host candidates as addresses, as a page with camera permission gets them anyway.

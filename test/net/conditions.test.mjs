@@ -5,38 +5,27 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { launchIn } from './browser.mjs';
 import { events, join, qualities, readCalls, state, turnUsernames, until } from './call.mjs';
-import { buildInternet } from './internet.mjs';
-import { certificate, SITE_URL, startNpmServer, startSite } from './site.mjs';
+import { SITE_URL, startWorld } from './site.mjs';
 
 /** The credentials' lifetime here: short, so that a call outlives them. */
 const TTL = 60;
 
-/** @type {ReturnType<typeof buildInternet>} */
+/** @type {Awaited<ReturnType<typeof startWorld>>['net']} */
 let net;
-/** @type {ReturnType<typeof certificate>} */
-let tls;
-/** @type {Awaited<ReturnType<typeof startNpmServer>>} */
+/** @type {Awaited<ReturnType<typeof startWorld>>['server']} */
 let server;
-/** @type {Awaited<ReturnType<typeof startSite>>} */
-let site;
-/** @type {Awaited<ReturnType<typeof launchIn>>[]} */
+/** @type {Awaited<ReturnType<typeof startWorld>>['browsers']} */
 let browsers = [];
+/** @type {() => Promise<void>} */
+let stop = async () => {};
 /** The pages of the call under test, for failure messages. @type {import('puppeteer-core').Page[]} */
 let open = [];
 
 before(async () => {
-  net = buildInternet(['a', 'b']);
-  tls = certificate();
-  [server, site] = await Promise.all([startNpmServer(net.inet, tls, TTL), startSite(net.inet, tls)]);
-  browsers = await Promise.all(net.homes.map((home) => launchIn(home.ns)));
+  ({ net, server, browsers, stop } = await startWorld(TTL));
 });
 
-after(async () => {
-  await Promise.all(browsers.map((b) => b.browser.close().catch(() => undefined)));
-  await Promise.all([server?.stop(), site?.stop()]);
-  net?.destroy();
-  tls?.remove();
-});
+after(() => stop());
 
 /**
  * Two people in a fresh room, NATs as given, with frames decoded both ways. Returns the pages

@@ -5,37 +5,25 @@
 // between two symmetric NATs (every other pair punches through).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchIn } from './browser.mjs';
 import { events, join, readCalls, state, until } from './call.mjs';
-import { buildInternet } from './internet.mjs';
-import { certificate, PLAIN_SITE_URL, SITE_URL, startNpmServer, startSite, tail } from './site.mjs';
+import { PLAIN_SITE_URL, SITE_URL, startWorld, tail } from './site.mjs';
 
 /** @typedef {import('./internet.mjs').Nat} Nat */
 
-/** @type {ReturnType<typeof buildInternet>} */
+/** @type {Awaited<ReturnType<typeof startWorld>>['net']} */
 let net;
-/** @type {ReturnType<typeof certificate>} */
-let tls;
-/** @type {Awaited<ReturnType<typeof startNpmServer>>} */
+/** @type {Awaited<ReturnType<typeof startWorld>>['server']} */
 let server;
-/** @type {Awaited<ReturnType<typeof startSite>>} */
-let site;
-/** @type {Awaited<ReturnType<typeof launchIn>>[]} */
+/** @type {Awaited<ReturnType<typeof startWorld>>['browsers']} */
 let browsers = [];
+/** @type {() => Promise<void>} */
+let stop = async () => {};
 
 before(async () => {
-  net = buildInternet(['a', 'b']);
-  tls = certificate();
-  [server, site] = await Promise.all([startNpmServer(net.inet, tls, 3600), startSite(net.inet, tls)]);
-  browsers = await Promise.all(net.homes.map((home) => launchIn(home.ns)));
+  ({ net, server, browsers, stop } = await startWorld(3600));
 });
 
-after(async () => {
-  await Promise.all(browsers.map((b) => b.browser.close().catch(() => undefined)));
-  await Promise.all([server?.stop(), site?.stop()]);
-  net?.destroy();
-  tls?.remove();
-});
+after(() => stop());
 
 /** Whether physics leaves only a relay between NATs `a` and `b`. @param {Nat} a @param {Nat} b */
 const relayOnly = (a, b) => (a === 'symmetric' && b !== 'none') || (b === 'symmetric' && a !== 'none');

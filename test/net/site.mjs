@@ -6,7 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SERVER_IP } from './internet.mjs';
+import { launchIn } from './browser.mjs';
+import { buildInternet, SERVER_IP } from './internet.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -109,3 +110,31 @@ export const PLAIN_SITE_URL = `http://${SERVER_IP}:8080/`;
 
 /** The npm start output's lines, for a failure message. @param {string} output */
 export const tail = (output) => output.split('\n').slice(-15).join('\n');
+
+/**
+ * Everything a network test file runs on: the internet with homes `a` and `b`, `npm start` (TLS,
+ * credentials of `ttl` s) and the site, and a Chromium in each home. `stop()` undoes it all.
+ * @param {number} ttl
+ */
+export async function startWorld(ttl) {
+  const net = buildInternet(['a', 'b']);
+  const tls = certificate();
+  /** @type {Awaited<ReturnType<typeof startIn>>[]} */
+  const servers = [];
+  /** @type {Awaited<ReturnType<typeof launchIn>>[]} */
+  const browsers = [];
+  const stop = async () => {
+    await Promise.all(browsers.map((b) => b.browser.close().catch(() => undefined)));
+    await Promise.all(servers.map((s) => s.stop()));
+    net.destroy();
+    tls.remove();
+  };
+  try {
+    servers.push(...(await Promise.all([startNpmServer(net.inet, tls, ttl), startSite(net.inet, tls)])));
+    browsers.push(...(await Promise.all(net.homes.map((home) => launchIn(home.ns)))));
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { net, server: servers[0], browsers, stop };
+}
