@@ -51,6 +51,11 @@ async function turnService() {
       console.error('VR_TURN_URLS and VR_TURN_SECRET go together (a coturn run elsewhere, with use-auth-secret)');
       process.exit(2);
     }
+    const bad = urls.find((url) => !/^(stuns?|turns?):/i.test(url));
+    if (bad) {
+      console.error(`VR_TURN_URLS: "${bad}" is not a stun:, stuns:, turn: or turns: URL`);
+      process.exit(2);
+    }
     return { turn: { secret: process.env.VR_TURN_SECRET, ttlSeconds, urls }, coturn: null, said: `STUN/TURN: ${urls.join(' ')}` };
   }
   if (/^(0|off|false|no)$/i.test(process.env.VR_TURN ?? '')) return { turn: null, coturn: null, said: 'STUN/TURN: off (VR_TURN)' };
