@@ -1,11 +1,10 @@
 // The simulated internet's servers: `npm start` (HTTPS, with its coturn) and a third-party site
 // whose page is nothing but the embed snippet, both in the internet namespace.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { certificate } from '../server/server-process.mjs';
 import { launchIn } from './browser.mjs';
 import { buildInternet, SERVER_IP } from './internet.mjs';
 
@@ -17,15 +16,6 @@ export const EMBED_PAGE = `<!doctype html>
 <script type="module" src="https://${SERVER_IP}/video-room.js"></script>
 <video-room room="standup"></video-room>
 </body></html>`;
-
-/** A self-signed certificate for the server's address. */
-export function certificate() {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'vr-net-tls-'));
-  const [cert, key] = [path.join(dir, 'cert.pem'), path.join(dir, 'key.pem')];
-  const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', `/CN=${SERVER_IP}`, '-addext', `subjectAltName=IP:${SERVER_IP}`, '-keyout', key, '-out', cert], { encoding: 'utf8' });
-  if (made.status !== 0) throw new Error(`openssl: ${made.stderr}`);
-  return { dir, cert, key, remove: () => rmSync(dir, { recursive: true, force: true }) };
-}
 
 /**
  * Runs `command` in namespace `ns` (its own process group) until it prints a line matching
@@ -118,7 +108,7 @@ export const tail = (output) => output.split('\n').slice(-15).join('\n');
  */
 export async function startWorld(ttl) {
   const net = buildInternet(['a', 'b']);
-  const tls = certificate();
+  const tls = certificate(SERVER_IP);
   /** @type {Awaited<ReturnType<typeof startIn>>[]} */
   const servers = [];
   /** @type {Awaited<ReturnType<typeof launchIn>>[]} */

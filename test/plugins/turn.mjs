@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 /** A free UDP port on loopback (the kernel picks it; released just before use). */
-async function freeUdpPort() {
+export async function freeUdpPort() {
   const socket = dgram.createSocket('udp4');
   await new Promise((resolve) => socket.bind(0, '127.0.0.1', resolve));
   const { port } = socket.address();

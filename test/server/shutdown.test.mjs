@@ -3,40 +3,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { DEFAULT_DRAIN_TIMEOUT_MS } from '../../server/app.mjs';
 import { openClient, openSilentClient, within } from './peer-client.mjs';
+import { entry, startProcess as startServerProcess } from './server-process.mjs';
 
-const entry = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../server/index.mjs');
-
-/**
- * Starts server/index.mjs on a free port; resolves once it has printed its URL.
- * @param {Record<string, string>} [env]
- */
-async function startProcess(env = {}) {
-  const child = spawn(process.execPath, [entry], {
-    // No coturn: these are about the drain (turn.test.mjs starts one on ports of its own).
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', VR_TURN: 'off', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk) => (output += chunk));
-  child.stderr.on('data', (chunk) => (output += chunk));
-  const exited = /** @type {Promise<[number | null, string | null]>} */ (once(child, 'exit'));
-  const port = await within(
-    new Promise((resolve, reject) => {
-      child.stdout.on('data', () => {
-        const match = /http:\/\/127\.0\.0\.1:(\d+)\//.exec(output);
-        if (match) resolve(Number(match[1]));
-      });
-      exited.then(() => reject(new Error(`server exited early:\n${output}`)));
-    }),
-    10_000,
-    'the server to start',
-  );
-  return { child, port: /** @type {number} */ (port), exited, output: () => output };
-}
+/** server/index.mjs without coturn: these are about the drain (turn.test.mjs starts one on ports of its own). @param {Record<string, string>} [env] */
+const startProcess = (env = {}) => startServerProcess({ VR_TURN: 'off', ...env });
 
 test('SIGTERM: clients are closed with 1001 and the process exits 0 promptly', async (t) => {
   const server = await startProcess();

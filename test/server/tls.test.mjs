@@ -2,26 +2,12 @@
 // (wss) on one port, with a certificate made here by openssl.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import https from 'node:https';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'ws';
 import { randomId, within } from './peer-client.mjs';
-
-const entry = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../server/index.mjs');
-
-/** A self-signed certificate for 127.0.0.1: its files and the PEM to trust. */
-function certificate() {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'vr-tls-'));
-  const [cert, key] = [path.join(dir, 'cert.pem'), path.join(dir, 'key.pem')];
-  const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert], { encoding: 'utf8' });
-  assert.equal(made.status, 0, made.stderr);
-  return { dir, cert, key, ca: readFileSync(cert) };
-}
+import { certificate, entry, startProcess } from './server-process.mjs';
 
 /** GET over HTTPS, trusting `ca` only. @param {string} url @param {Buffer} ca */
 function get(url, ca) {
@@ -37,24 +23,11 @@ function get(url, ca) {
 }
 
 test('TLS_CERT and TLS_KEY: the page, the bundle and the broker over HTTPS and WSS on one port', async (t) => {
-  const tls = certificate();
-  const child = spawn(process.execPath, [entry], { env: { ...process.env, PORT: '0', HOST: '127.0.0.1', VR_TURN: 'off', TLS_CERT: tls.cert, TLS_KEY: tls.key }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (chunk) => (output += chunk));
-  child.stderr.on('data', (chunk) => (output += chunk));
-  const exited = once(child, 'exit');
+  const tls = certificate('127.0.0.1');
+  const server = await startProcess({ VR_TURN: 'off', TLS_CERT: tls.cert, TLS_KEY: tls.key });
   try {
-    const port = await within(
-      new Promise((resolve, reject) => {
-        child.stdout.on('data', () => {
-          const match = /https:\/\/127\.0\.0\.1:(\d+)\//.exec(output);
-          if (match) resolve(Number(match[1]));
-        });
-        exited.then(() => reject(new Error(`server exited early:\n${output}`)));
-      }),
-      20_000,
-      'the server to start',
-    );
+    const port = server.port;
+    assert.match(server.output(), new RegExp(`https://127\\.0\\.0\\.1:${port}/`));
     const page = /** @type {{ status: number, body: string }} */ (await get(`https://127.0.0.1:${port}/`, tls.ca));
     assert.equal(page.status, 200);
     assert.match(page.body, /<video-room/);
@@ -66,9 +39,8 @@ test('TLS_CERT and TLS_KEY: the page, the bundle and the broker over HTTPS and W
     ws.close();
     t.diagnostic(`https and wss on port ${port}`);
   } finally {
-    child.kill('SIGTERM');
-    await exited;
-    rmSync(tls.dir, { recursive: true, force: true });
+    await server.stop();
+    tls.remove();
   }
 });
 

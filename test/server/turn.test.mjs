@@ -4,26 +4,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import dgram from 'node:dgram';
 import { once } from 'node:events';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startServer } from '../../server/app.mjs';
 import { ICE_SERVERS_PATH, turnCredential } from '../../server/ice-credentials.mjs';
 import { startCoturn } from '../../server/turn.mjs';
-import { within } from './peer-client.mjs';
-
-const entry = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../server/index.mjs');
-
-/** A UDP port free now on loopback (coturn listens on it over UDP and TCP). */
-async function freePort() {
-  const socket = dgram.createSocket('udp4');
-  await new Promise((resolve) => socket.bind(0, '127.0.0.1', () => resolve(undefined)));
-  const { port } = socket.address();
-  await new Promise((resolve) => socket.close(() => resolve(undefined)));
-  return port;
-}
+import { freeUdpPort as freePort } from '../plugins/turn.mjs';
+import { entry, startProcess } from './server-process.mjs';
 
 /**
  * What coturn answers a client that allocates with `credential` and asks to reach `peer`:
@@ -110,34 +97,6 @@ test('the secret is on no command line, in a file only this user reads, removed 
   await coturn.close();
   assert.ok(!existsSync(coturn.file));
 });
-
-/**
- * Starts server/index.mjs; resolves with its port and output once it printed its URL.
- * @param {Record<string, string>} env
- */
-async function startProcess(env) {
-  const child = spawn(process.execPath, [entry], { env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (chunk) => (output += chunk));
-  child.stderr.on('data', (chunk) => (output += chunk));
-  const exited = once(child, 'exit');
-  const port = await within(
-    new Promise((resolve, reject) => {
-      child.stdout.on('data', () => {
-        const match = /http:\/\/127\.0\.0\.1:(\d+)\//.exec(output);
-        if (match && /limits:/.test(output)) resolve(Number(match[1]));
-      });
-      exited.then(() => reject(new Error(`server exited early:\n${output}`)));
-    }),
-    20_000,
-    'the server to start',
-  );
-  const stop = async () => {
-    child.kill('SIGTERM');
-    await exited;
-  };
-  return { port: /** @type {number} */ (port), output: () => output, stop };
-}
 
 test('npm start runs coturn itself, and its endpoint hands out credentials that coturn takes', async (t) => {
   const port = await freePort();
