@@ -334,6 +334,8 @@ export class Room extends TypedEventTarget<RoomEvents> {
           this.emit('broker', { connected, server });
           if (connected) void this.#rendezvous.ensure();
         },
+        // The rendezvous id's socket went with ours: once back, we take the id again or dial its holder.
+        stale: () => this.#rendezvous.retire(),
       },
       this.mesh,
     );

@@ -14,6 +14,14 @@ import { Timers } from '../util/timers.js';
 import type { RelayPayload } from './relay-auth.js';
 import { backoffDelay, brokerUrl, openPeer, type BrokerConfig, type OfferPreparer } from './broker.js';
 
+/**
+ * How long our own message, relayed back to us by the broker, may take before our socket counts
+ * as dead. A line that was down leaves the socket open on our side: the broker dropped it after
+ * its alive_timeout, but we learn that only when a TCP retransmission, backed off to tens of
+ * seconds by then, reaches it and is refused. Until then nobody can dial us, and we dial nobody.
+ */
+export const BROKER_ECHO_TIMEOUT_MS = 5_000;
+
 /** What the broker session needs of the room around it. */
 export interface BrokerHost {
   /** Our participant id. */
@@ -32,6 +40,8 @@ export interface BrokerHost {
   state(): RoomState;
   /** We lost the broker (false), or are on one again (true); `moved`: a different one than before. */
   changed(connected: boolean, server: string, moved: boolean): void;
+  /** Our socket to the broker stopped carrying messages without closing: any other socket we hold there is as dead. */
+  stale(): void;
 }
 
 /** What the broker session needs of the mesh: its links (relayed signalling goes to them; a retired Peer stays while one runs through it). */
@@ -67,6 +77,8 @@ export class BrokerSession {
   #closed = false;
   /** Relayed messages dropped by links that have closed since. */
   rejectedRelaysOfClosedLinks = 0;
+  /** The nonce of our echo under way through the broker (see checkSocket), or null. */
+  #echo: string | null = null;
 
   readonly #host: BrokerHost;
   readonly #mesh: BrokerMesh;
@@ -167,7 +179,28 @@ export class BrokerSession {
     const peer = this.peer;
     if (!peer || peer.disconnected || !link.remoteId) return false;
     peer.socket.send({ type: 'CANDIDATE', dst: link.remoteId, payload });
+    // A link lost its path: ours to the broker may have gone with it.
+    this.checkSocket();
     return true;
+  }
+
+  /**
+   * Sends ourselves a message through the broker (a stock PeerServer relays a message to its
+   * own sender like any other): no echo within BROKER_ECHO_TIMEOUT_MS, and our socket is dead
+   * though still open. We then put our id back on a new socket (see #lost). One echo at a
+   * time; none while we are off the broker.
+   */
+  checkSocket(): void {
+    const peer = this.peer;
+    if (!peer || peer.disconnected || this.#reconnecting || this.#echo) return;
+    const nonce = randomParticipantId();
+    this.#echo = nonce;
+    peer.socket.send({ type: 'CANDIDATE', dst: this.#host.id, payload: { echo: nonce } });
+    this.#timers.later(BROKER_ECHO_TIMEOUT_MS, () => {
+      if (this.#echo !== nonce) return;
+      this.#echo = null;
+      if (this.peer === peer) this.#lost(true);
+    });
   }
 
   /** Leaving: every Peer (and `holder`, the rendezvous id's) off the broker now; returns them to destroy once the goodbyes are through. */
@@ -216,6 +249,12 @@ export class BrokerSession {
     const { type, src, payload } = data as { type?: unknown; src?: unknown; payload?: unknown };
     if (type !== 'CANDIDATE' || typeof src !== 'string' || typeof payload !== 'object' || payload === null) return;
     if ((payload as { connectionId?: unknown }).connectionId !== undefined) return;
+    // Our echo (see checkSocket): the socket works. The broker could fake one; it could as well
+    // hold back every message, which no echo tells.
+    if (src === this.#host.id) {
+      if (this.#echo !== null && (payload as { echo?: unknown }).echo === this.#echo) this.#echo = null;
+      return;
+    }
     // Only the participant's own link takes it, and only if its MAC checks (see relay-auth.ts).
     this.#mesh.links.get(src)?.receiveRelayed(payload);
   }
@@ -224,12 +263,14 @@ export class BrokerSession {
    * Our own id fell off the broker (it restarted, or the network to it went). The calls go on
    * peer to peer; we put our id back with exponential backoff, on the first broker of the list
    * that answers. A new Peer each time, under the same id and that broker's token: PeerJS's own `reconnect()`
-   * has been seen to fail silently (peers/peerjs#1289).
+   * has been seen to fail silently (peers/peerjs#1289). `stale`: the socket is open but dead
+   * (no echo); the broker hands our id to the new one (the token), and the old Peer is retired.
    */
-  #lost(): void {
+  #lost(stale = false): void {
     if (!this.#inRoom() || this.#reconnecting) return;
     this.#reconnecting = true;
     this.#failures = 0;
+    if (stale) this.#host.stale();
     this.#host.changed(false, brokerUrl(this.broker), false);
     this.#scheduleReconnect();
   }

@@ -58,6 +58,29 @@ export function prepareFirstOffers(peer: Peer, prepare: OfferPreparer): void {
   };
 }
 
+/**
+ * A stock PeerServer that still holds `id` for an older socket of ours (same token: a socket it
+ * has not yet noticed is dead) hands the id to the new socket without a word: no OPEN, so PeerJS
+ * never says `open`. Our own message relayed back to us through the new socket shows that the
+ * broker routes the id there: `confirmed` is then called. The PeerJS socket's WebSocket is
+ * internal; without it, only OPEN opens. Returns what stops listening.
+ */
+function echoOnOpen(peer: Peer, id: string, confirmed: () => void): () => void {
+  const nonce = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+  const ws = (peer.socket as unknown as { _socket?: WebSocket })._socket;
+  const send = () => peer.socket.send({ type: 'CANDIDATE', dst: id, payload: { echo: nonce } });
+  const onMessage = (data: unknown) => {
+    const { type, src, payload } = (data ?? {}) as { type?: unknown; src?: unknown; payload?: { echo?: unknown } | null };
+    if (type === 'CANDIDATE' && src === id && payload?.echo === nonce) confirmed();
+  };
+  ws?.addEventListener('open', send);
+  peer.socket.on('message', onMessage);
+  return () => {
+    ws?.removeEventListener('open', send);
+    peer.socket.off('message', onMessage);
+  };
+}
+
 /** Result of trying to take an id on the broker. */
 export type OpenResult = { peer: Peer } | { taken: true };
 
@@ -78,8 +101,10 @@ export function openPeer(
   const peer = new Peer(id, options);
   if (prepareOffer) prepareFirstOffers(peer, prepareOffer);
   return new Promise<OpenResult>((resolve, reject) => {
+    const stopEcho = token ? echoOnOpen(peer, id, () => onOpen()) : () => undefined;
     const done = () => {
       clearTimeout(timer);
+      stopEcho();
       peer.off('open', onOpen);
       peer.off('error', onError);
     };

@@ -23,6 +23,27 @@ function roomId(el: VideoRoomElement): string {
   return (el as unknown as { roomCtl: { room: { id: string } } }).roomCtl.room.id;
 }
 
+/**
+ * Makes `el`'s socket to the broker dead without closing, as a line that was down leaves it: the
+ * broker gets nothing more from it, and it neither delivers what the broker sends nor reports the
+ * close when the broker gives up on it (a TCP connection whose packets vanish is noticed only
+ * when a retransmission, backed off to tens of seconds, reaches the far end).
+ */
+function killBrokerSocket(el: VideoRoomElement): object {
+  const room = (el as unknown as { roomCtl: { room: { session: { peer: { socket: { _socket: WebSocket } } } } } }).roomCtl.room;
+  const peer = room.session.peer;
+  const ws = peer.socket._socket;
+  ws.onmessage = null;
+  ws.onclose = null;
+  ws.onerror = null;
+  ws.send = () => undefined;
+  return peer;
+}
+
+function brokerPeer(el: VideoRoomElement): object | null {
+  return (el as unknown as { roomCtl: { room: { session: { peer: object | null } } } }).roomCtl.room.session.peer;
+}
+
 function tileQuality(el: VideoRoomElement): string | undefined {
   return el.shadowRoot!.querySelector<HTMLElement>('[part~="tile"]:not([part~="local"]) [part="connection-quality"]')?.dataset['quality'];
 }
@@ -85,6 +106,41 @@ describe('network loss', function () {
     await waitFor(() => a.participants[0]?.connectionQuality === 'good', () => `quality good again; is ${a.participants[0]?.connectionQuality}`, 20_000);
     await a.updateComplete;
     expect(tileQuality(a)).to.equal('good');
+    for (const el of [a, b]) el.leave();
+  });
+
+  it('a broker socket that died without closing is replaced once a link goes silent, and the lost path is found again through the new one', async () => {
+    const room = uniqueRoom('dead-socket');
+    const [a, b] = await mountRelayPair(room);
+    await a.join();
+    await b.join();
+    await waitForFullMeshMedia([a, b], 30);
+    const connections = [a, b].map((el) => peerConnections(el)[0]);
+    const changes: { connected: boolean }[] = [];
+    a.addEventListener(EVENTS.brokerChange, (event) => changes.push((event as CustomEvent<{ connected: boolean }>).detail));
+    const departures: string[] = [];
+    for (const el of [a, b]) el.addEventListener(EVENTS.peerLeft, () => departures.push(el.name));
+
+    // a's line goes down: its broker socket dies unnoticed, and the call's path with it.
+    const dead = killBrokerSocket(a);
+    const dropped = performance.now();
+    await turn('stop');
+    // Without an echo through the broker, a would relay its half of the ICE restart into the dead
+    // socket until the link is given up (RECONNECT_TIMEOUT_MS), and nobody could dial it.
+    await waitFor(() => changes.some((c) => !c.connected), 'a says it lost the broker', 30_000);
+    await waitFor(() => changes.some((c) => c.connected) && brokerPeer(a) !== dead, 'a on the broker again, on a new socket', 30_000);
+    const replaced = performance.now() - dropped;
+    // The frames decoded while the path is down (none, once the last buffered ones are out).
+    const before = await Promise.all([a, b].map(decodedFrames));
+    await turn('start');
+    await waitFor(
+      async () => (await Promise.all([a, b].map(decodedFrames))).every((now, i) => (now[0] ?? 0) - (before[i]![0] ?? 0) >= 30),
+      '30 more frames each way on a path found again',
+      60_000,
+    );
+    console.log(`dead broker socket: replaced ${Math.round(replaced)} ms after the line went; media resumed on the same connections`);
+    expect([a, b].map((el) => peerConnections(el)[0])).to.deep.equal(connections);
+    expect(departures).to.deep.equal([]);
     for (const el of [a, b]) el.leave();
   });
 });

@@ -1,11 +1,17 @@
-// Chromium in a home of the simulated internet: started through `ip netns exec`, driven over
-// DevTools on a pipe (file descriptors cross the namespace boundary, a TCP port would not).
+// Browsers in a home of the simulated internet, started through `ip netns exec`. Chromium is
+// driven over DevTools on a pipe (file descriptors cross the namespace boundary, a TCP port would
+// not). Firefox speaks WebDriver BiDi on a TCP port only: the port inside the namespace is reached
+// through a unix socket (a file, seen from every namespace) and a forwarder on each side.
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import puppeteer from 'puppeteer-core';
-import { CHROMIUM_ARGS } from '../plugins/participants.mjs';
+import { CHROMIUM_ARGS, FIREFOX_PREFS } from '../plugins/participants.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
 
 /** The browser suites' Chromium flags, and what a home on a real-looking network needs. */
 const ARGS = [
@@ -74,6 +80,11 @@ export async function launchIn(ns, { noise = false } = {}) {
     userDataDir: path.join(dir, 'profile'),
     protocolTimeout: 120_000,
   });
+  return driven(browser);
+}
+
+/** `browser`, and `open(url)`: a page that records its connections. @param {import('puppeteer-core').Browser} browser */
+function driven(browser) {
   return {
     browser,
     /** @param {string} url */
@@ -84,4 +95,75 @@ export async function launchIn(ns, { noise = false } = {}) {
       return page;
     },
   };
+}
+
+/**
+ * A connection to unix socket `file`, once something listens there (the forwarder in the
+ * namespace starts beside Firefox); null after 10 s.
+ * @param {string} file @returns {Promise<import('node:net').Socket | null>}
+ */
+async function reach(file) {
+  for (let tries = 0; tries < 100; tries++) {
+    const conn = net.connect(file);
+    const ok = await new Promise((resolve) => conn.once('connect', () => resolve(true)).once('error', () => resolve(false)));
+    if (ok) return conn;
+    conn.destroy();
+    // Not listening yet: a short wait, then again.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return null;
+}
+
+/**
+ * Starts Firefox ESR inside namespace `ns` (the browser suites' preferences: fake camera and
+ * microphone, no permission prompt); resolves like launchIn. Puppeteer reads the port Firefox
+ * listens on from its output and connects to that port on this side's 127.0.0.1, where a
+ * forwarder passes the connection on, through a unix socket, to the one in the namespace.
+ * @param {string} ns
+ */
+export async function launchFirefoxIn(ns) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), `vr-${ns}-ff-`));
+  const socket = path.join(dir, 'bidi.sock');
+  // This side's forwarder: a free port here, the same number for Firefox in the namespace (its
+  // WebSocket checks the Host header against the port it listens on).
+  const outer = net.createServer(async (conn) => {
+    conn.on('error', () => conn.destroy());
+    const inner = await reach(socket);
+    if (!inner || conn.destroyed) return void (inner?.destroy(), conn.destroy());
+    conn.pipe(inner).pipe(conn);
+    const end = () => {
+      conn.destroy();
+      inner.destroy();
+    };
+    conn.on('close', end);
+    inner.on('error', end).on('close', end);
+  });
+  await new Promise((resolve) => outer.listen(0, '127.0.0.1', () => resolve(undefined)));
+  const port = /** @type {import('node:net').AddressInfo} */ (outer.address()).port;
+  const wrapper = path.join(dir, 'firefox');
+  writeFileSync(
+    wrapper,
+    `#!/bin/sh\nexec ip netns exec ${ns} sh -c '"$0" ${JSON.stringify(path.join(here, 'forward.mjs'))} ${socket} ${port} </dev/null >/dev/null 2>&1 & exec /usr/bin/firefox-esr "$@"' ${process.execPath} "$@"\n`,
+  );
+  chmodSync(wrapper, 0o755);
+  try {
+    const browser = await puppeteer.launch({
+      browser: 'firefox',
+      executablePath: wrapper,
+      headless: true,
+      debuggingPort: port,
+      acceptInsecureCerts: true,
+      extraPrefsFirefox: {
+        ...FIREFOX_PREFS,
+        // Host candidates as addresses, as in Chromium (launchIn).
+        'media.peerconnection.ice.obfuscate_host_addresses': false,
+      },
+      protocolTimeout: 120_000,
+    });
+    browser.once('disconnected', () => outer.close());
+    return driven(browser);
+  } catch (error) {
+    outer.close();
+    throw error;
+  }
 }

@@ -55,11 +55,32 @@ export function join(room) {
 }
 
 /**
- * What `pages` say of their calls, for a failure message: each one's events and connections.
+ * Runs in the page: per connection, what ICE had to work with: its state, the STUN and TURN URLs
+ * it was configured with (no credentials), and the candidates gathered and received, by type
+ * (a relay missing from `local` is a TURN server that did not answer).
+ */
+export async function iceReport() {
+  const pcs = /** @type {RTCPeerConnection[]} */ (/** @type {any} */ (window).__pcs);
+  return Promise.all(
+    pcs.map(async (pc, index) => {
+      const stats = await pc.getStats();
+      /** @type {Record<string, string[]>} */
+      const seen = { local: [], remote: [], pairs: [] };
+      stats.forEach((r) => {
+        if (r.type === 'local-candidate' || r.type === 'remote-candidate') seen[r.type === 'local-candidate' ? 'local' : 'remote'].push(`${r.candidateType} ${r.protocol} ${r.address ?? r.ip}:${r.port}`);
+        if (r.type === 'candidate-pair') seen.pairs.push(`${r.state}${r.nominated ? '*' : ''}`);
+      });
+      return { index, connection: pc.connectionState, ice: pc.iceConnectionState, urls: (pc.getConfiguration().iceServers ?? []).flatMap((s) => s.urls), ...seen };
+    }),
+  );
+}
+
+/**
+ * What `pages` say of their calls, for a failure message: each one's events, connections and ICE.
  * @param {import('puppeteer-core').Page[]} pages
  */
 export function state(pages) {
-  return Promise.all(pages.map(async (page) => ({ events: await page.evaluate(events), calls: await page.evaluate(readCalls) })));
+  return Promise.all(pages.map(async (page) => ({ events: await page.evaluate(events), calls: await page.evaluate(readCalls), ice: await page.evaluate(iceReport) })));
 }
 
 /** Runs in the page: the element's events since the join (see join()). */

@@ -39,11 +39,21 @@ function table(ns, name, body) {
   if (body) inNs(ns, 'nft', ['-f', '-'], `table inet ${name} {\n${body}\n}\n`);
 }
 
+/** Removes namespace `ns` and whatever still runs there (a browser's helper, say). @param {string} ns */
+function remove(ns) {
+  try {
+    for (const pid of run('ip', ['netns', 'pids', ns]).split('\n').filter(Boolean)) process.kill(Number(pid), 'SIGKILL');
+    run('ip', ['netns', 'del', ns]);
+  } catch {
+    // gone already
+  }
+}
+
 /** Removes namespaces an earlier run left behind (a killed test cannot clean up). */
 export function sweep() {
   for (const line of run('ip', ['netns', 'list']).split('\n')) {
     const name = line.split(' ')[0];
-    if (name?.startsWith(PREFIX)) run('ip', ['netns', 'del', name]);
+    if (name?.startsWith(PREFIX)) remove(name);
   }
 }
 
@@ -155,13 +165,7 @@ export function buildInternet(names) {
     inet,
     homes,
     destroy() {
-      for (const ns of [inet, ...homes.flatMap((h) => [h.router, h.ns])]) {
-        try {
-          run('ip', ['netns', 'del', ns]);
-        } catch {
-          // gone already
-        }
-      }
+      for (const ns of [inet, ...homes.flatMap((h) => [h.router, h.ns])]) remove(ns);
     },
   };
 }

@@ -1,10 +1,12 @@
 // Two people on two home networks call each other with nothing but the embed snippet against
-// `npm start`, for every pair of NAT kinds: no NAT, endpoint-independent (cone) and symmetric.
-// Media is proven by decoded frames; the path by the selected candidate pair. A relay is used
-// only where no direct path can exist: between a port-restricted cone and a symmetric NAT, and
-// between two symmetric NATs (every other pair punches through).
+// `npm start`, for every pair of NAT kinds: no NAT, endpoint-independent (cone) and symmetric;
+// both in Chromium, then Chromium and Firefox. Media is proven by decoded frames; the path by
+// the selected candidate pair. A relay is used only where no direct path can exist: between a
+// port-restricted cone and a symmetric NAT, and between two symmetric NATs (every other pair
+// punches through).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { launchFirefoxIn } from './browser.mjs';
 import { events, join, readCalls, state, until } from './call.mjs';
 import { PLAIN_SITE_URL, SITE_URL, startWorld, tail } from './site.mjs';
 
@@ -23,7 +25,13 @@ before(async () => {
   ({ net, server, browsers, stop } = await startWorld(3600));
 });
 
-after(() => stop());
+/** Firefox in b's home, for the second round (started with its first cell). @type {Awaited<ReturnType<typeof launchFirefoxIn>> | null} */
+let firefox = null;
+
+after(async () => {
+  await firefox?.browser.close();
+  await stop();
+});
 
 /** Whether physics leaves only a relay between NATs `a` and `b`. @param {Nat} a @param {Nat} b */
 const relayOnly = (a, b) => (a === 'symmetric' && b !== 'none') || (b === 'symmetric' && a !== 'none');
@@ -38,62 +46,74 @@ const CELLS = [
   ['symmetric', 'symmetric'],
 ];
 
-for (const [natA, natB] of CELLS) {
-  test(`a behind ${natA}, b behind ${natB}: the call forms over ${relayOnly(natA, natB) ? 'a relay' : 'a direct path'}, frames decode both ways`, async (t) => {
-    const [a, b] = net.homes;
-    a.setNat(natA);
-    b.setNat(natB);
-    const pages = await Promise.all(browsers.map((browser) => browser.open(SITE_URL)));
-    try {
-      const room = `nat-${natA}-${natB}-${Date.now()}`;
-      const started = performance.now();
-      await Promise.all(pages.map((page) => page.evaluate(join, room)));
-      // The first decoded frame on each side, over a connected pair.
-      const calls = await Promise.all(
-        pages.map((page, i) =>
-          until(
-            () => page.evaluate(readCalls),
-            (list) => list.some((c) => c.frames > 0 && c.local && c.remote),
-            45_000,
-            `frames at ${'ab'[i]} (${tail(server.output())})`,
-            () => state(pages),
-          ),
-        ),
-      );
-      const ms = performance.now() - started;
-      // ICE may pick a relay pair first and move to a direct one once that succeeds too: where a
-      // direct path exists, wait for it.
-      const settledCalls = relayOnly(natA, natB)
-        ? calls
-        : await Promise.all(
-            pages.map((page, i) =>
-              until(
-                () => page.evaluate(readCalls),
-                (list) => list.some((c) => c.frames > 0 && c.local && c.remote && c.local.type !== 'relay' && c.remote.type !== 'relay'),
-                20_000,
-                `a direct path at ${'ab'[i]}`,
-                () => state(pages),
-              ),
+/** b's browser in each round: Chromium, then Firefox. */
+const ROUNDS = /** @type {const} */ ([
+  ['Chromium', 'chromium'],
+  ['Firefox', 'firefox'],
+]);
+
+for (const [bName, bBrowser] of ROUNDS)
+  for (const [natA, natB] of CELLS) {
+    test(`a (Chromium) behind ${natA}, b (${bName}) behind ${natB}: the call forms over ${relayOnly(natA, natB) ? 'a relay' : 'a direct path'}, frames decode both ways`, async (t) => {
+      const [a, b] = net.homes;
+      a.setNat(natA);
+      b.setNat(natB);
+      if (bBrowser === 'firefox') firefox ??= await launchFirefoxIn(b.ns);
+      const pages = await Promise.all([browsers[0], bBrowser === 'firefox' ? firefox : browsers[1]].map((browser) => /** @type {NonNullable<typeof browser>} */ (browser).open(SITE_URL)));
+      try {
+        const room = `nat-${natA}-${natB}-${Date.now()}`;
+        const started = performance.now();
+        await Promise.all(pages.map((page) => page.evaluate(join, room)));
+        // The first decoded frame on each side, over a connected pair.
+        const calls = await Promise.all(
+          pages.map((page, i) =>
+            until(
+              () => page.evaluate(readCalls),
+              (list) => list.some((c) => c.frames > 0 && c.local && c.remote),
+              45_000,
+              `frames at ${'ab'[i]} (${tail(server.output())})`,
+              () => state(pages),
             ),
-          );
-      const [ca, cb] = settledCalls.map((list) => list.find((c) => c.frames > 0 && c.local && c.remote));
-      const relayed = [ca.local.type, ca.remote.type, cb.local.type, cb.remote.type].includes('relay');
-      const path = `a ${ca.local.type}→${ca.remote.type}, b ${cb.local.type}→${cb.remote.type}`;
-      t.diagnostic(`${natA} × ${natB}: first frames both ways after ${Math.round(ms)} ms, ${path}`);
-      assert.equal(relayed, relayOnly(natA, natB), path);
-      if (natA === 'none' && natB === 'none') {
-        // Public homes: host to host, each seeing the other's own address.
-        assert.deepEqual([ca.local.type, cb.local.type], ['host', 'host'], path);
-        assert.equal(ca.remote.address, b.address);
-        assert.equal(cb.remote.address, a.address);
+          ),
+        );
+        const ms = performance.now() - started;
+        // ICE may pick a relay pair first and move to a direct one once that succeeds too: where a
+        // direct path exists, wait for it.
+        const settledCalls = relayOnly(natA, natB)
+          ? calls
+          : await Promise.all(
+              pages.map((page, i) =>
+                until(
+                  () => page.evaluate(readCalls),
+                  (list) => list.some((c) => c.frames > 0 && c.local && c.remote && c.local.type !== 'relay' && c.remote.type !== 'relay'),
+                  20_000,
+                  `a direct path at ${'ab'[i]}`,
+                  () => state(pages),
+                ),
+              ),
+            );
+        // The connection that passed (a page may briefly have two, when both dialed at once).
+        const settled = relayOnly(natA, natB)
+          ? (/** @type {Awaited<ReturnType<typeof readCalls>>[number]} */ c) => c.frames > 0 && c.local && c.remote
+          : (/** @type {Awaited<ReturnType<typeof readCalls>>[number]} */ c) => c.frames > 0 && c.local && c.remote && c.local.type !== 'relay' && c.remote.type !== 'relay';
+        const [ca, cb] = settledCalls.map((list) => list.find(settled));
+        const relayed = [ca.local.type, ca.remote.type, cb.local.type, cb.remote.type].includes('relay');
+        const path = `a ${ca.local.type}→${ca.remote.type}, b ${cb.local.type}→${cb.remote.type}`;
+        t.diagnostic(`${natA} × ${natB}${bBrowser === 'firefox' ? ' (Firefox)' : ''}: first frames both ways after ${Math.round(ms)} ms, ${path}`);
+        assert.equal(relayed, relayOnly(natA, natB), `${path}: ${JSON.stringify(settledCalls)}`);
+        if (natA === 'none' && natB === 'none') {
+          // Public homes: host to host, each seeing the other's own address.
+          assert.deepEqual([ca.local.type, cb.local.type], ['host', 'host'], `${path}: ${JSON.stringify(settledCalls)}`);
+          assert.equal(ca.remote.address, b.address, JSON.stringify(settledCalls));
+          assert.equal(cb.remote.address, a.address, JSON.stringify(settledCalls));
+        }
+        // A NATed home's own address never reaches the other side as the path's address.
+        for (const [home, other] of [[a, cb], [b, ca]]) if (home.nat !== 'none') assert.notEqual(other.remote.address, home.address, path);
+      } finally {
+        await Promise.all(pages.map((page) => page.close()));
       }
-      // A NATed home's own address never reaches the other side as the path's address.
-      for (const [home, other] of [[a, cb], [b, ca]]) if (home.nat !== 'none') assert.notEqual(other.remote.address, home.address, path);
-    } finally {
-      await Promise.all(pages.map((page) => page.close()));
-    }
-  });
-}
+    });
+  }
 
 test('a page over plain HTTP (not a secure context): insecure-context, said on the screen, and no join', async (t) => {
   // Browsers give such a page no camera and no crypto.subtle, which verifying a call needs
