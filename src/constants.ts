@@ -70,7 +70,7 @@ export const ERROR_CODE_DOCS = {
   'media-in-use': 'The camera or microphone is in use by another program; the call goes on with what could be started, or receive-only.',
   'media-constraints': 'The device cannot satisfy the requested constraints.',
   'media-failed': 'Any other failure to capture media; the call goes on receive-only.',
-  'insecure-context': 'The page is not a secure context (it is served over plain `http://` from another host than `localhost`): browsers give it no camera or microphone, and none of the cryptography (`crypto.subtle`) that verifies a call, so it cannot join. Serve the page over HTTPS.',
+  'insecure-context': 'The page is not a secure context (it is served over plain `http://` from another host than `localhost`): browsers give it no camera or microphone, so it joins receive-only; a room with a secret, whose encryption needs the browser\'s cryptography (`crypto.subtle`), is not joined. Serve the page over HTTPS.',
   'device-lost': 'The camera or microphone in use went away and no other could take over; the call goes on without it.',
   'speaker-unsupported': 'This browser cannot choose the speaker (no `setSinkId`); sound plays on the default one.',
   'screen-share-denied': 'Screen sharing was cancelled or not allowed.',

@@ -9,6 +9,8 @@
  * under any hash name, and accepts a description only when they all name one and the same
  * fingerprint, with a hash strong enough to verify. Anything else is refused, with its reason.
  */
+import { digest, type HashName } from '../util/digest.js';
+
 
 /** One DTLS certificate fingerprint: the hash's name (lower case) and its value (`AB:CD:…`, upper case). */
 export interface DtlsFingerprint {
@@ -38,7 +40,7 @@ export type FingerprintResult = { ok: true; fingerprint: DtlsFingerprint } | { o
 const HASH_BYTES: Readonly<Record<string, number>> = { md2: 16, md5: 16, 'sha-1': 20, 'sha-224': 28, 'sha-256': 32, 'sha-384': 48, 'sha-512': 64 };
 
 /** The hashes a certificate may be verified by, as WebCrypto names them. */
-const STRONG_HASHES: Readonly<Record<string, string>> = { 'sha-256': 'SHA-256', 'sha-384': 'SHA-384', 'sha-512': 'SHA-512' };
+const STRONG_HASHES: Readonly<Record<string, HashName>> = { 'sha-256': 'SHA-256', 'sha-384': 'SHA-384', 'sha-512': 'SHA-512' };
 
 const LINE = /^a=fingerprint:([A-Za-z0-9-]+) ([0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2})*)$/;
 
@@ -95,7 +97,7 @@ function colonHex(bytes: Uint8Array): string {
 export async function certificateFingerprint(der: ArrayBuffer, algorithm: string): Promise<DtlsFingerprint | null> {
   const hash = STRONG_HASHES[algorithm];
   if (!hash) return null;
-  return { algorithm, value: colonHex(new Uint8Array(await crypto.subtle.digest(hash, der))) };
+  return { algorithm, value: colonHex(await digest(hash, new Uint8Array(der))) };
 }
 
 type DtlsTransportWithCertificates = RTCDtlsTransport & { getRemoteCertificates?: () => ArrayBuffer[] };

@@ -9,6 +9,7 @@
  *   search for certificates or values that make its two codes match (as in ZRTP, RFC 6189).
  */
 import type { Bytes } from '../signalling/protocol.js';
+import { digest } from '../util/digest.js';
 import { checkRemoteCertificates, fingerprintText, parseFingerprint, type DtlsFingerprint, type FingerprintProblem } from './fingerprint.js';
 
 const encoder = new TextEncoder();
@@ -69,7 +70,7 @@ export function sasNonce(): Bytes {
 /** The commitment to a nonce, sent before the nonce itself. */
 export async function sasCommit(nonce: Bytes): Promise<Bytes> {
   const data = new Uint8Array([...encoder.encode('video-room/v1/sas-commit\n'), ...nonce]);
-  return new Uint8Array(await crypto.subtle.digest('SHA-256', data));
+  return digest('SHA-256', data);
 }
 
 /** Whether `nonce` is the one `commit` committed to. */
@@ -112,9 +113,9 @@ export async function sasCode(fingerprints: Fingerprints, localNonce: Bytes, rem
     ...first.nonce,
     ...second.nonce,
   ]);
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', data));
+  const hash = await digest('SHA-256', data);
   let bits = 0n;
-  for (const byte of digest.slice(0, 6)) bits = (bits << 8n) | BigInt(byte);
+  for (const byte of hash.slice(0, 6)) bits = (bits << 8n) | BigInt(byte);
   const code: ShortCode = { emoji: [], names: [] };
   for (let i = 0; i < SAS_LENGTH; i++) {
     const [emoji, name] = SAS_EMOJI[Number((bits >> BigInt(42 - 6 * i)) & 63n)] ?? ['?', '?'];

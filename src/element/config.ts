@@ -79,6 +79,12 @@ export function currentSecret(secret: string | null | undefined): string | null 
 export function readSecret(secret: string | null | undefined, fail: Fail): string | null | undefined {
   const value = currentSecret(secret);
   if (value === undefined) fail(ERROR_CODES.invalidSecret, 'The room secret is empty or longer than 256 characters, so the call was not joined.');
+  // A page that is not a secure context has no WebCrypto, which the secret's key derivation and
+  // frame encryption need. Without a secret such a page joins receive-only (see util/digest.ts).
+  else if (value && globalThis.isSecureContext === false) {
+    fail(ERROR_CODES.insecureContext, 'This page is not served over HTTPS: browsers give it none of the cryptography an encrypted room needs, so the call was not joined.');
+    return undefined;
+  }
   return value;
 }
 
@@ -128,10 +134,6 @@ export function readConfig(attributes: JoinAttributes, fail: Fail): JoinConfig |
     brokers = parseBrokerUrls(attributes.server || DEFAULT_SERVER, location.href);
   } catch {
     fail(ERROR_CODES.invalidServer, 'The server attribute is not an http(s) or ws(s) URL, or a comma-separated list of them.');
-    return null;
-  }
-  if (globalThis.isSecureContext === false) {
-    fail(ERROR_CODES.insecureContext, 'This page is not served over HTTPS: browsers give it neither a camera nor the cryptography a call needs.');
     return null;
   }
   if (typeof RTCPeerConnection === 'undefined') {

@@ -25,6 +25,7 @@ import { LinkMedia, type FrameProtector, type MediaLink } from './link-media.js'
 import { Negotiation, type NegotiationLink, type Signal } from './negotiation.js';
 import { Liveness, isConnected, type LivenessLink } from './liveness.js';
 import { guardBroker, type BrokeredLink } from './broker-guard.js';
+import { randomParticipantId } from '../room/room-id.js';
 
 export { HEARTBEAT_MS, HEARTBEAT_TIMEOUT_MS, SILENT_MS, RECONNECT_TIMEOUT_MS, RESTART_RETRY_MS } from './liveness.js';
 export type { FrameProtector, PeerLinkEvents };
@@ -62,7 +63,7 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
   /** Sends signalling through the broker (set by the room) while the channel's path is lost; false when we are off it. */
   relay: ((payload: RelayPayload) => boolean) | null = null;
   /** A random id for this link, under which the peer's frame keys are kept. */
-  readonly keyId = crypto.randomUUID();
+  readonly keyId = randomParticipantId();
   /** Binds the link to the verified certificate; relay MACs; sealing (see link-guard.ts). TypeScript-private (not #) like invalidCount and sendNow: the relay-forgery test uses them. */
   private readonly guard: LinkGuard;
   /** Whether the remote said goodbye (#bye), or closed the channel (#closedByPeer: see the `close` listener in the constructor). */

@@ -11,6 +11,7 @@ export const PEER_ID_PATTERN = /^[A-Za-z0-9]+(?:[ _-][A-Za-z0-9]+)*$/;
 /** How many rendezvous ids a room has; joiners try them in order. */
 export const RENDEZVOUS_COUNT = 1;
 
+import { digest } from '../util/digest.js';
 import { hkdfParams, normaliseRoomName, secretKeyMaterial } from '../e2ee/keys.js';
 
 export { normaliseRoomName };
@@ -34,7 +35,7 @@ export async function rendezvousIds(room: string, secret?: string | null, count 
   for (let index = 0; index < count; index++) {
     const bits = material
       ? await crypto.subtle.deriveBits(hkdfParams(`rendezvous/${index}/${name}`), material, 128)
-      : await crypto.subtle.digest('SHA-256', encoder.encode(`video-room/v1/rendezvous/${index}/${name}`));
+      : await digest('SHA-256', encoder.encode(`video-room/v1/rendezvous/${index}/${name}`));
     ids.push(`vr-${toHex(new Uint8Array(bits).slice(0, 16))}`);
   }
   return ids;

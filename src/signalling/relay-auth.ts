@@ -7,6 +7,7 @@
  */
 import { fromBase64, parseMessage, toBase64, type Bytes, type PeerMessage } from './protocol.js';
 import { encodeMessage } from './protocol.js';
+import { hmacKey, type MacKey } from '../util/digest.js';
 
 /** Bytes of a relay MAC key. */
 export const RELAY_KEY_BYTES = 32;
@@ -27,23 +28,19 @@ function macInput(from: string, to: string, seq: number, vr: string): Bytes {
   return encoder.encode(`video-room/v1/relay\n${from}\n${to}\n${seq}\n${vr}`);
 }
 
-function importKey(bytes: Bytes): Promise<CryptoKey> {
-  return crypto.subtle.importKey('raw', bytes, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
-}
-
 /** The relay keys of one link: ours (sent to the peer), the peer's, and both sequence counters. */
 export class RelayAuth {
   /** Our key, to give the peer over the verified data channel. */
   readonly ownKey: Bytes = crypto.getRandomValues(new Uint8Array(RELAY_KEY_BYTES));
-  readonly #signing = importKey(this.ownKey);
-  #peerKey: Promise<CryptoKey> | null = null;
+  readonly #signing = hmacKey(this.ownKey);
+  #peerKey: Promise<MacKey> | null = null;
   #sent = 0;
   #received = 0;
 
   /** Takes the peer's key (the first one only: a second could only come from a confused or hostile peer). */
   setPeerKey(key: Bytes): boolean {
     if (this.#peerKey) return false;
-    this.#peerKey = importKey(key);
+    this.#peerKey = hmacKey(key);
     return true;
   }
 
@@ -51,7 +48,7 @@ export class RelayAuth {
   async seal(from: string, to: string, message: PeerMessage): Promise<RelayPayload> {
     const vr = encodeMessage(message);
     const seq = ++this.#sent;
-    const mac = new Uint8Array(await crypto.subtle.sign('HMAC', await this.#signing, macInput(from, to, seq, vr)));
+    const mac = await (await this.#signing).sign(macInput(from, to, seq, vr));
     return { vr, seq, mac: toBase64(mac) };
   }
 
@@ -65,7 +62,7 @@ export class RelayAuth {
     const { vr, seq, mac } = payload as Partial<Record<keyof RelayPayload, unknown>>;
     const tag = fromBase64(mac, 32);
     if (typeof vr !== 'string' || !tag || typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq <= this.#received) return null;
-    if (!(await crypto.subtle.verify('HMAC', await this.#peerKey, tag, macInput(from, to, seq, vr)))) return null;
+    if (!(await (await this.#peerKey).verify(tag, macInput(from, to, seq, vr)))) return null;
     // Checked again after the wait: two payloads of one sequence number must not both pass.
     if (seq <= this.#received) return null;
     this.#received = seq;

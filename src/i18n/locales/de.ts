@@ -85,7 +85,7 @@ const de: VideoRoomStrings = {
     'media-in-use': 'Kamera oder Mikrofon wird von einem anderen Programm benutzt.',
     'media-constraints': 'Das Gerät kann die gewünschte Qualität nicht liefern.',
     'media-failed': 'Kamera und Mikrofon konnten nicht gestartet werden.',
-    'insecure-context': 'Diese Seite ist nicht sicher (kein HTTPS): Kamera, Mikrofon und Anruf sind nicht verfügbar.',
+    'insecure-context': 'Diese Seite ist nicht sicher (kein HTTPS): keine Kamera, kein Mikrofon und keine verschlüsselten Räume. Sie sehen und hören die anderen, sie Sie nicht.',
     'device-lost': 'Das Gerät wurde getrennt und kein anderes konnte übernehmen.',
     'speaker-unsupported': 'Dieser Browser kann den Lautsprecher nicht wählen.',
     'screen-share-denied': 'Bildschirmfreigabe abgebrochen oder nicht erlaubt.',

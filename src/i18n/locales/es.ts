@@ -85,7 +85,7 @@ const es: VideoRoomStrings = {
     'media-in-use': 'Otro programa está usando la cámara o el micrófono.',
     'media-constraints': 'El dispositivo no puede ofrecer la calidad pedida.',
     'media-failed': 'No se pudieron iniciar la cámara y el micrófono.',
-    'insecure-context': 'Esta página no es segura (sin HTTPS): la cámara, el micrófono y la llamada no están disponibles.',
+    'insecure-context': 'Esta página no es segura (sin HTTPS): sin cámara, sin micrófono y sin salas cifradas. Usted ve y oye a los demás, ellos a usted no.',
     'device-lost': 'El dispositivo se desconectó y ningún otro pudo sustituirlo.',
     'speaker-unsupported': 'Este navegador no puede elegir el altavoz.',
     'screen-share-denied': 'Se canceló o no se permitió compartir la pantalla.',

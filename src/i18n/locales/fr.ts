@@ -85,7 +85,7 @@ const fr: VideoRoomStrings = {
     'media-in-use': 'La caméra ou le micro est utilisé par un autre programme.',
     'media-constraints': 'L’appareil ne peut pas fournir la qualité demandée.',
     'media-failed': 'La caméra et le micro n’ont pas pu démarrer.',
-    'insecure-context': 'Cette page n’est pas sécurisée (pas de HTTPS) : caméra, micro et appel ne sont pas disponibles.',
+    'insecure-context': 'Cette page n’est pas sécurisée (pas de HTTPS) : ni caméra, ni micro, ni salles chiffrées. Vous voyez et entendez les autres, eux ne vous voient pas.',
     'device-lost': 'L’appareil a été débranché et aucun autre n’a pu prendre le relais.',
     'speaker-unsupported': 'Ce navigateur ne peut pas choisir le haut-parleur.',
     'screen-share-denied': 'Partage d’écran annulé ou refusé.',

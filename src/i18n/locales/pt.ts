@@ -85,7 +85,7 @@ const pt: VideoRoomStrings = {
     'media-in-use': 'A câmera ou o microfone está em uso por outro programa.',
     'media-constraints': 'O dispositivo não consegue a qualidade pedida.',
     'media-failed': 'Não foi possível iniciar a câmera e o microfone.',
-    'insecure-context': 'Esta página não é segura (sem HTTPS): a câmera, o microfone e a chamada não estão disponíveis.',
+    'insecure-context': 'Esta página não é segura (sem HTTPS): sem câmera, sem microfone e sem salas criptografadas. Você vê e ouve os outros, eles não veem você.',
     'device-lost': 'O dispositivo foi desconectado e nenhum outro pôde assumir.',
     'speaker-unsupported': 'Este navegador não pode escolher o alto-falante.',
     'screen-share-denied': 'O compartilhamento de tela foi cancelado ou não permitido.',
