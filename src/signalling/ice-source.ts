@@ -45,6 +45,10 @@ export const ICE_FETCH_TIMEOUT_MS = 4_000;
 const REFRESH_AT = 0.8;
 /** After a failed refresh, the next try. */
 const RETRY_MS = 30_000;
+/** After a first ask that reached no server, the next try (then doubling up to RETRY_MS). */
+const FIRST_RETRY_MS = 2_000;
+/** How many times a first ask that reached no server is tried again (2, 4, 8, 16 and 30 s later). */
+const FIRST_RETRIES = 5;
 
 /**
  * The ICE servers of the first broker's server that hands some out, kept fresh. `servers` is
@@ -58,6 +62,8 @@ export class IceServerSource {
   readonly #listeners = new Set<(servers: RTCIceServer[]) => void>();
   #first: Promise<void> | null = null;
   #closed = false;
+  /** First asks that reached no server so far. */
+  #unreached = 0;
 
   constructor(brokers: readonly BrokerConfig[], fetchImpl: typeof fetch = (input, init) => fetch(input, init)) {
     this.#brokers = brokers;
@@ -84,32 +90,41 @@ export class IceServerSource {
   async #refresh(first: boolean): Promise<void> {
     const grant = await this.#ask();
     if (this.#closed) return;
-    if (!grant) {
+    if (grant === 'unreached' && first && this.#unreached < FIRST_RETRIES) {
+      // No server answered in time (a slow network, a server starting): the join goes on without
+      // STUN and TURN, and they are asked for again, soon, for the connections still to come.
+      this.#timers.later(Math.min(RETRY_MS, FIRST_RETRY_MS * 2 ** this.#unreached++), () => void this.#refresh(true));
+      return;
+    }
+    if (grant === 'unreached' || grant === 'none') {
       // Nothing on a first ask: a stock PeerServer. Keep what we had on a later one, and try again.
       if (!first) this.#timers.later(RETRY_MS, () => void this.#refresh(false));
       return;
     }
+    const before = this.servers;
     this.servers = grant.iceServers;
-    if (!first) for (const listener of this.#listeners) listener(grant.iceServers);
+    if (!first || before.length === 0) for (const listener of this.#listeners) listener(grant.iceServers);
     if (grant.ttl > 0) this.#timers.later(Math.max(5_000, grant.ttl * 1000 * REFRESH_AT), () => void this.#refresh(false));
   }
 
-  /** The first broker's grant that has servers in it, else null. */
-  async #ask(): Promise<IceGrant | null> {
+  /** The first broker's grant that has servers in it; else 'none' when a server answered without one, 'unreached' when none answered. */
+  async #ask(): Promise<IceGrant | 'none' | 'unreached'> {
+    let answered = false;
     for (const broker of this.#brokers) {
       const controller = new AbortController();
       const timer = setTimeout(() => controller.abort(), ICE_FETCH_TIMEOUT_MS);
       try {
         const response = await this.#fetch(iceServersUrl(broker), { signal: controller.signal, credentials: 'omit', cache: 'no-store', referrerPolicy: 'no-referrer' });
+        answered = true;
         if (!response.ok) continue;
         const grant = parseIceGrant(await response.json());
         if (grant && grant.iceServers.length > 0) return grant;
       } catch {
-        // Unreachable, refused by CORS, not JSON: this broker hands out none.
+        // Unreachable, refused by CORS (both a network error to us), not JSON: this broker hands out none.
       } finally {
         clearTimeout(timer);
       }
     }
-    return null;
+    return answered ? 'none' : 'unreached';
   }
 }

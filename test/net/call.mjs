@@ -49,7 +49,7 @@ export function join(room) {
   const el = /** @type {any} */ (document.querySelector('video-room'));
   el.setAttribute('room', room);
   /** @type {any} */ (window).__events = [];
-  for (const type of ['vr-error', 'vr-connection-quality', 'vr-peer-left', 'vr-peer-joined', 'vr-state-change'])
+  for (const type of ['vr-error', 'vr-connection-quality', 'vr-peer-left', 'vr-peer-joined', 'vr-state-change', 'vr-broker-change'])
     el.addEventListener(type, (/** @type {CustomEvent} */ e) => /** @type {any} */ (window).__events.push({ type, at: performance.now(), detail: JSON.parse(JSON.stringify(e.detail ?? null)) }));
   return el.join();
 }

@@ -100,16 +100,22 @@ test('a 30-s outage on one side: the other drops it as lost, and it rejoins by i
     const [a] = net.homes;
     const cutAt = performance.now();
     a.setCut(true);
+    const cutInPage = await pages[0].evaluate(() => performance.now());
     const left = await until(async () => (await pages[1].evaluate(events)).find((e) => e.type === 'vr-peer-left'), Boolean, 30_000, 'b to drop a');
     const droppedAfter = performance.now() - cutAt;
     assert.equal(left.detail.reason, 'lost');
     await delay(Math.max(0, 30_000 - (performance.now() - cutAt)));
+    // a found its broker socket dead while the line was down (no echo of its own message): it
+    // does not wait for TCP, whose retransmissions are backed off to tens of seconds by now, to
+    // find the broker gone once the line is back.
+    const lostBroker = (await pages[0].evaluate(events)).find((e) => e.type === 'vr-broker-change' && !e.detail.connected);
+    assert.ok(lostBroker, 'a said it lost the broker during the outage');
     a.setCut(false);
     const restored = performance.now();
     // A new connection carrying frames both ways, with no join() called again.
     await until(async () => (await pages[1].evaluate(events)).filter((e) => e.type === 'vr-peer-joined').length >= 2, Boolean, 60_000, 'b to see a join again');
     await Promise.all(pages.map((page, i) => until(() => page.evaluate(readCalls), (calls) => calls.some((c) => c.frames > 10 && c.state === 'connected' && c.index > 0), 60_000, `frames again at ${'ab'[i]}`)));
-    t.diagnostic(`dropped as lost ${Math.round(droppedAfter)} ms after the cut; back in the call ${Math.round(performance.now() - restored)} ms after the line came back`);
+    t.diagnostic(`dropped as lost ${Math.round(droppedAfter)} ms after the cut; a off its dead broker socket ${Math.round(lostBroker.at - cutInPage)} ms after the cut; back in the call ${Math.round(performance.now() - restored)} ms after the line came back`);
   } finally {
     await close(pages);
   }

@@ -82,4 +82,20 @@ describe('ICE servers from the broker’s server', () => {
     expect(after).to.be.at.least(4_500);
     source.close();
   });
+
+  it('a first ask that reached no server is asked again soon, and the servers then go to the subscribers', async function () {
+    this.timeout(15_000);
+    let n = 0;
+    const source = new IceServerSource([parseBrokerUrl('http://a.example/peerjs')], async () => {
+      if (n++ === 0) throw new TypeError('Failed to fetch');
+      return answer({ iceServers: [TURN], ttl: 3600 });
+    });
+    await source.ready();
+    expect(source.servers).to.deep.equal([]);
+    const later = await new Promise<RTCIceServer[]>((resolve) => source.subscribe(resolve));
+    expect(later).to.deep.equal([TURN]);
+    expect(source.servers).to.deep.equal([TURN]);
+    expect(n).to.equal(2);
+    source.close();
+  });
 });
