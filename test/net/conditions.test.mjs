@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
 import { launchIn } from './browser.mjs';
 import { events, join, qualities, readCalls, state, turnUsernames, until } from './call.mjs';
-import { SITE_URL, startWorld } from './site.mjs';
+import { SITE_URL, startWorld, turnLog } from './site.mjs';
 
 /** The credentials' lifetime here: short, so that a call outlives them. */
 const TTL = 60;
@@ -60,7 +60,7 @@ async function framesFrom(page, after, ms, what, index) {
     (calls) => calls.some((c) => c.frames > after && (index === undefined || c.index === index) && c.local),
     ms,
     what,
-    () => state(open),
+    async () => ({ pages: await state(open), coturn: turnLog(server.output()) }),
   );
   return /** @type {NonNullable<(typeof list)[number]>} */ (list.find((c) => c.frames > after && (index === undefined || c.index === index) && c.local));
 }

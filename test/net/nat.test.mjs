@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { launchFirefoxIn } from './browser.mjs';
 import { events, join, readCalls, state, until } from './call.mjs';
-import { PLAIN_SITE_URL, SITE_URL, startWorld, tail } from './site.mjs';
+import { PLAIN_SITE_URL, SITE_URL, startWorld, tail, turnLog } from './site.mjs';
 
 /** @typedef {import('./internet.mjs').Nat} Nat */
 
@@ -72,7 +72,7 @@ for (const [bName, bBrowser] of ROUNDS)
               (list) => list.some((c) => c.frames > 0 && c.local && c.remote),
               45_000,
               `frames at ${'ab'[i]} (${tail(server.output())})`,
-              () => state(pages),
+              async () => ({ pages: await state(pages), coturn: turnLog(server.output()) }),
             ),
           ),
         );
@@ -88,7 +88,7 @@ for (const [bName, bBrowser] of ROUNDS)
                   (list) => list.some((c) => c.frames > 0 && c.local && c.remote && c.local.type !== 'relay' && c.remote.type !== 'relay'),
                   20_000,
                   `a direct path at ${'ab'[i]}`,
-                  () => state(pages),
+                  async () => ({ pages: await state(pages), coturn: turnLog(server.output()) }),
                 ),
               ),
             );

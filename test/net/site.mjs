@@ -70,6 +70,8 @@ export function startNpmServer(ns, tls, ttl) {
       VR_TURN_LISTEN_IP: SERVER_IP,
       VR_TURN_ALLOWED_PEERS: '198.18.0.0-198.19.255.255',
       VR_TURN_TTL: String(ttl),
+      // coturn's log in the output, for failure messages (see turnLog).
+      VR_TURN_LOG: '1',
     },
     /limits:/,
   );
@@ -98,8 +100,22 @@ export const SITE_URL = `https://${SERVER_IP}:8443/`;
 /** The same page over plain HTTP. */
 export const PLAIN_SITE_URL = `http://${SERVER_IP}:8080/`;
 
-/** The npm start output's lines, for a failure message. @param {string} output */
-export const tail = (output) => output.split('\n').slice(-15).join('\n');
+/** The npm start output's last lines that are not coturn's, for a failure message. @param {string} output */
+export const tail = (output) =>
+  output
+    .split('\n')
+    .filter((line) => !line.startsWith('coturn:'))
+    .slice(-15)
+    .join('\n');
+
+/** What coturn said of allocations and refusals lately, for a failure message. @param {string} output */
+export const turnLog = (output) =>
+  output
+    .split('\n')
+    .filter((line) => line.startsWith('coturn:') && /ALLOCATE|PERMISSION|CHANNEL|error|denied|forbidden|\b4\d\d\b|timeout/i.test(line))
+    .slice(-12)
+    .map((line) => line.slice(0, 240))
+    .join('\n');
 
 /**
  * Everything a network test file runs on: the internet with homes `a` and `b`, `npm start` (TLS,
