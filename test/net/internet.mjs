@@ -18,6 +18,8 @@ import { execFileSync } from 'node:child_process';
 
 const PREFIX = 'vrn-';
 export const SERVER_IP = '198.18.0.1';
+/** Where the internet's default route leads: nowhere (see buildInternet). */
+const VOID = `${PREFIX}void`;
 
 /** Runs `ip` (or another command) and returns its output; throws with its stderr. @param {string} cmd @param {string[]} args @param {string} [input] */
 function run(cmd, args, input) {
@@ -136,6 +138,18 @@ export function buildInternet(names) {
   inNs(inet, 'sysctl', ['-qw', 'net.ipv4.ip_forward=1']);
   // The server's address (this kernel has no dummy interfaces: on the namespace's own loopback).
   inNs(inet, 'ip', ['addr', 'add', `${SERVER_IP}/32`, 'dev', 'lo']);
+  // The rest of the internet: a default route into a namespace that silently drops everything.
+  // Without it, sending to an address nobody routes (a NATed home's own address, say, which ICE
+  // tries) fails at once with ENETUNREACH; on the internet such packets just vanish. coturn took
+  // that error on a relay badly: its relays stopped carrying the call they had set up.
+  run('ip', ['netns', 'add', VOID]);
+  run('ip', ['-n', inet, 'link', 'add', 'void', 'type', 'veth', 'peer', 'name', 'void', 'netns', VOID]);
+  inNs(inet, 'ip', ['addr', 'add', '198.18.255.253/30', 'dev', 'void']);
+  inNs(inet, 'ip', ['link', 'set', 'void', 'up']);
+  inNs(VOID, 'ip', ['addr', 'add', '198.18.255.254/30', 'dev', 'void']);
+  inNs(VOID, 'ip', ['link', 'set', 'void', 'up']);
+  inNs(VOID, 'nft', ['-f', '-'], 'table inet void {\n  chain c_pre { type filter hook prerouting priority -300; policy drop; }\n}\n');
+  inNs(inet, 'ip', ['route', 'add', 'default', 'via', '198.18.255.254']);
   const homes = names.map((name, i) => {
     const home = new Home(name, i + 1);
     const up = `up${home.index}`;
@@ -165,7 +179,7 @@ export function buildInternet(names) {
     inet,
     homes,
     destroy() {
-      for (const ns of [inet, ...homes.flatMap((h) => [h.router, h.ns])]) remove(ns);
+      for (const ns of [inet, VOID, ...homes.flatMap((h) => [h.router, h.ns])]) remove(ns);
     },
   };
 }

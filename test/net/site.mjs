@@ -54,8 +54,9 @@ async function startIn(ns, command, env, ready) {
 
 /**
  * `npm start` on https://198.18.0.1 (its coturn on 198.18.0.1:3478), with credentials that live
- * `ttl` seconds. Its relay may reach the simulated internet (198.18.0.0/15), which the
- * production settings otherwise refuse as a non-internet range.
+ * `ttl` seconds. Its relay may reach the simulated internet's public part (198.18.0.0/16: the
+ * server, the routers), which the production settings otherwise refuse as a non-internet range;
+ * the homes' own networks (198.19.0.0/16) stay refused, as private networks are in production.
  * @param {string} ns @param {{ cert: string, key: string }} tls @param {number} ttl
  */
 export function startNpmServer(ns, tls, ttl) {
@@ -68,7 +69,7 @@ export function startNpmServer(ns, tls, ttl) {
       TLS_CERT: tls.cert,
       TLS_KEY: tls.key,
       VR_TURN_LISTEN_IP: SERVER_IP,
-      VR_TURN_ALLOWED_PEERS: '198.18.0.0-198.19.255.255',
+      VR_TURN_ALLOWED_PEERS: '198.18.0.0-198.18.255.255',
       VR_TURN_TTL: String(ttl),
       // coturn's log in the output, for failure messages (see turnLog).
       VR_TURN_LOG: '1',
