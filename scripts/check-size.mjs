@@ -1,8 +1,9 @@
 // The CDN bundle's size budgets: fails when build/video-room.js, gzipped, grows past its budget,
 // or when it and the call's chunks together (what every page that joins loads, and what any page
 // fetches once idle) grow past theirs. Every host page pays for every byte here (PeerJS's own
-// build alone is 22.7 KB gzipped). The other chunks (frame encryption, translations) load only
-// where needed; their sizes are printed too. Run after the build.
+// build alone is 22.7 KB gzipped). The other chunks (frame encryption and the room secret's keys,
+// translations, the hashes of a page without WebCrypto) load only where needed; their sizes are
+// printed too. Run after the build.
 import { readdirSync, readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 

@@ -11,7 +11,6 @@
  */
 import { digest, type HashName } from '../util/digest.js';
 
-
 /** One DTLS certificate fingerprint: the hash's name (lower case) and its value (`AB:CD:…`, upper case). */
 export interface DtlsFingerprint {
   readonly algorithm: string;

@@ -9,12 +9,9 @@
  * the worker (sframe.ts, RFC 9605 §4.4.2) because the worker's code must be self-contained.
  */
 
-const encoder = new TextEncoder();
+import { normaliseRoomName } from '../room/room-name.js';
 
-/** Normalises a room name so that visually equal names meet in the same room. */
-export function normaliseRoomName(room: string): string {
-  return room.normalize('NFC').trim();
-}
+const encoder = new TextEncoder();
 
 /** HKDF salt of every key derived from a room secret. */
 export const SECRET_SALT = 'video-room/v1';

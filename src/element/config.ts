@@ -82,7 +82,7 @@ export function readSecret(secret: string | null | undefined, fail: Fail): strin
   // A page that is not a secure context has no WebCrypto, which the secret's key derivation and
   // frame encryption need. Without a secret such a page joins receive-only (see util/digest.ts).
   else if (value && globalThis.isSecureContext === false) {
-    fail(ERROR_CODES.insecureContext, 'This page is not served over HTTPS: browsers give it none of the cryptography an encrypted room needs, so the call was not joined.');
+    fail(ERROR_CODES.insecureContext, 'This page is not served over HTTPS: it cannot join an encrypted room.');
     return undefined;
   }
   return value;

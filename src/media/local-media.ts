@@ -49,7 +49,7 @@ export class MediaError extends Error {
 export function classifyMediaError(error: unknown): MediaError {
   // Browsers hide getUserMedia from pages that are not secure contexts (plain http:// elsewhere than localhost).
   if (globalThis.isSecureContext === false)
-    return new MediaError(ERROR_CODES.insecureContext, 'This page is not served over HTTPS, so browsers give it no camera or microphone: you can see and hear the others, not they you.');
+    return new MediaError(ERROR_CODES.insecureContext, 'This page is not served over HTTPS: no camera or microphone. You see and hear the others.');
   const name = error instanceof Error || error instanceof DOMException ? error.name : '';
   switch (name) {
     case 'NotAllowedError':

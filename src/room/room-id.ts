@@ -12,7 +12,7 @@ export const PEER_ID_PATTERN = /^[A-Za-z0-9]+(?:[ _-][A-Za-z0-9]+)*$/;
 export const RENDEZVOUS_COUNT = 1;
 
 import { digest } from '../util/digest.js';
-import { hkdfParams, normaliseRoomName, secretKeyMaterial } from '../e2ee/keys.js';
+import { normaliseRoomName } from './room-name.js';
 
 export { normaliseRoomName };
 
@@ -30,11 +30,13 @@ function toHex(bytes: Uint8Array): string {
 export async function rendezvousIds(room: string, secret?: string | null, count = RENDEZVOUS_COUNT): Promise<string[]> {
   const name = normaliseRoomName(room);
   if (!name) throw new RangeError('room must not be empty');
-  const material = secret ? await secretKeyMaterial(secret, name) : null;
+  // The keys of a room secret load only with one (a chunk of their own, shared with its encryption).
+  const keys = secret ? await import('../e2ee/keys.js') : null;
+  const material = keys && secret ? await keys.secretKeyMaterial(secret, name) : null;
   const ids: string[] = [];
   for (let index = 0; index < count; index++) {
-    const bits = material
-      ? await crypto.subtle.deriveBits(hkdfParams(`rendezvous/${index}/${name}`), material, 128)
+    const bits = keys && material
+      ? await crypto.subtle.deriveBits(keys.hkdfParams(`rendezvous/${index}/${name}`), material, 128)
       : await digest('SHA-256', encoder.encode(`video-room/v1/rendezvous/${index}/${name}`));
     ids.push(`vr-${toHex(new Uint8Array(bits).slice(0, 16))}`);
   }

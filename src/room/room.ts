@@ -10,7 +10,6 @@ import type { DataConnection, Peer } from 'peerjs';
 import { TypedEventTarget } from '../util/typed-event-target.js';
 import { Timers } from '../util/timers.js';
 import { PeerLink } from '../link/peer-link.js';
-import { deriveAuthKey } from '../e2ee/keys.js';
 import type { FrameKeys } from '../e2ee/frame-keys.js';
 import type { FrameCryptoStats } from '../e2ee/frame-crypto.js';
 import { startEncryption, type RoomEncryption } from '../e2ee/room-crypto.js';
@@ -169,7 +168,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
       // Asked for side by side with the rest; a server that does not answer in time costs 4 s at most.
       const ice = this.#config.iceServers === 'auto' ? (this.#ice = new IceServerSource(this.#config.brokers)).ready() : null;
       [this.#rendezvous.id] = this.#config.rendezvousIdsOverride ?? (await rendezvousIds(room, secret));
-      if (secret) this.#authKey = await deriveAuthKey(room, secret);
+      if (secret) this.#authKey = await (await import('../e2ee/keys.js')).deriveAuthKey(room, secret);
       await encryption;
       await ice;
       if (!this.#isJoining()) return;

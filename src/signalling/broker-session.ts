@@ -77,7 +77,7 @@ export class BrokerSession {
   #closed = false;
   /** Relayed messages dropped by links that have closed since. */
   rejectedRelaysOfClosedLinks = 0;
-  /** The nonce of our echo under way through the broker (see checkSocket), or null. */
+  /** The nonce of our echo under way through the broker (see #checkSocket), or null. */
   #echo: string | null = null;
 
   readonly #host: BrokerHost;
@@ -180,7 +180,7 @@ export class BrokerSession {
     if (!peer || peer.disconnected || !link.remoteId) return false;
     peer.socket.send({ type: 'CANDIDATE', dst: link.remoteId, payload });
     // A link lost its path: ours to the broker may have gone with it.
-    this.checkSocket();
+    this.#checkSocket();
     return true;
   }
 
@@ -190,7 +190,7 @@ export class BrokerSession {
    * though still open. We then put our id back on a new socket (see #lost). One echo at a
    * time; none while we are off the broker.
    */
-  checkSocket(): void {
+  #checkSocket(): void {
     const peer = this.peer;
     if (!peer || peer.disconnected || this.#reconnecting || this.#echo) return;
     const nonce = randomParticipantId();
@@ -249,7 +249,7 @@ export class BrokerSession {
     const { type, src, payload } = data as { type?: unknown; src?: unknown; payload?: unknown };
     if (type !== 'CANDIDATE' || typeof src !== 'string' || typeof payload !== 'object' || payload === null) return;
     if ((payload as { connectionId?: unknown }).connectionId !== undefined) return;
-    // Our echo (see checkSocket): the socket works. The broker could fake one; it could as well
+    // Our echo (see #checkSocket): the socket works. The broker could fake one; it could as well
     // hold back every message, which no echo tells.
     if (src === this.#host.id) {
       if (this.#echo !== null && (payload as { echo?: unknown }).echo === this.#echo) this.#echo = null;

@@ -3,6 +3,7 @@
  */
 import { Peer, type PeerError, type PeerOptions } from 'peerjs';
 import type { BrokerConfig } from './broker-config.js';
+import { randomParticipantId } from '../room/room-id.js';
 
 export { brokerUrl, parseBrokerUrl, parseBrokerUrls, type BrokerConfig } from './broker-config.js';
 
@@ -66,7 +67,7 @@ export function prepareFirstOffers(peer: Peer, prepare: OfferPreparer): void {
  * internal; without it, only OPEN opens. Returns what stops listening.
  */
 function echoOnOpen(peer: Peer, id: string, confirmed: () => void): () => void {
-  const nonce = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+  const nonce = randomParticipantId();
   const ws = (peer.socket as unknown as { _socket?: WebSocket })._socket;
   const send = () => peer.socket.send({ type: 'CANDIDATE', dst: id, payload: { echo: nonce } });
   const onMessage = (data: unknown) => {
