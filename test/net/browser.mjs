@@ -3,7 +3,7 @@
 // not). Firefox speaks WebDriver BiDi on a TCP port only: the port inside the namespace is reached
 // through a unix socket (a file, seen from every namespace) and a forwarder on each side.
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -80,7 +80,13 @@ export async function launchIn(ns, { noise = false } = {}) {
     userDataDir: path.join(dir, 'profile'),
     protocolTimeout: 120_000,
   });
+  removeWhenGone(browser, dir);
   return driven(browser);
+}
+
+/** Removes `dir` (the browser's profile and wrapper) once `browser`'s process has exited. @param {import('puppeteer-core').Browser} browser @param {string} dir */
+function removeWhenGone(browser, dir) {
+  browser.process()?.once('exit', () => rmSync(dir, { recursive: true, force: true, maxRetries: 3 }));
 }
 
 /** `browser`, and `open(url)`: a page that records its connections. @param {import('puppeteer-core').Browser} browser */
@@ -161,9 +167,11 @@ export async function launchFirefoxIn(ns) {
       protocolTimeout: 120_000,
     });
     browser.once('disconnected', () => outer.close());
+    removeWhenGone(browser, dir);
     return driven(browser);
   } catch (error) {
     outer.close();
+    rmSync(dir, { recursive: true, force: true });
     throw error;
   }
 }

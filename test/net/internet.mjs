@@ -51,6 +51,17 @@ function remove(ns) {
   }
 }
 
+/**
+ * Makes namespace `ns`, IPv4 only. With IPv6 on, each link that comes up gets a link-local
+ * address whose duplicate-address detection ends a second or so later; Chromium sees that as a
+ * network change and fails a navigation under way with ERR_NETWORK_CHANGED.
+ * @param {string} ns
+ */
+function addNs(ns) {
+  run('ip', ['netns', 'add', ns]);
+  inNs(ns, 'sysctl', ['-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']);
+}
+
 /** Removes namespaces an earlier run left behind (a killed test cannot clean up). */
 export function sweep() {
   for (const line of run('ip', ['netns', 'list']).split('\n')) {
@@ -133,7 +144,7 @@ export class Home {
 export function buildInternet(names) {
   sweep();
   const inet = `${PREFIX}inet`;
-  run('ip', ['netns', 'add', inet]);
+  addNs(inet);
   inNs(inet, 'ip', ['link', 'set', 'lo', 'up']);
   inNs(inet, 'sysctl', ['-qw', 'net.ipv4.ip_forward=1']);
   // The server's address (this kernel has no dummy interfaces: on the namespace's own loopback).
@@ -142,7 +153,7 @@ export function buildInternet(names) {
   // Without it, sending to an address nobody routes (a NATed home's own address, say, which ICE
   // tries) fails at once with ENETUNREACH; on the internet such packets just vanish. coturn took
   // that error on a relay badly: its relays stopped carrying the call they had set up.
-  run('ip', ['netns', 'add', VOID]);
+  addNs(VOID);
   run('ip', ['-n', inet, 'link', 'add', 'void', 'type', 'veth', 'peer', 'name', 'void', 'netns', VOID]);
   inNs(inet, 'ip', ['addr', 'add', '198.18.255.253/30', 'dev', 'void']);
   inNs(inet, 'ip', ['link', 'set', 'void', 'up']);
@@ -154,7 +165,7 @@ export function buildInternet(names) {
     const home = new Home(name, i + 1);
     const up = `up${home.index}`;
     for (const ns of [home.router, home.ns]) {
-      run('ip', ['netns', 'add', ns]);
+      addNs(ns);
       inNs(ns, 'ip', ['link', 'set', 'lo', 'up']);
     }
     inNs(home.router, 'sysctl', ['-qw', 'net.ipv4.ip_forward=1']);

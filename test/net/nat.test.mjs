@@ -102,10 +102,12 @@ for (const [bName, bBrowser] of ROUNDS)
         t.diagnostic(`${natA} × ${natB}${bBrowser === 'firefox' ? ' (Firefox)' : ''}: first frames both ways after ${Math.round(ms)} ms, ${path}`);
         assert.equal(relayed, relayOnly(natA, natB), `${path}: ${JSON.stringify(settledCalls)}`);
         if (natA === 'none' && natB === 'none') {
-          // Public homes: host to host, each seeing the other's own address.
+          // Public homes: host to host, each on its own address. The far end's address, where the
+          // stats show it: a candidate learned from a check before it was signalled is prflx,
+          // and Chromium hides a prflx candidate's address.
           assert.deepEqual([ca.local.type, cb.local.type], ['host', 'host'], `${path}: ${JSON.stringify(settledCalls)}`);
-          assert.equal(ca.remote.address, b.address, JSON.stringify(settledCalls));
-          assert.equal(cb.remote.address, a.address, JSON.stringify(settledCalls));
+          assert.deepEqual([ca.local.address, cb.local.address], [a.address, b.address], JSON.stringify(settledCalls));
+          for (const [c, other] of [[ca, b], [cb, a]]) if (c.remote.address) assert.equal(c.remote.address, other.address, JSON.stringify(settledCalls));
         }
         // A NATed home's own address never reaches the other side as the path's address.
         for (const [home, other] of [[a, cb], [b, ca]]) if (home.nat !== 'none') assert.notEqual(other.remote.address, home.address, path);
