@@ -71,8 +71,9 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
   #closedByPeer = false;
   #closed = false;
   #failed = false;
-  /** Whether the link was refused as a suspected man in the middle (reported once); whether the channel opened (the handshake is being checked, or the link started). */
+  /** Whether the link was refused as a suspected man in the middle (reported once). */
   #refused = false;
+  /** Whether the channel opened (the handshake is being checked, or the link started). */
   #opening = false;
   #closing: ReturnType<typeof setTimeout> | undefined;
   /** With a room secret, whether the peer proved it knows it (without one, always true). */

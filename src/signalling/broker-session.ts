@@ -12,7 +12,7 @@ import { RoomError } from '../room/room-error.js';
 import { randomParticipantId } from '../room/room-id.js';
 import { Timers } from '../util/timers.js';
 import type { RelayPayload } from './relay-auth.js';
-import { backoffDelay, brokerUrl, openPeer, type BrokerConfig, type OfferPreparer } from './broker.js';
+import { backoffDelay, brokerUrl, openPeer, sendEcho, type BrokerConfig, type OfferPreparer } from './broker.js';
 
 /**
  * How long our own message, relayed back to us by the broker, may take before our socket counts
@@ -193,9 +193,7 @@ export class BrokerSession {
   #checkSocket(): void {
     const peer = this.peer;
     if (!peer || peer.disconnected || this.#reconnecting || this.#echo) return;
-    const nonce = randomParticipantId();
-    this.#echo = nonce;
-    peer.socket.send({ type: 'CANDIDATE', dst: this.#host.id, payload: { echo: nonce } });
+    const nonce = (this.#echo = sendEcho(peer, this.#host.id));
     this.#timers.later(BROKER_ECHO_TIMEOUT_MS, () => {
       if (this.#echo !== nonce) return;
       this.#echo = null;

@@ -60,6 +60,17 @@ export function prepareFirstOffers(peer: Peer, prepare: OfferPreparer): void {
 }
 
 /**
+ * Sends `peer` (whose id is `id`) a message of its own through the broker, which a stock
+ * PeerServer relays back like any other (a CANDIDATE without a connection id, which PeerJS
+ * ignores). Returns the nonce the echo carries in `payload.echo`.
+ */
+export function sendEcho(peer: Peer, id: string): string {
+  const nonce = randomParticipantId();
+  peer.socket.send({ type: 'CANDIDATE', dst: id, payload: { echo: nonce } });
+  return nonce;
+}
+
+/**
  * A stock PeerServer that still holds `id` for an older socket of ours (same token: a socket it
  * has not yet noticed is dead) hands the id to the new socket without a word: no OPEN, so PeerJS
  * never says `open`. Our own message relayed back to us through the new socket shows that the
@@ -67,9 +78,9 @@ export function prepareFirstOffers(peer: Peer, prepare: OfferPreparer): void {
  * internal; without it, only OPEN opens. Returns what stops listening.
  */
 function echoOnOpen(peer: Peer, id: string, confirmed: () => void): () => void {
-  const nonce = randomParticipantId();
+  let nonce: string | null = null;
   const ws = (peer.socket as unknown as { _socket?: WebSocket })._socket;
-  const send = () => peer.socket.send({ type: 'CANDIDATE', dst: id, payload: { echo: nonce } });
+  const send = () => (nonce = sendEcho(peer, id));
   const onMessage = (data: unknown) => {
     const { type, src, payload } = (data ?? {}) as { type?: unknown; src?: unknown; payload?: { echo?: unknown } | null };
     if (type === 'CANDIDATE' && src === id && payload?.echo === nonce) confirmed();
