@@ -43,6 +43,8 @@ export const ATTRIBUTES = {
   lang: 'lang',
   theme: 'theme',
   chat: 'chat',
+  sfuThreshold: 'sfu-threshold',
+  mediaServer: 'media-server',
 } as const;
 
 /** The connection states a room goes through. */
@@ -88,6 +90,9 @@ export const ERROR_CODE_DOCS = {
   'chat-unavailable': '`sendMessage()` was called with chat off (`chat="off"`) or outside a call; nothing was sent.',
   'invalid-message': '`sendMessage()` was given no text, only spaces, or more than 2000 characters; nothing was sent.',
   'pip-unavailable': 'Picture-in-picture is not available: the browser has neither Document nor video picture-in-picture, refused it (it needs a click), or there is no video to show.',
+  'invalid-sfu-threshold': '`sfu-threshold` is not a whole number from 2 to 64, `never` or `always`; the default (5) is used.',
+  'invalid-media-server': '`media-server` is not a ws:// or wss:// URL, or a list of at most 16 of them; the media server the broker\'s server names (if any) is used.',
+  'media-server-unavailable': 'Media could not go through the SFU: no media server is known, it could not be reached, or it failed. The call goes on peer to peer.',
   'fullscreen-unavailable': 'Fullscreen is not available: an iframe without `allow="fullscreen"`, a refusal (it needs a click), or no such tile.',
 } as const;
 
@@ -131,6 +136,9 @@ export const ERROR_CODES = {
   invalidMessage: 'invalid-message',
   pipUnavailable: 'pip-unavailable',
   fullscreenUnavailable: 'fullscreen-unavailable',
+  invalidSfuThreshold: 'invalid-sfu-threshold',
+  invalidMediaServer: 'invalid-media-server',
+  mediaServerUnavailable: 'media-server-unavailable',
 } as const satisfies Record<string, keyof typeof ERROR_CODE_DOCS>;
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
 

@@ -134,6 +134,8 @@ export class VideoRoomElement extends LitElement {
     maxUpstreamKbps: { type: String, attribute: 'max-upstream-kbps' },
     theme: { type: String, attribute: 'theme', reflect: true },
     chat: { type: String, attribute: 'chat' },
+    sfuThreshold: { type: String, attribute: 'sfu-threshold' },
+    mediaServer: { type: String, attribute: 'media-server' },
     strings: { attribute: false },
     secret: { attribute: false },
   };
@@ -166,6 +168,10 @@ export class VideoRoomElement extends LitElement {
   theme: string | null = null;
   /** `off` removes the chat (no panel, no messages in or out); `on` is the default. */
   chat: string | null = null;
+  /** The room size at which media moves to the media server (default 5, this participant included); `never` keeps the mesh, `always` uses the server from the start. Read when joining. */
+  sfuThreshold: string | null = null;
+  /** The media server's (Janus) WebSocket URL, or a list of them separated by commas (a room is placed on one by a hash of its derived id). Absent: the one the broker's server names (`npm start` runs Janus when it is installed). Read when joining. */
+  mediaServer: string | null = null;
   /** Texts to use instead of the language's own, by key (see the README), e.g. `{ join: 'Enter' }`; `errors` maps error codes to messages. */
   strings: Partial<VideoRoomStrings> | null = null;
   /**

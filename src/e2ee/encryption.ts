@@ -8,10 +8,10 @@ import { FrameCrypto, pinCodecsForE2EE } from './frame-crypto.js';
 import { FrameKeys } from './frame-keys.js';
 import { createSealer, type Sealer } from './sealed.js';
 
-/** What a room with a secret encrypts with. */
+/** What a room with a secret (or whose media goes through the SFU) encrypts with. */
 export interface RoomEncryption {
-  /** Seals frame keys and chat under the secret. */
-  sealer: Sealer;
+  /** Seals frame keys and chat under the secret (null without one: the links' DTLS carries them). */
+  sealer: Sealer | null;
   /** Encrypts and decrypts media frames (its worker). */
   frameCrypto: FrameCrypto;
   /** Our frame keys, given to each verified peer; theirs, kept per link. */
@@ -27,10 +27,10 @@ export interface RoomEncryption {
  * frames. `joining` is asked once the keys are derived: false means the join was abandoned
  * meanwhile, and no worker is started (resolves to undefined).
  */
-export async function createEncryption(room: string, secret: string, joining: () => boolean): Promise<RoomEncryption | null | undefined> {
+export async function createEncryption(room: string, secret: string | null, joining: () => boolean): Promise<RoomEncryption | null | undefined> {
   const mode = FrameCrypto.availableMode();
   if (!mode) return null;
-  const sealer = await createSealer(room, secret);
+  const sealer = secret ? await createSealer(room, secret) : null;
   if (!joining()) return undefined;
   const frameCrypto = new FrameCrypto({ mode });
   return {

@@ -14,7 +14,7 @@ export type { RoomEncryption };
  * with `e2ee-unsupported`). `ready` gets the encryption as soon as it exists, unless the join was
  * abandoned meanwhile (`joining` false), so that a leave can always release it.
  */
-export async function startEncryption(room: string, secret: string, joining: () => boolean, ready: (encryption: RoomEncryption) => void): Promise<void> {
+export async function startEncryption(room: string, secret: string | null, joining: () => boolean, ready: (encryption: RoomEncryption) => void): Promise<void> {
   let encryption: typeof import('./encryption.js');
   try {
     encryption = await import('./encryption.js');
@@ -22,6 +22,6 @@ export async function startEncryption(room: string, secret: string, joining: () 
     throw new RoomError(ERROR_CODES.e2eeUnsupported, `The frame encryption module could not be loaded (${String(error)}).`);
   }
   const built = await encryption.createEncryption(room, secret, joining);
-  if (built === null) throw new RoomError(ERROR_CODES.e2eeUnsupported, 'This browser cannot encrypt video frames, which a room with a secret needs.');
+  if (built === null) throw new RoomError(ERROR_CODES.e2eeUnsupported, `This browser cannot encrypt video frames, which ${secret ? 'a room with a secret' : 'media through the SFU'} needs.`);
   if (built) ready(built);
 }

@@ -9,6 +9,7 @@ import { DEFAULT_MAX_UPSTREAM_KBPS, parseMaxUpstreamKbps } from '../link/bandwid
 import { DEFAULT_VIDEO_QUALITY, parseFacingMode, parseVideoQuality, type FacingMode, type VideoQuality } from '../media/quality.js';
 import { parseBrokerUrls, type BrokerConfig } from '../signalling/broker-config.js';
 import { hasTurn, toIceServers } from '../signalling/ice-servers.js';
+import { DEFAULT_SFU_THRESHOLD, parseMediaServers, parseSfuThreshold, type SfuThreshold } from '../room/sfu-mode.js';
 
 /**
  * Parses `ice-servers` (a JSON array of RTCIceServer; `[]` for none): the servers, `auto` when it
@@ -95,6 +96,8 @@ export interface JoinAttributes {
   iceServers: string | null;
   iceTransportPolicy: string | null;
   maxParticipants: number;
+  sfuThreshold: string | null;
+  mediaServer: string | null;
 }
 
 /** What a join needs of the attributes, validated. */
@@ -105,6 +108,8 @@ export interface JoinConfig {
   iceServers: RTCIceServer[] | 'auto';
   iceTransportPolicy: RTCIceTransportPolicy;
   maxParticipants: number;
+  sfuThreshold: SfuThreshold;
+  mediaServers: string[] | 'auto';
 }
 
 /** Validates the attributes for a join; fires `vr-error` and returns null when one is bad. */
@@ -140,5 +145,16 @@ export function readConfig(attributes: JoinAttributes, fail: Fail): JoinConfig |
     fail(ERROR_CODES.webrtcUnsupported, 'This browser cannot make video calls.');
     return null;
   }
-  return { room, brokers, iceServers, iceTransportPolicy, maxParticipants };
+  // Bad SFU settings are reported and the defaults used: the call itself can go on without them.
+  let sfuThreshold = parseSfuThreshold(attributes.sfuThreshold);
+  if (sfuThreshold === null) {
+    fail(ERROR_CODES.invalidSfuThreshold, `sfu-threshold must be a whole number from 2 to 64, never or always; using ${DEFAULT_SFU_THRESHOLD}.`);
+    sfuThreshold = DEFAULT_SFU_THRESHOLD;
+  }
+  let mediaServers = parseMediaServers(attributes.mediaServer);
+  if (mediaServers === null) {
+    fail(ERROR_CODES.invalidMediaServer, "media-server must be ws:// or wss:// URLs (at most 16); using the broker's server's own.");
+    mediaServers = 'auto';
+  }
+  return { room, brokers, iceServers, iceTransportPolicy, maxParticipants, sfuThreshold, mediaServers };
 }

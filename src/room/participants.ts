@@ -158,6 +158,13 @@ export class Participants {
     this.#emit('peer-track', { participant, track, screen });
   }
 
+  /** A remote track went (its m-line at the SFU was taken away or given to someone else). */
+  removeTrack(participant: Participant, track: MediaStreamTrack): void {
+    participant.stream.removeTrack(track);
+    participant.screenStream.removeTrack(track);
+    this.#emit('peer-updated', { participant });
+  }
+
   /** A participant's state message: name, mutes, screen. */
   update(participant: Participant, state: Extract<PeerMessage, { t: 'state' }>): void {
     participant.name = state.name;

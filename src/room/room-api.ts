@@ -5,6 +5,7 @@ import type { BrokerConfig } from '../signalling/broker.js';
 import type { VideoQuality } from '../media/quality.js';
 import type { ErrorCode, RoomState } from '../constants.js';
 import type { Participant, VerificationMethod } from './participants.js';
+import type { SfuThreshold } from './sfu-mode.js';
 
 /** What a room needs to join. */
 export interface RoomConfig {
@@ -32,6 +33,10 @@ export interface RoomConfig {
    * knows it, and media frames are encrypted end to end. Never sent anywhere.
    */
   secret?: string | null;
+  /** The room size at which media moves to the SFU (default 5), or never, or always. */
+  sfuThreshold?: SfuThreshold;
+  /** The media servers (Janus WebSocket URLs); `auto`: those the broker's server names. */
+  mediaServers?: string[] | 'auto';
   /** Test-only: the rendezvous ids to use instead of derived ones. */
   rendezvousIdsOverride?: string[];
 }

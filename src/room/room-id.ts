@@ -28,19 +28,25 @@ function toHex(bytes: Uint8Array): string {
  * HKDF-SHA-256(secretKeyMaterial(secret, room), salt "video-room/v1", info "rendezvous/<index>/<room>") with one.
  */
 export async function rendezvousIds(room: string, secret?: string | null, count = RENDEZVOUS_COUNT): Promise<string[]> {
+  const ids: string[] = [];
+  for (let index = 0; index < count; index++) ids.push(await derivedId(room, secret, `rendezvous/${index}`));
+  return ids;
+}
+
+/**
+ * An id of `room` for a server (`label`: what for): `vr-` and 128 bits in hex, of
+ * SHA-256("video-room/v1/<label>/<room>") without a secret, or HKDF under the secret with one
+ * (see rendezvousIds). The server that sees it learns neither the room name nor the secret.
+ */
+export async function derivedId(room: string, secret: string | null | undefined, label: string): Promise<string> {
   const name = normaliseRoomName(room);
   if (!name) throw new RangeError('room must not be empty');
   // The keys of a room secret load only with one (a chunk of their own, shared with its encryption).
   const keys = secret ? await import('../e2ee/keys.js') : null;
-  const material = keys && secret ? await keys.secretKeyMaterial(secret, name) : null;
-  const ids: string[] = [];
-  for (let index = 0; index < count; index++) {
-    const bits = keys && material
-      ? await crypto.subtle.deriveBits(keys.hkdfParams(`rendezvous/${index}/${name}`), material, 128)
-      : await digest('SHA-256', encoder.encode(`video-room/v1/rendezvous/${index}/${name}`));
-    ids.push(`vr-${toHex(new Uint8Array(bits).slice(0, 16))}`);
-  }
-  return ids;
+  const bits = keys && secret
+    ? await crypto.subtle.deriveBits(keys.hkdfParams(`${label}/${name}`), await keys.secretKeyMaterial(secret, name), 128)
+    : await digest('SHA-256', encoder.encode(`video-room/v1/${label}/${name}`));
+  return `vr-${toHex(new Uint8Array(bits).slice(0, 16))}`;
 }
 
 /** A fresh random participant id (`vr-` and 128 random bits in hex); it says nothing about the room. */

@@ -19,7 +19,8 @@ import { hasTurn } from '../signalling/ice-servers.js';
 import { applyIceServers, IceServerSource } from '../signalling/ice-source.js';
 import { DEFAULT_MAX_UPSTREAM_KBPS } from '../link/bandwidth.js';
 import { DEFAULT_VIDEO_QUALITY, type VideoQuality } from '../media/quality.js';
-import type { MediaPath } from '../media/media-path.js';
+import type { MediaPath, Upstream } from '../media/media-path.js';
+import type { SfuMediaPath } from '../sfu/sfu-media-path.js';
 import { SharedLevels } from '../media/shared-levels.js';
 import { MeshMediaPath } from '../media/mesh-media-path.js';
 import { ERROR_CODES, type RoomState } from '../constants.js';
@@ -29,7 +30,7 @@ import { Participants, type Participant, type VerificationMethod } from './parti
 import { Rendezvous, RENDEZVOUS_CHECK_MS } from './rendezvous.js';
 import type { RoomConfig, RoomEvents } from './room-api.js';
 import { RoomError } from './room-error.js';
-import { randomParticipantId, rendezvousIds } from './room-id.js';
+import { derivedId, randomParticipantId, rendezvousIds } from './room-id.js';
 
 export { RoomError };
 export type { Participant, VerificationMethod, RoomConfig, RoomEvents };
@@ -62,7 +63,10 @@ export class Room extends TypedEventTarget<RoomEvents> {
    * it by reference, so fresh TURN credentials put into it reach the connections made later.
    */
   #rtc: RTCConfiguration | null = null;
-  readonly #media: MediaPath<Participant>;
+  #upstream: Upstream;
+  #media: MediaPath<Participant>;
+  /** With media through the SFU: its path (also #media). */
+  #sfu: SfuMediaPath<Participant> | null = null;
   readonly #people: Participants;
   /** Microphone levels: ours as we told it, the others' as they told theirs. */
   readonly #levels = new SharedLevels();
@@ -76,9 +80,9 @@ export class Room extends TypedEventTarget<RoomEvents> {
   constructor(config: RoomConfig) {
     super();
     this.#config = config;
+    this.#upstream = { maxUpstreamKbps: config.maxUpstreamKbps ?? DEFAULT_MAX_UPSTREAM_KBPS, quality: config.videoQuality ?? DEFAULT_VIDEO_QUALITY };
     this.#local = { name: config.name, audioMuted: config.audioMuted, videoMuted: config.videoMuted, screenSharing: false, rendezvous: false };
-    const upstream = { maxUpstreamKbps: config.maxUpstreamKbps ?? DEFAULT_MAX_UPSTREAM_KBPS, quality: config.videoQuality ?? DEFAULT_VIDEO_QUALITY };
-    this.#media = new MeshMediaPath(config.localMedia, upstream, (participant, track) => this.#people.addTrack(participant, track));
+    this.#media = new MeshMediaPath(config.localMedia, this.#upstream, (participant, track) => this.#people.addTrack(participant, track));
     this.#people = new Participants((type, detail) => this.emit(type, detail), this.verification, (link) => this.mesh.isCurrent(link));
     this.mesh = this.#makeMesh();
     this.session = this.#makeSession();
@@ -172,6 +176,8 @@ export class Room extends TypedEventTarget<RoomEvents> {
       await encryption;
       await ice;
       if (!this.#isJoining()) return;
+      const sfu = this.#config.sfuThreshold === 'always' ? await this.#prepareSfu() : null;
+      if (!this.#isJoining()) return;
       this.#startIce();
       const deadline = Date.now() + (this.#config.joinTimeoutMs ?? 30_000);
       const first = await this.session.openFirst(this.#rendezvous);
@@ -181,6 +187,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
       this.#rendezvousCheck = setInterval(() => this.#tick(), RENDEZVOUS_CHECK_MS);
       globalThis.addEventListener?.('pagehide', this.#onPageHide);
       this.#setState('joined');
+      if (sfu) void this.#startSfu(sfu);
     } catch (error) {
       const roomError =
         error instanceof RoomError ? error : new RoomError(ERROR_CODES.brokerUnreachable, `the PeerServer could not be reached (${String(error)})`);
@@ -225,6 +232,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
 
   /** Changes the upstream budget or the camera quality; the caps follow at once. */
   setUpstream(changes: Partial<{ maxUpstreamKbps: number; quality: VideoQuality }>): void {
+    this.#upstream = { ...this.#upstream, ...changes };
     this.#media.setUpstream(changes);
   }
 
@@ -263,6 +271,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
           const participant = replaced ? this.#people.relinked(link, hello.id) : this.#people.add(link, hello);
           if (!participant) return;
           this.#media.attach(participant, link);
+          this.#sfu?.setFeed(participant.id, hello.feed ?? null);
           if (!replaced) this.emit('peer-joined', { participant });
           this.#media.release(link);
           if (!replaced) this.#people.introduce(participant);
@@ -279,6 +288,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
             if (!participant) return;
             this.#rendezvous.note(participant.id, message.rendezvous);
             this.#people.update(participant, message);
+            this.#sfu?.setFeed(participant.id, message.feed ?? null);
           }
         },
         dropped: (link) => {
@@ -338,6 +348,44 @@ export class Room extends TypedEventTarget<RoomEvents> {
       },
       this.mesh,
     );
+  }
+
+  /**
+   * Media through the SFU: loads its chunk and, without a secret, the frame encryption it needs
+   * (every frame encrypted, keys over the links); the links become data-only. Null, with an
+   * error, when no media server is known: the room stays a mesh.
+   */
+  async #prepareSfu(): Promise<{ path: SfuMediaPath<Participant>; servers: string[] } | null> {
+    const { mediaServers = 'auto', room, secret = null } = this.#config;
+    const servers = mediaServers === 'auto' ? (this.#ice?.mediaServers ?? []) : mediaServers;
+    if (servers.length === 0) {
+      this.emit('error', { code: ERROR_CODES.mediaServerUnavailable, message: 'No media server is known (media-server), so the call stays peer to peer.' });
+      return null;
+    }
+    const [{ SfuMediaPath }] = await Promise.all([
+      import('../sfu/sfu-media-path.js'),
+      this.#encryption ? null : startEncryption(room, secret, () => this.#isJoining(), (e) => this.#encrypt(e)),
+    ]);
+    const path = new SfuMediaPath<Participant>(this.#config.localMedia, this.#upstream, {
+      track: (participant, track) => this.#people.addTrack(participant, track),
+      gone: (participant, track) => this.#people.removeTrack(participant, track),
+      feed: (feed) => this.updateLocal({ feed: feed ?? undefined }),
+      failed: (message) => this.emit('error', { code: ERROR_CODES.mediaServerUnavailable, message: `The media server failed: ${message}` }),
+    });
+    path.frames = this.#encryption?.frames ?? null;
+    this.#media.close();
+    this.#media = this.#sfu = path;
+    return { path, servers };
+  }
+
+  /** Joins the SFU room: its id derived like the rendezvous id, so the server never learns the room name. */
+  async #startSfu({ path, servers }: { path: SfuMediaPath<Participant>; servers: string[] }): Promise<void> {
+    try {
+      const roomId = await derivedId(this.#config.room, this.#config.secret, 'sfu');
+      await path.start({ servers, roomId, rtc: this.#rtcConfig });
+    } catch (error) {
+      if (this.#stateValue === 'joined') this.emit('error', { code: ERROR_CODES.mediaServerUnavailable, message: `The media server could not be used (${String(error)}).` });
+    }
   }
 
   /** With a room secret: the encryption is loaded. */

@@ -23,6 +23,22 @@ export function applyIceServers(pc: RTCPeerConnection | null, iceServers: RTCIce
 export interface IceGrant {
   readonly iceServers: RTCIceServer[];
   readonly ttl: number;
+  /** The server's media servers (Janus WebSocket URLs), for rooms that outgrow the mesh. */
+  readonly mediaServers: string[];
+}
+
+/** Most media servers taken from one answer. */
+const MAX_MEDIA_SERVERS = 16;
+
+/** Whether `url` is a WebSocket URL (ws: or wss:) a media server may have. */
+export function isMediaServerUrl(url: unknown): url is string {
+  if (typeof url !== 'string' || url.length > 512) return false;
+  try {
+    const { protocol } = new URL(url);
+    return protocol === 'ws:' || protocol === 'wss:';
+  } catch {
+    return false;
+  }
 }
 
 /** Where a broker's server hands out ICE servers. */
@@ -33,10 +49,11 @@ export function iceServersUrl(broker: BrokerConfig): string {
 /** Validates a server's answer: null when it is not a grant. */
 export function parseIceGrant(data: unknown): IceGrant | null {
   if (typeof data !== 'object' || data === null) return null;
-  const { iceServers, ttl } = data as Record<string, unknown>;
+  const { iceServers, ttl, mediaServers } = data as Record<string, unknown>;
   const servers = toIceServers(iceServers);
   if (!servers || typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl < 0) return null;
-  return { iceServers: servers, ttl };
+  const media = Array.isArray(mediaServers) ? mediaServers.filter(isMediaServerUrl).slice(0, MAX_MEDIA_SERVERS) : [];
+  return { iceServers: servers, ttl, mediaServers: media };
 }
 
 /** How long one request may take before the join goes on without it. */
@@ -56,6 +73,8 @@ const FIRST_RETRIES = 5;
  */
 export class IceServerSource {
   servers: RTCIceServer[] = [];
+  /** The media servers the server named (empty until `ready()` resolves, or when it names none). */
+  mediaServers: string[] = [];
   readonly #brokers: readonly BrokerConfig[];
   readonly #fetch: typeof fetch;
   readonly #timers = new Timers();
@@ -103,6 +122,7 @@ export class IceServerSource {
     }
     const before = this.servers;
     this.servers = grant.iceServers;
+    if (grant.mediaServers.length) this.mediaServers = grant.mediaServers;
     if (!first || before.length === 0) for (const listener of this.#listeners) listener(grant.iceServers);
     if (grant.ttl > 0) this.#timers.later(Math.max(5_000, grant.ttl * 1000 * REFRESH_AT), () => void this.#refresh(false));
   }
@@ -118,7 +138,7 @@ export class IceServerSource {
         answered = true;
         if (!response.ok) continue;
         const grant = parseIceGrant(await response.json());
-        if (grant && grant.iceServers.length > 0) return grant;
+        if (grant && (grant.iceServers.length > 0 || grant.mediaServers.length > 0)) return grant;
       } catch {
         // Unreachable, refused by CORS (both a network error to us), not JSON: this broker hands out none.
       } finally {

@@ -27,6 +27,13 @@ export interface PeerState {
   screenSharing: boolean;
   /** Whether the sender currently holds the room's rendezvous id. */
   rendezvous: boolean;
+  /** In a room whose media goes through the SFU: the sender's feed there (see sfu/). */
+  feed?: string;
+}
+
+/** A feed id as the SFU path makes them (`f-` and 96 random bits in hex). */
+export function isFeedId(value: unknown): value is string {
+  return typeof value === 'string' && /^f-[0-9a-f]{24}$/.test(value);
 }
 
 export type PeerMessage =
@@ -118,6 +125,7 @@ function parseState(obj: Obj): PeerState | null {
     videoMuted: obj.videoMuted,
     screenSharing: obj.screenSharing === true,
     rendezvous: obj.rendezvous === true,
+    ...(isFeedId(obj.feed) ? { feed: obj.feed } : {}),
   };
 }
 

@@ -1,0 +1,124 @@
+/**
+ * Our media going up to the SFU, once: one connection to Janus carrying the microphone, the
+ * camera in three simulcast layers and, while sharing, the screen. Every sender encrypts its
+ * frames (SFrame) before anything is negotiated, and Janus is told so (`e2ee`): a room created
+ * with `require_e2ee` takes nothing else.
+ */
+import type { FrameProtector } from '../link/link-media.js';
+import { VIDEO_QUALITIES } from '../media/quality.js';
+import type { Upstream } from '../media/media-path.js';
+import { AUDIO_KBPS, MAX_SCREEN_KBPS, SCREEN_FRAME_RATE } from '../link/bandwidth.js';
+import type { JanusHandle } from './janus-client.js';
+
+/** The simulcast layers, highest first as Janus (and janus.js) expect: full, half and quarter size. */
+export const SIMULCAST_LAYERS = [
+  { rid: 'h', scaleResolutionDownBy: 1, share: 0.7 },
+  { rid: 'm', scaleResolutionDownBy: 2, share: 0.22 },
+  { rid: 'l', scaleResolutionDownBy: 4, share: 0.08 },
+] as const;
+
+/** The bitrate cap of each simulcast layer (bit/s): the quality's own, within the upstream budget. */
+export function layerBitrates({ maxUpstreamKbps, quality }: Upstream, sharingScreen: boolean): number[] {
+  const screenKbps = sharingScreen ? Math.min(MAX_SCREEN_KBPS, maxUpstreamKbps * 0.5) : 0;
+  const videoKbps = Math.max(100, Math.min(VIDEO_QUALITIES[quality].maxKbps / SIMULCAST_LAYERS[0].share, maxUpstreamKbps - AUDIO_KBPS - screenKbps));
+  return SIMULCAST_LAYERS.map(({ share }) => Math.round(videoKbps * share * 1000));
+}
+
+export class Publisher {
+  readonly pc: RTCPeerConnection;
+  #audio: RTCRtpTransceiver | null = null;
+  #video: RTCRtpTransceiver | null = null;
+  #screen: RTCRtpTransceiver | null = null;
+  #upstream: Upstream;
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    rtc: RTCConfiguration,
+    readonly handle: JanusHandle,
+    readonly frames: FrameProtector,
+    upstream: Upstream,
+  ) {
+    this.pc = new RTCPeerConnection(rtc);
+    this.#upstream = upstream;
+    this.pc.onicecandidate = ({ candidate }) => handle.trickle(candidate);
+  }
+
+  /** Publishes `stream`'s tracks (audio and camera); resolves once Janus answered. */
+  publish(stream: MediaStream): Promise<void> {
+    const audio = stream.getAudioTracks()[0];
+    const video = stream.getVideoTracks()[0];
+    if (audio) this.#audio = this.#add(audio, { direction: 'sendonly', streams: [stream] });
+    if (video) {
+      const bitrates = layerBitrates(this.#upstream, false);
+      const sendEncodings = SIMULCAST_LAYERS.map(({ rid, scaleResolutionDownBy }, i) => ({ rid, scaleResolutionDownBy, maxBitrate: bitrates[i] ?? 0 }));
+      this.#video = this.#add(video, { direction: 'sendonly', streams: [stream], sendEncodings });
+    }
+    return this.#renegotiate('publish');
+  }
+
+  /** The camera or microphone changed: the same senders take the new tracks. */
+  async setLocalStream(stream: MediaStream | null): Promise<void> {
+    await Promise.all([
+      this.#audio?.sender.replaceTrack(stream?.getAudioTracks()[0] ?? null),
+      this.#video?.sender.replaceTrack(stream?.getVideoTracks()[0] ?? null),
+    ]).catch(() => undefined);
+  }
+
+  /** Shares a screen (a transceiver of its own, negotiated again with Janus) or stops (null). */
+  setScreenTrack(track: MediaStreamTrack | null): Promise<void> {
+    if (track) {
+      if (!this.#screen) {
+        this.#screen = this.#add(track, { direction: 'sendonly', sendEncodings: [{ maxBitrate: MAX_SCREEN_KBPS * 1000, maxFramerate: SCREEN_FRAME_RATE }] });
+        return this.#renegotiate('configure');
+      }
+      const screen = this.#screen;
+      const reactivate = screen.direction !== 'sendonly';
+      screen.direction = 'sendonly';
+      void screen.sender.replaceTrack(track).catch(() => undefined);
+      return reactivate ? this.#renegotiate('configure') : Promise.resolve();
+    }
+    if (!this.#screen || this.#screen.direction === 'inactive') return Promise.resolve();
+    void this.#screen.sender.replaceTrack(null).catch(() => undefined);
+    this.#screen.direction = 'inactive';
+    return this.#renegotiate('configure');
+  }
+
+  /** A new budget or quality: the layers' caps follow. */
+  async setUpstream(upstream: Upstream): Promise<void> {
+    this.#upstream = upstream;
+    const sender = this.#video?.sender;
+    if (!sender) return;
+    const params = sender.getParameters();
+    const bitrates = layerBitrates(upstream, this.#screen?.direction === 'sendonly');
+    params.encodings.forEach((encoding, i) => (encoding.maxBitrate = bitrates[i] ?? encoding.maxBitrate));
+    await sender.setParameters(params).catch(() => undefined);
+  }
+
+  close(): void {
+    this.pc.close();
+  }
+
+  /** A sendonly transceiver whose frames are encrypted before its track goes on. */
+  #add(track: MediaStreamTrack, init: RTCRtpTransceiverInit): RTCRtpTransceiver {
+    const transceiver = this.pc.addTransceiver(track.kind, init);
+    this.frames.pinCodecs(transceiver);
+    this.frames.protectSender(transceiver.sender);
+    void transceiver.sender.replaceTrack(track).catch(() => undefined);
+    return transceiver;
+  }
+
+  /** Offers our media to Janus and takes its answer; one negotiation at a time. */
+  #renegotiate(request: 'publish' | 'configure'): Promise<void> {
+    const run = async () => {
+      const offer = await this.pc.createOffer();
+      await this.pc.setLocalDescription(offer);
+      // `e2ee`: every frame is encrypted; a room created with require_e2ee refuses anything else.
+      const reply = await this.handle.message({ request }, { type: 'offer', sdp: offer.sdp ?? '', e2ee: true });
+      if (!reply.jsep || reply.jsep.type !== 'answer') throw new Error('the media server sent no answer');
+      await this.pc.setRemoteDescription(reply.jsep);
+    };
+    const turn = this.#queue.then(run, run);
+    this.#queue = turn.catch(() => undefined);
+    return turn;
+  }
+}
