@@ -39,6 +39,8 @@ interface Camera {
 /** The transceivers, tracks, caps and frame protection of one link. */
 export class LinkMedia {
   #localStream: MediaStream | null = null;
+  /** Whether our media is held back on this link (the peer gets it from the SFU; see pause). */
+  #paused = false;
   /** The screen we share on this link, if any. */
   #screenTrack: MediaStreamTrack | null = null;
   /** Our screen transceiver, kept (inactive) after a share so the next one reuses its m-line. */
@@ -134,6 +136,18 @@ export class LinkMedia {
     ).catch(() => undefined);
   }
 
+  /**
+   * Holds our camera, microphone and screen back on this link (the peer gets them from the SFU),
+   * or lets them go again: a replaceTrack on the transceivers negotiated at the start, so the
+   * link stays as it is and either way takes effect at once.
+   */
+  pause(paused: boolean): void {
+    if (this.#paused === paused) return;
+    this.#paused = paused;
+    void this.setLocalStream(this.#localStream);
+    this.applyScreen();
+  }
+
   /** See PeerLink.setScreenTrack. */
   setScreenTrack(track: MediaStreamTrack | null): void {
     this.#screenTrack = track;
@@ -165,6 +179,7 @@ export class LinkMedia {
   }
 
   #localTrack(kind: 'audio' | 'video'): MediaStreamTrack | null {
+    if (this.#paused) return null;
     return this.#localStream?.getTracks().find((t) => t.kind === kind) ?? null;
   }
 
@@ -196,7 +211,7 @@ export class LinkMedia {
     const pc = this.#link.pc();
     // The camera m-lines must be settled first, so a screen transceiver cannot be mistaken for one.
     if (!pc || !this.#link.mayShare() || !(this.#outgoing || pc.remoteDescription !== null)) return;
-    const track = this.#screenTrack;
+    const track = this.#paused ? null : this.#screenTrack;
     const transceiver = this.#screenTransceiver;
     if (track) {
       if (!transceiver) {

@@ -297,6 +297,11 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
     this.#media.setSendCaps(caps);
   }
 
+  /** Holds our media back on this link, or lets it go again (see LinkMedia.pause). */
+  pauseMedia(paused: boolean): void {
+    this.#media.pause(paused);
+  }
+
   /**
    * A payload the broker relayed as from the peer. Only one whose MAC checks under the key the
    * peer gave us over the channel is taken: the peer is alive and looking for us. Any other is

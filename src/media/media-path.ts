@@ -43,6 +43,8 @@ export interface MediaPath<P extends MediaParticipant = MediaParticipant> {
   attach(participant: P, link: PeerLink): void;
   /** Delivers the tracks `link` brought before its participant was announced. */
   release(link: PeerLink): void;
+  /** Holds our media back from participant `id` (it takes it from the SFU), or sends it again. */
+  pause(id: string, paused: boolean): void;
   /** Participant `id` left: the budget is split over the others. */
   detach(id: string): void;
   /** A link closed: what it held goes. */

@@ -21,6 +21,8 @@ export class MeshMediaPath<P extends MediaParticipant> implements MediaPath<P> {
   readonly #live = new Set<PeerLink>();
   /** The link carrying each participant's media, by id. */
   readonly #carried = new Map<string, { participant: P; link: PeerLink }>();
+  /** The participants our media is held back from (they take it from the SFU). */
+  readonly #paused = new Set<string>();
   /** Remote tracks of links whose hello has not come yet. */
   readonly #early = new Map<PeerLink, RemoteTrack[]>();
 
@@ -57,6 +59,7 @@ export class MeshMediaPath<P extends MediaParticipant> implements MediaPath<P> {
 
   attach(participant: P, link: PeerLink): void {
     this.#carried.set(participant.id, { participant, link });
+    link.pauseMedia(this.#paused.has(participant.id));
     this.#settleCaps();
   }
 
@@ -67,8 +70,16 @@ export class MeshMediaPath<P extends MediaParticipant> implements MediaPath<P> {
     if (carried) for (const track of tracks ?? []) if (track.track.readyState === 'live') this.#onTrack(carried.participant, track);
   }
 
+  /** Holds our media back from participant `id` (it takes it from the SFU), or sends it again. */
+  pause(id: string, paused: boolean): void {
+    if (paused) this.#paused.add(id);
+    else this.#paused.delete(id);
+    this.#carried.get(id)?.link.pauseMedia(paused);
+  }
+
   detach(id: string): void {
     this.#carried.delete(id);
+    this.#paused.delete(id);
     this.#settleCaps();
   }
 

@@ -154,15 +154,19 @@ export class Participants {
   addTrack(participant: Participant, { track, screen }: RemoteTrack): void {
     const stream = screen ? participant.screenStream : participant.stream;
     // A screen share that starts again on the same transceiver brings back the same track.
-    if (!stream.getTracks().includes(track)) stream.addTrack(track);
+    if (stream.getTracks().includes(track)) return this.#emit('peer-track', { participant, track, screen });
+    // It takes the place of the one of its kind: a new link's, or the SFU's instead of the mesh's.
+    for (const old of stream.getTracks()) if (old.kind === track.kind) stream.removeTrack(old);
+    stream.addTrack(track);
     this.#emit('peer-track', { participant, track, screen });
   }
 
   /** A remote track went (its m-line at the SFU was taken away or given to someone else). */
   removeTrack(participant: Participant, track: MediaStreamTrack): void {
-    participant.stream.removeTrack(track);
-    participant.screenStream.removeTrack(track);
-    this.#emit('peer-updated', { participant });
+    const screen = participant.screenStream.getTracks().includes(track);
+    if (!screen && !participant.stream.getTracks().includes(track)) return;
+    (screen ? participant.screenStream : participant.stream).removeTrack(track);
+    this.#emit('peer-track', { participant, track, screen });
   }
 
   /** A participant's state message: name, mutes, screen. */

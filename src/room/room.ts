@@ -20,7 +20,7 @@ import { applyIceServers, IceServerSource } from '../signalling/ice-source.js';
 import { DEFAULT_MAX_UPSTREAM_KBPS } from '../link/bandwidth.js';
 import { DEFAULT_VIDEO_QUALITY, type VideoQuality } from '../media/quality.js';
 import type { MediaPath, Upstream } from '../media/media-path.js';
-import type { SfuMediaPath } from '../sfu/sfu-media-path.js';
+import { RoomSfu } from './room-sfu.js';
 import { SharedLevels } from '../media/shared-levels.js';
 import { MeshMediaPath } from '../media/mesh-media-path.js';
 import { ERROR_CODES, type RoomState } from '../constants.js';
@@ -30,7 +30,7 @@ import { Participants, type Participant, type VerificationMethod } from './parti
 import { Rendezvous, RENDEZVOUS_CHECK_MS } from './rendezvous.js';
 import type { RoomConfig, RoomEvents } from './room-api.js';
 import { RoomError } from './room-error.js';
-import { derivedId, randomParticipantId, rendezvousIds } from './room-id.js';
+import { randomParticipantId, rendezvousIds } from './room-id.js';
 
 export { RoomError };
 export type { Participant, VerificationMethod, RoomConfig, RoomEvents };
@@ -64,9 +64,9 @@ export class Room extends TypedEventTarget<RoomEvents> {
    */
   #rtc: RTCConfiguration | null = null;
   #upstream: Upstream;
-  #media: MediaPath<Participant>;
-  /** With media through the SFU: its path (also #media). */
-  #sfu: SfuMediaPath<Participant> | null = null;
+  readonly #media: MediaPath<Participant>;
+  /** Which way each participant's media comes (mesh or SFU), and the SFU while it is used. TypeScript-private: tests look in. */
+  private readonly sfu: RoomSfu;
   readonly #people: Participants;
   /** Microphone levels: ours as we told it, the others' as they told theirs. */
   readonly #levels = new SharedLevels();
@@ -82,7 +82,8 @@ export class Room extends TypedEventTarget<RoomEvents> {
     this.#config = config;
     this.#upstream = { maxUpstreamKbps: config.maxUpstreamKbps ?? DEFAULT_MAX_UPSTREAM_KBPS, quality: config.videoQuality ?? DEFAULT_VIDEO_QUALITY };
     this.#local = { name: config.name, audioMuted: config.audioMuted, videoMuted: config.videoMuted, screenSharing: false, rendezvous: false };
-    this.#media = new MeshMediaPath(config.localMedia, this.#upstream, (participant, track) => this.#people.addTrack(participant, track));
+    this.#media = new MeshMediaPath(config.localMedia, this.#upstream, (participant, track) => this.sfu.route.meshTrack(participant, track));
+    this.sfu = this.#makeSfu();
     this.#people = new Participants((type, detail) => this.emit(type, detail), this.verification, (link) => this.mesh.isCurrent(link));
     this.mesh = this.#makeMesh();
     this.session = this.#makeSession();
@@ -107,7 +108,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
 
   /** Every RTCPeerConnection of the mesh, for statistics. */
   get peerConnections(): RTCPeerConnection[] {
-    return this.#media.peerConnections;
+    return [...this.#media.peerConnections, ...(this.sfu.path?.peerConnections ?? [])];
   }
 
   /** Whether this participant holds the room's rendezvous id. */
@@ -176,8 +177,6 @@ export class Room extends TypedEventTarget<RoomEvents> {
       await encryption;
       await ice;
       if (!this.#isJoining()) return;
-      const sfu = this.#config.sfuThreshold === 'always' ? await this.#prepareSfu() : null;
-      if (!this.#isJoining()) return;
       this.#startIce();
       const deadline = Date.now() + (this.#config.joinTimeoutMs ?? 30_000);
       const first = await this.session.openFirst(this.#rendezvous);
@@ -187,7 +186,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
       this.#rendezvousCheck = setInterval(() => this.#tick(), RENDEZVOUS_CHECK_MS);
       globalThis.addEventListener?.('pagehide', this.#onPageHide);
       this.#setState('joined');
-      if (sfu) void this.#startSfu(sfu);
+      this.#resize();
     } catch (error) {
       const roomError =
         error instanceof RoomError ? error : new RoomError(ERROR_CODES.brokerUnreachable, `the PeerServer could not be reached (${String(error)})`);
@@ -219,6 +218,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
   updateLocalMedia(stream: MediaStream | null): void {
     this.#captured = { audio: !!stream?.getAudioTracks().length, video: !!stream?.getVideoTracks().length };
     this.#media.setLocalStream(stream);
+    this.sfu.path?.setLocalStream(stream);
     this.#announce();
   }
 
@@ -227,6 +227,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
     if (track === this.#media.screenTrack) return;
     this.#local.screenSharing = track !== null;
     this.#media.setScreenTrack(track);
+    this.sfu.path?.setScreenTrack(track);
     this.#announce();
   }
 
@@ -234,6 +235,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
   setUpstream(changes: Partial<{ maxUpstreamKbps: number; quality: VideoQuality }>): void {
     this.#upstream = { ...this.#upstream, ...changes };
     this.#media.setUpstream(changes);
+    this.sfu.path?.setUpstream(this.#upstream);
   }
 
   /** The current microphone level (0..1) of each remote participant, as each last told it. */
@@ -271,13 +273,15 @@ export class Room extends TypedEventTarget<RoomEvents> {
           const participant = replaced ? this.#people.relinked(link, hello.id) : this.#people.add(link, hello);
           if (!participant) return;
           this.#media.attach(participant, link);
-          this.#sfu?.setFeed(participant.id, hello.feed ?? null);
+          this.sfu.linked(participant, link, hello);
           if (!replaced) this.emit('peer-joined', { participant });
           this.#media.release(link);
           if (!replaced) this.#people.introduce(participant);
+          this.#resize();
         },
         message: (link, message) => {
-          if (message.t === 'key' || message.t === 'key-ack') this.frameKeys?.handle(link, message);
+          if (message.t === 'key' && !this.frameKeys) this.sfu.earlyKey(link, message);
+          else if (message.t === 'key' || message.t === 'key-ack') this.frameKeys?.handle(link, message);
           else if (message.t === 'chat') this.#people.chat(link, message.text);
           else if (message.t === 'level') {
             const participant = this.#people.of(link);
@@ -288,7 +292,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
             if (!participant) return;
             this.#rendezvous.note(participant.id, message.rendezvous);
             this.#people.update(participant, message);
-            this.#sfu?.setFeed(participant.id, message.feed ?? null);
+            this.sfu.peer(participant, message);
           }
         },
         dropped: (link) => {
@@ -299,10 +303,12 @@ export class Room extends TypedEventTarget<RoomEvents> {
         left: (id, detail) => {
           this.#rendezvous.left(id);
           this.#media.detach(id);
+          this.sfu.left(id);
           this.#levels.forget(id);
           // Whoever left keeps our old key: from now on we send with one they do not have.
           this.frameKeys?.rotate();
           this.#people.remove(id, detail);
+          this.#resize();
         },
       },
       this.#clock,
@@ -350,48 +356,47 @@ export class Room extends TypedEventTarget<RoomEvents> {
     );
   }
 
-  /**
-   * Media through the SFU: loads its chunk and, without a secret, the frame encryption it needs
-   * (every frame encrypted, keys over the links); the links become data-only. Null, with an
-   * error, when no media server is known: the room stays a mesh.
-   */
-  async #prepareSfu(): Promise<{ path: SfuMediaPath<Participant>; servers: string[] } | null> {
-    const { mediaServers = 'auto', room, secret = null } = this.#config;
-    const servers = mediaServers === 'auto' ? (this.#ice?.mediaServers ?? []) : mediaServers;
-    if (servers.length === 0) {
-      this.emit('error', { code: ERROR_CODES.mediaServerUnavailable, message: 'No media server is known (media-server), so the call stays peer to peer.' });
-      return null;
-    }
-    const [{ SfuMediaPath }] = await Promise.all([
-      import('../sfu/sfu-media-path.js'),
-      this.#encryption ? null : startEncryption(room, secret, () => this.#isJoining(), (e) => this.#encrypt(e)),
-    ]);
-    const path = new SfuMediaPath<Participant>(this.#config.localMedia, this.#upstream, {
-      track: (participant, track) => this.#people.addTrack(participant, track),
-      gone: (participant, track) => this.#people.removeTrack(participant, track),
-      feed: (feed) => this.updateLocal({ feed: feed ?? undefined }),
-      failed: (message) => this.emit('error', { code: ERROR_CODES.mediaServerUnavailable, message: `The media server failed: ${message}` }),
-    });
-    path.frames = this.#encryption?.frames ?? null;
-    this.#media.close();
-    this.#media = this.#sfu = path;
-    return { path, servers };
+  /** The room's size changed: the route may move to the SFU or back. */
+  #resize(): void {
+    if (this.#stateValue === 'joined') this.sfu.route.size(this.#people.all().length + 1);
   }
 
-  /** Joins the SFU room: its id derived like the rendezvous id, so the server never learns the room name. */
-  async #startSfu({ path, servers }: { path: SfuMediaPath<Participant>; servers: string[] }): Promise<void> {
-    try {
-      const roomId = await derivedId(this.#config.room, this.#config.secret, 'sfu');
-      await path.start({ servers, roomId, rtc: this.#rtcConfig });
-    } catch (error) {
-      if (this.#stateValue === 'joined') this.emit('error', { code: ERROR_CODES.mediaServerUnavailable, message: `The media server could not be used (${String(error)}).` });
-    }
+  /** The SFU, wired to the room. */
+  #makeSfu(): RoomSfu {
+    const { room, secret = null, sfuThreshold = 'never', mediaServers = 'auto' } = this.#config;
+    return new RoomSfu({
+      id: this.id,
+      room,
+      secret,
+      threshold: sfuThreshold,
+      servers: () => (mediaServers === 'auto' ? (this.#ice?.mediaServers ?? []) : mediaServers),
+      localMedia: this.#config.localMedia,
+      upstream: () => this.#upstream,
+      rtc: () => this.#rtcConfig,
+      mesh: this.#media,
+      encryption: async () => {
+        if (!this.#encryption) await startEncryption(room, null, () => this.#stateValue === 'joined', (e) => this.#encrypt(e));
+        if (this.#encryption && !secret) this.sfu.keysReady(this.#encryption.frameKeys);
+        return this.#encryption;
+      },
+      members: () => this.#people.all().flatMap((participant) => {
+        const link = this.mesh.links.get(participant.id);
+        return link ? [{ participant, link }] : [];
+      }),
+      show: (participant, track) => this.#people.addTrack(participant, track),
+      hide: (participant, track) => this.#people.removeTrack(participant, track),
+      announce: () => this.#announce(),
+      error: (code, message) => this.emit('error', { code, message }),
+      joined: () => this.#stateValue === 'joined',
+      peerConnections: () => this.peerConnections,
+    });
   }
 
   /** With a room secret: the encryption is loaded. */
   #encrypt(encryption: RoomEncryption): void {
     this.#encryption = encryption;
-    this.#media.frames = encryption.frames;
+    // Without a secret the mesh's media stays as it is (DTLS); only the SFU's frames are encrypted.
+    if (encryption.sealer) this.#media.frames = encryption.frames;
     this.frameKeys = encryption.frameKeys;
     encryption.frameKeys.on('epoch', ({ epoch }) => this.emit('key-epoch', { epoch }));
   }
@@ -437,6 +442,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
   #wireState(): PeerState {
     return {
       ...this.#local,
+      ...this.sfu.state(),
       audioMuted: this.#local.audioMuted || !this.#captured.audio,
       videoMuted: this.#local.videoMuted || !this.#captured.video,
     };
@@ -493,5 +499,6 @@ export class Room extends TypedEventTarget<RoomEvents> {
     const frameCrypto = this.#encryption?.frameCrypto;
     if (frameCrypto) void goodbyes.then(() => frameCrypto.close());
     this.#media.close();
+    this.sfu.close();
   }
 }

@@ -7,7 +7,7 @@
  * read. Lives in a chunk of its own, loaded by rooms that reach the SFU.
  */
 import type { FrameProtector, PeerLink } from '../link/peer-link.js';
-import type { MediaParticipant, MediaPath, RemoteTrack, Upstream } from '../media/media-path.js';
+import type { MediaParticipant, RemoteTrack, Upstream } from '../media/media-path.js';
 import { JanusError, JanusSession, type JanusHandle } from './janus-client.js';
 import { Publisher } from './publisher.js';
 import { Subscriber, type FeedStream, type Layer } from './subscriber.js';
@@ -63,15 +63,14 @@ function randomFeedId(): string {
   return `f-${Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, '0')).join('')}`;
 }
 
-export class SfuMediaPath<P extends MediaParticipant> implements MediaPath<P> {
-  frames: FrameProtector | null = null;
+export class SfuMediaPath<P extends MediaParticipant> {
   screenTrack: MediaStreamTrack | null = null;
-  /** The links carry no media: nothing to offer on them. */
-  readonly localMedia: Promise<MediaStream | null> = Promise.resolve(null);
   /** Our feed id in the Janus room. */
   readonly feedId = randomFeedId();
   /** The server the room landed on, once started. */
   server: string | null = null;
+  /** Whether our feed is published (the others may subscribe to it). */
+  published = false;
   #session: JanusSession | null = null;
   #publisher: Publisher | null = null;
   #subscriber: Subscriber | null = null;
@@ -83,6 +82,7 @@ export class SfuMediaPath<P extends MediaParticipant> implements MediaPath<P> {
   #closed = false;
 
   constructor(
+    readonly frames: FrameProtector,
     readonly camera: Promise<MediaStream | null>,
     upstream: Upstream,
     readonly hooks: SfuHooks<P>,
@@ -97,7 +97,6 @@ export class SfuMediaPath<P extends MediaParticipant> implements MediaPath<P> {
   /** Connects to the room's server, creates its Janus room if needed, publishes and subscribes. Rejects with a JanusError. */
   async start({ servers, roomId, rtc }: SfuTarget): Promise<void> {
     const frames = this.frames;
-    if (!frames) throw new JanusError(0, 'frame encryption is not ready');
     const server = (this.server = await pickServer(servers, roomId));
     const session = (this.#session = await JanusSession.connect(server));
     session.onclose = (reason) => !this.#closed && this.hooks.failed(reason);
@@ -119,6 +118,7 @@ export class SfuMediaPath<P extends MediaParticipant> implements MediaPath<P> {
       this.#publisher = new Publisher(rtc, pub, frames, this.#upstream);
       await this.#publisher.publish(stream);
       if (this.screenTrack) await this.#publisher.setScreenTrack(this.screenTrack);
+      this.published = true;
       this.hooks.feed(this.feedId);
     }
   }
@@ -141,26 +141,18 @@ export class SfuMediaPath<P extends MediaParticipant> implements MediaPath<P> {
     this.#subscriber?.setLayer(participantId, layer);
   }
 
-  prepareOffer(): void {
-    // Data-only links: the first offer carries the data channel alone.
-  }
-
-  add(): void {}
-
+  /** A participant, or its new link (its frame keys come over it). */
   attach(participant: P, link: PeerLink): void {
     const before = this.#members.get(participant.id);
     this.#members.set(participant.id, { participant, link });
     if (before && before.link !== link) this.#subscriber?.rebind(participant.id);
   }
 
-  release(): void {}
-
+  /** A participant left. */
   detach(id: string): void {
     this.#members.delete(id);
     this.setFeed(id, null);
   }
-
-  remove(): void {}
 
   setLocalStream(stream: MediaStream | null): void {
     void this.#publisher?.setLocalStream(stream);

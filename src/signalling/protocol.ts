@@ -29,6 +29,8 @@ export interface PeerState {
   rendezvous: boolean;
   /** In a room whose media goes through the SFU: the sender's feed there (see sfu/). */
   feed?: string;
+  /** The participants whose media the sender now takes from the SFU: they stop sending it theirs over the mesh. */
+  sfuFrom?: string[];
 }
 
 /** A feed id as the SFU path makes them (`f-` and 96 random bits in hex). */
@@ -126,6 +128,7 @@ function parseState(obj: Obj): PeerState | null {
     screenSharing: obj.screenSharing === true,
     rendezvous: obj.rendezvous === true,
     ...(isFeedId(obj.feed) ? { feed: obj.feed } : {}),
+    ...(Array.isArray(obj.sfuFrom) && obj.sfuFrom.length <= MAX_ROSTER_ENTRIES && obj.sfuFrom.every(isVideoRoomId) ? { sfuFrom: obj.sfuFrom } : {}),
   };
 }
 

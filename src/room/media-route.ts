@@ -1,0 +1,279 @@
+/**
+ * Which way each participant's media comes, over the mesh or from the SFU, and the switch between
+ * them, make-before-break. The room moves to the SFU when it reaches the threshold (and back when
+ * it has shrunk two below it). Moving up: we publish to the SFU and subscribe to every feed
+ * announced to us; each participant's tile keeps its mesh track until the SFU's decodes, then
+ * takes that one, and we tell that participant (`sfuFrom`), who stops sending us its media over
+ * the mesh. Moving down is the same the other way: we take the participant out of `sfuFrom`, it
+ * sends over the mesh again, and its tile goes back once that decodes. Our publisher goes once
+ * no one takes our media from it. DOM-free; the SFU itself is loaded by the room (sfu/).
+ */
+import type { RemoteTrack } from '../media/media-path.js';
+import type { SfuThreshold } from './sfu-mode.js';
+
+/**
+ * Frames an SFU track must have decoded before it takes over a tile: its first second is choppy
+ * (the server waits for key frames while it moves up to the layer we asked for).
+ */
+export const SFU_TAKEOVER_FRAMES = 20;
+/** How often a track waiting to take over is checked for decoded frames. */
+export const DECODE_POLL_MS = 100;
+/** A track that receives but never shows decoded frames (a silent microphone) takes over after this long. */
+export const AUDIO_TAKEOVER_MS = 3_000;
+/** Our publisher stays this long after the last participant stopped taking our media from it. */
+export const PUBLISH_GRACE_MS = 5_000;
+
+/** Which way a participant's media comes. */
+export type Way = 'mesh' | 'sfu';
+
+/** What the route needs around it. */
+export interface RouteHooks<P> {
+  /** Puts a track on the participant's tile (taking the place of one of the same kind). */
+  show(participant: P, track: RemoteTrack): void;
+  /** Takes a track off the participant's tile. */
+  hide(participant: P, track: MediaStreamTrack): void;
+  /** Holds our media back from a participant over the mesh (it takes it from the SFU), or sends it again. */
+  pauseMesh(id: string, paused: boolean): void;
+  /** Our `sfuFrom` changed: tell everyone. */
+  announce(): void;
+  /** Starts the SFU (loads it, publishes, subscribes); resolves whether it is up. */
+  startSfu(): Promise<boolean>;
+  /** Stops the SFU (our publisher and subscriber). */
+  stopSfu(): void;
+  /** Frames (or, for audio, samples) decoded so far on a remote track; null when unknown. */
+  decoded(track: MediaStreamTrack): Promise<number | null>;
+}
+
+/** The tracks of one way. */
+interface Tracks {
+  camera: MediaStreamTrack | null;
+  audio: MediaStreamTrack | null;
+  screen: MediaStreamTrack | null;
+}
+
+interface Member<P> {
+  participant: P;
+  shown: Way;
+  mesh: Tracks;
+  sfu: Tracks;
+  /** The participants it takes from the SFU (what it last said). */
+  sfuFrom: ReadonlySet<string>;
+  /** Its feed at the SFU (what it last said). */
+  feed: string | null;
+  /** A switch under way: its timer. */
+  watching: ReturnType<typeof setTimeout> | undefined;
+}
+
+const none = (): Tracks => ({ camera: null, audio: null, screen: null });
+const slot = ({ track, screen }: RemoteTrack): keyof Tracks => (screen ? 'screen' : track.kind === 'audio' ? 'audio' : 'camera');
+const tracksOf = (t: Tracks): MediaStreamTrack[] => [t.camera, t.audio, t.screen].filter((x): x is MediaStreamTrack => !!x && x.readyState === 'live');
+
+/**
+ * What a remote track has decoded so far, from the stats of the receiver carrying it among `pcs`:
+ * video frames, or for audio its energy (a frame that did not decrypt never reaches the decoder,
+ * and neither counts it). Null when no receiver carries it or the stats do not come.
+ */
+export async function decodedOn(pcs: RTCPeerConnection[], track: MediaStreamTrack): Promise<number | null> {
+  const receiver = pcs.flatMap((pc) => pc.getReceivers()).find((r) => r.track === track);
+  if (!receiver) return null;
+  let count: number | null = null;
+  try {
+    (await receiver.getStats()).forEach((r: { type: string; framesDecoded?: number; totalAudioEnergy?: number }) => {
+      if (r.type === 'inbound-rtp') count = track.kind === 'video' ? (r.framesDecoded ?? 0) : (r.totalAudioEnergy ?? 0);
+    });
+  } catch {
+    return null;
+  }
+  return count;
+}
+
+export class MediaRoute<P extends { readonly id: string }> {
+  /** Which way the room's media goes now, as we see it. */
+  #way: Way = 'mesh';
+  /** Whether the SFU is up for us (publishing and subscribing). */
+  #sfuUp = false;
+  /** Whether it failed: with `always`, the mesh carries the media after all. */
+  #failed = false;
+  #starting: Promise<boolean> | null = null;
+  #stopTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #members = new Map<string, Member<P>>();
+
+  constructor(
+    readonly selfId: string,
+    readonly threshold: SfuThreshold,
+    readonly hooks: RouteHooks<P>,
+  ) {}
+
+  /** Which way the room's media goes, as we see it. */
+  get way(): Way {
+    return this.#way;
+  }
+
+  /** The participants we take from the SFU now (announced in our state; none once we move down: they send over the mesh again). */
+  get sfuFrom(): string[] {
+    if (this.#way === 'mesh') return [];
+    return [...this.#members.values()].filter((m) => m.shown === 'sfu').map((m) => m.participant.id);
+  }
+
+  /** The feed a participant named, if any. */
+  feedOf(id: string): string | null {
+    return this.#members.get(id)?.feed ?? null;
+  }
+
+  /** The room now has `size` participants, us included: moves up at the threshold, down two below it. */
+  size(size: number): void {
+    const t = this.threshold;
+    const up = t === 'always' || (t !== 'never' && size >= t);
+    const down = t === 'never' || (t !== 'always' && size <= t - 2);
+    if (up && this.#way === 'mesh') this.#moveUp();
+    else if (down && this.#way === 'sfu') this.#moveDown();
+  }
+
+  /** A participant joined (or its link changed). */
+  add(participant: P): void {
+    const member = this.#members.get(participant.id);
+    if (member) member.participant = participant;
+    else this.#members.set(participant.id, { participant, shown: 'mesh', mesh: none(), sfu: none(), sfuFrom: new Set(), feed: null, watching: undefined });
+    this.#applyPause(participant.id);
+  }
+
+  /** A participant left. */
+  remove(id: string): void {
+    const member = this.#members.get(id);
+    if (member) clearTimeout(member.watching);
+    this.#members.delete(id);
+    this.#maybeStop();
+  }
+
+  /** A participant told us its feed and whom it takes from the SFU. */
+  peer(id: string, feed: string | undefined, sfuFrom: readonly string[] | undefined): void {
+    const member = this.#members.get(id);
+    if (!member) return;
+    member.feed = feed ?? null;
+    member.sfuFrom = new Set(sfuFrom ?? []);
+    this.#applyPause(id);
+    if (member.sfuFrom.has(this.selfId)) clearTimeout(this.#stopTimer);
+    else this.#maybeStop();
+  }
+
+  /** A track arrived over the mesh. */
+  meshTrack(participant: P, track: RemoteTrack): void {
+    this.#arrived(participant, 'mesh', track);
+  }
+
+  /** A track arrived from the SFU. */
+  sfuTrack(participant: P, track: RemoteTrack): void {
+    this.#arrived(participant, 'sfu', track);
+  }
+
+  /** A track from the SFU went (its feed stopped, or its m-line was given to another). */
+  sfuGone(participant: P, track: MediaStreamTrack): void {
+    const member = this.#members.get(participant.id);
+    if (!member) return;
+    for (const key of ['camera', 'audio', 'screen'] as const) if (member.sfu[key] === track) member.sfu[key] = null;
+    if (member.shown === 'sfu') this.hooks.hide(participant, track);
+  }
+
+  /** The SFU failed: everyone goes back to the mesh at once (nothing else is left to show). */
+  sfuFailed(): void {
+    this.#sfuUp = false;
+    this.#failed = true;
+    this.#way = 'mesh';
+    for (const member of this.#members.values()) if (member.shown === 'sfu') this.#show(member, 'mesh');
+    this.hooks.announce();
+    for (const id of this.#members.keys()) this.#applyPause(id);
+  }
+
+  close(): void {
+    clearTimeout(this.#stopTimer);
+    for (const member of this.#members.values()) clearTimeout(member.watching);
+    this.#members.clear();
+  }
+
+  #arrived(participant: P, way: Way, track: RemoteTrack): void {
+    const member = this.#members.get(participant.id);
+    if (!member) return this.hooks.show(participant, track);
+    member[way][slot(track)] = track.track;
+    if (member.shown === way) this.hooks.show(participant, track);
+    else if (way === this.#way) this.#watch(member);
+  }
+
+  #moveUp(): void {
+    this.#way = 'sfu';
+    clearTimeout(this.#stopTimer);
+    this.#starting ??= this.hooks.startSfu().then((up) => {
+      this.#starting = null;
+      this.#sfuUp = up;
+      if (!up) this.sfuFailed();
+      else for (const id of this.#members.keys()) this.#applyPause(id);
+      return up;
+    });
+    for (const member of this.#members.values()) this.#watch(member);
+  }
+
+  #moveDown(): void {
+    this.#way = 'mesh';
+    // Taking them out of sfuFrom makes them send over the mesh again; each tile goes back once that decodes.
+    for (const member of this.#members.values()) this.#watch(member);
+    this.hooks.announce();
+    this.#maybeStop();
+  }
+
+  /** Waits until the way the room goes now decodes for `member`, then shows it. */
+  #watch(member: Member<P>): void {
+    clearTimeout(member.watching);
+    const target = this.#way;
+    if (member.shown === target) return;
+    const tracks = member[target];
+    const probe = tracks.camera ?? tracks.audio;
+    if (!probe) return;
+    const started = Date.now();
+    let first: number | null = null;
+    const check = async () => {
+      member.watching = undefined;
+      if (this.#way !== target || this.#members.get(member.participant.id) !== member || member.shown === target) return;
+      const count = await this.hooks.decoded(probe);
+      first ??= count;
+      // Over the mesh a paused track keeps its old count: it must grow again.
+      const decoding = count !== null && (target === 'sfu' ? count >= (probe.kind === 'video' ? SFU_TAKEOVER_FRAMES : 1) : count > (first ?? 0));
+      const silent = probe.kind === 'audio' && Date.now() - started > AUDIO_TAKEOVER_MS;
+      if (decoding || silent) {
+        this.#show(member, target);
+        this.hooks.announce();
+        this.#maybeStop();
+      } else member.watching = setTimeout(() => void check(), DECODE_POLL_MS);
+    };
+    void check();
+  }
+
+  /** Shows `way`'s tracks on the member's tile and takes the other's off. */
+  #show(member: Member<P>, way: Way): void {
+    const other = way === 'sfu' ? 'mesh' : 'sfu';
+    member.shown = way;
+    const tracks = member[way];
+    for (const key of ['camera', 'audio', 'screen'] as const) {
+      const track = tracks[key];
+      if (track && track.readyState === 'live') this.hooks.show(member.participant, { track, screen: key === 'screen' });
+    }
+    for (const track of tracksOf(member[other])) this.hooks.hide(member.participant, track);
+  }
+
+  /** Our media goes to `id` over the mesh unless it takes it from the SFU (which must be up). */
+  #applyPause(id: string): void {
+    const member = this.#members.get(id);
+    // With `always`, nothing goes over the mesh from the start (unless the SFU failed).
+    if (member) this.hooks.pauseMesh(id, (this.threshold === 'always' && !this.#failed) || (this.#sfuUp && member.sfuFrom.has(this.selfId)));
+  }
+
+  /** Back on the mesh, with no one taking our media from the SFU: it goes after a grace period. */
+  #maybeStop(): void {
+    if (this.#way !== 'mesh' || !this.#sfuUp) return;
+    if ([...this.#members.values()].some((m) => m.shown === 'sfu' || m.sfuFrom.has(this.selfId))) return;
+    clearTimeout(this.#stopTimer);
+    this.#stopTimer = setTimeout(() => {
+      if (this.#way !== 'mesh') return;
+      this.#sfuUp = false;
+      this.hooks.stopSfu();
+    }, PUBLISH_GRACE_MS);
+  }
+}
