@@ -1,5 +1,6 @@
 // The one process behind `npm start`: the demo page, the CDN bundle and a stock PeerServer, its
-// WebSocket server limited by server/limits.mjs and its timeouts tuned for fast cleanup.
+// WebSocket server limited by server/limits.mjs and its timeouts tuned for fast cleanup; and,
+// with a Janus beside it, the browsers' way to it (server/janus-proxy.mjs).
 import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
@@ -7,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import express from 'express';
 import { ExpressPeerServer } from 'peer';
 import { ICE_SERVERS_PATH, iceServersHandler } from './ice-credentials.mjs';
+import { MEDIA_PATH, createJanusProxy } from './janus-proxy.mjs';
 import { CLOSE_GOING_AWAY, DEFAULT_LIMITS, createGuardedWebSocketServer } from './limits.mjs';
 
 export { DEFAULT_LIMITS } from './limits.mjs';
@@ -66,11 +68,15 @@ export const DEFAULT_DRAIN_TIMEOUT_MS = 5_000;
  *   drainTimeoutMs?: number,
  *   turn?: Parameters<typeof iceServersHandler>[0],
  *   tls?: { cert: string | Buffer, key: string | Buffer } | null,
+ *   media?: { janus: string } | { urls: string[] } | null,
  * }} [options]
  * `turn`: the TURN service whose credentials /peerjs/video-room/ice-servers hands out (none: an
  * empty list). `tls`: a certificate and key to serve HTTPS (and WSS) instead of HTTP.
+ * `media`: the media servers that answer lists as `mediaServers`: a Janus whose WebSocket URL
+ * (`janus`, on loopback) browsers reach through MEDIA_PATH here, or Janus instances run
+ * elsewhere (`urls`, WebSocket URLs the browsers use as they are); none: an empty list.
  */
-export async function startServer({ port = 8080, host = undefined, peerOptions = {}, limits = {}, drainTimeoutMs = DEFAULT_DRAIN_TIMEOUT_MS, turn = null, tls = null } = {}) {
+export async function startServer({ port = 8080, host = undefined, peerOptions = {}, limits = {}, drainTimeoutMs = DEFAULT_DRAIN_TIMEOUT_MS, turn = null, tls = null, media = null } = {}) {
   const app = express();
   const server = tls ? https.createServer({ cert: tls.cert, key: tls.key }, app) : http.createServer(app);
   const effectiveLimits = { ...DEFAULT_LIMITS, ...limits };
@@ -80,20 +86,28 @@ export async function startServer({ port = 8080, host = undefined, peerOptions =
 
   /** @type {ReturnType<typeof createGuardedWebSocketServer> | undefined} */
   let guarded;
+  // Upgrades to MEDIA_PATH, filled in below once the guarded server (and its limits) exists.
+  /** @type {import('./limits.mjs').UpgradeRoutes} */
+  const routes = new Map();
   // Ours, under the broker's path (before the PeerServer, which would answer 404).
-  app.get(ICE_SERVERS_PATH, iceServersHandler(turn));
+  const mediaServers = media && 'janus' in media ? { path: MEDIA_PATH, tls: Boolean(tls), trustProxy: effectiveLimits.trustProxy } : media;
+  app.get(ICE_SERVERS_PATH, iceServersHandler(turn, mediaServers));
   // A stock PeerServer, unmodified, mounted at /peerjs (clients connect to /peerjs/peerjs?key=…).
   const peerServer = ExpressPeerServer(server, {
     path: '/',
     ...effectivePeerOptions,
     createWebSocketServer: (/** @type {{ path?: string }} */ options) => {
-      guarded = createGuardedWebSocketServer({ server, path: options.path ?? '/', limits: effectiveLimits, isDraining: () => draining });
+      guarded = createGuardedWebSocketServer({ server, path: options.path ?? '/', limits: effectiveLimits, isDraining: () => draining, routes });
       return guarded.wss;
     },
   });
   app.use('/peerjs', peerServer); // mounting creates the WebSocket server, synchronously
   if (!guarded) throw new Error('the PeerServer did not create its WebSocket server');
   const { wss, counters } = guarded;
+  // The same per-address count and drain as the broker's sockets, and the same message rate.
+  const proxy = media && 'janus' in media ? createJanusProxy({ target: media.janus, Socket: guarded.GuardedSocket }) : null;
+  if (proxy) routes.set(MEDIA_PATH, proxy.handleUpgrade);
+  const allSockets = () => [...wss.clients, ...(proxy?.wss.clients ?? [])];
 
   // The stock server re-emits socket errors (a frame over the size limit, a reset) and
   // unparsable messages as `error` on its app, which throws without a listener: one bad
@@ -116,6 +130,7 @@ export async function startServer({ port = 8080, host = undefined, peerOptions =
       uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
       peers: peers.size,
       sockets: wss.clients.size,
+      mediaSockets: proxy?.wss.clients.size ?? 0,
       refused: { perIp: counters.perIpRefused, draining: counters.drainingRefused },
       closed: { rateLimit: counters.rateLimited, oversize: counters.oversize },
       memory: { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed },
@@ -151,22 +166,23 @@ export async function startServer({ port = 8080, host = undefined, peerOptions =
     await new Promise((resolve) => {
       const timer = setTimeout(resolve, drainTimeoutMs);
       const check = () => {
-        if (wss.clients.size > 0) return;
+        if (allSockets().length > 0) return;
         clearTimeout(timer);
         resolve(undefined);
       };
-      for (const ws of wss.clients) {
+      for (const ws of allSockets()) {
         ws.once('close', check);
         ws.close(CLOSE_GOING_AWAY, 'server shutting down');
       }
       check();
     });
-    for (const ws of wss.clients) ws.terminate();
+    for (const ws of allSockets()) ws.terminate();
     await new Promise((resolve) => {
       server.close(() => resolve(undefined));
       server.closeAllConnections();
     });
     wss.close();
+    proxy?.wss.close();
   }
   /** @type {Promise<void> | undefined} */
   let closing;

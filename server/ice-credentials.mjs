@@ -1,7 +1,8 @@
 // Short-lived STUN and TURN credentials for the element (the TURN REST API's scheme, which coturn
 // checks with use-auth-secret): the username is the expiry time, the password an HMAC of it
 // under the shared secret. Served at /peerjs/video-room/ice-servers, under the broker's own path,
-// so a proxy that forwards the broker forwards this too.
+// so a proxy that forwards the broker forwards this too. The same answer says where the media
+// servers (Janus, for large rooms) are: `mediaServers`, a list of WebSocket URLs.
 import { createHmac } from 'node:crypto';
 
 /** Where the element asks, relative to the server's root (the broker lives at /peerjs). */
@@ -39,20 +40,55 @@ export function requestHost(header) {
 }
 
 /**
+ * The Host header as the browser sent it (host and port), when it is a plain host name or
+ * address: what a URL back to this server is built from. Null otherwise.
+ * @param {string | undefined} header
+ */
+export function requestAuthority(header) {
+  if (!header) return null;
+  const match = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$/.exec(header.trim());
+  return match ? match[0] : null;
+}
+
+/**
+ * The WebSocket URLs of the media servers for one request: `urls` as configured (Janus run
+ * elsewhere), or our own proxy at `path` on the host the browser used, `wss` when the browser
+ * came over TLS (ours, or a reverse proxy's that says so in X-Forwarded-Proto when trusted).
+ * @param {{ urls: string[] } | { path: string, tls: boolean, trustProxy: boolean } | null} media
+ * @param {import('node:http').IncomingMessage} req
+ * @returns {string[]}
+ */
+export function mediaServerUrls(media, req) {
+  if (!media) return [];
+  if ('urls' in media) return media.urls;
+  const authority = requestAuthority(req.headers.host);
+  if (!authority) return [];
+  const forwarded = String(req.headers['x-forwarded-proto'] ?? '')
+    .split(',')[0]
+    .trim();
+  const secure = media.tls || (media.trustProxy && forwarded === 'https');
+  return [`${secure ? 'wss' : 'ws'}://${authority}${media.path}`];
+}
+
+/**
  * The express handler of ICE_SERVERS_PATH. `turn` is null when there is no TURN service: the
  * element then gets an empty list (host candidates only), as from a stock PeerServer.
+ * `mediaServers`: the media servers (Janus) for large rooms, or null for none (an empty list).
+ * Older elements ignore that field.
  * @param {{ secret: string, ttlSeconds: number, urls?: string[], port?: number, host?: string } | null} turn
+ * @param {Parameters<typeof mediaServerUrls>[0]} [media]
  * @returns {import('express').RequestHandler}
  */
-export function iceServersHandler(turn) {
+export function iceServersHandler(turn, media = null) {
   return (req, res) => {
     res.set('Cache-Control', 'no-store');
     // Any page may embed the element; the credentials are what any visitor of it gets.
     res.set('Access-Control-Allow-Origin', '*');
-    if (!turn) return res.json({ iceServers: [], ttl: 0 });
+    const mediaServers = mediaServerUrls(media, req);
+    if (!turn) return res.json({ iceServers: [], ttl: 0, mediaServers });
     const host = turn.host ?? requestHost(req.headers.host);
     const urls = turn.urls ?? (host && turn.port ? turnUrls(host, turn.port) : null);
     if (!urls) return res.status(400).json({ error: 'no usable Host header' });
-    res.json({ iceServers: [{ urls, ...turnCredential(turn.secret, turn.ttlSeconds) }], ttl: turn.ttlSeconds });
+    res.json({ iceServers: [{ urls, ...turnCredential(turn.secret, turn.ttlSeconds) }], ttl: turn.ttlSeconds, mediaServers });
   };
 }

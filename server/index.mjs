@@ -1,7 +1,10 @@
 // `npm start`: serves the demo at /, the bundle at /video-room.js and a PeerServer at /peerjs.
 // Settings come from the environment (README, "Server limits"); unset ones keep the defaults.
 import { readFileSync } from 'node:fs';
+import net from 'node:net';
 import { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_LIMITS, DEFAULT_PEER_OPTIONS, startServer } from './app.mjs';
+import { MEDIA_PATH } from './janus-proxy.mjs';
+import { DEFAULT_JANUS, hasJanus, startJanus } from './janus.mjs';
 import { DEFAULT_TURN, hasCoturn, startCoturn } from './turn.mjs';
 
 /**
@@ -77,6 +80,60 @@ async function turnService() {
   };
 }
 
+/**
+ * HOST when it names one address Janus can offer media on: not 0.0.0.0 or ::, not loopback
+ * (Janus never offers 127.0.0.1), not a host name.
+ * @param {string | undefined} host
+ */
+function concreteAddress(host) {
+  if (!host || !net.isIP(host)) return undefined;
+  if (/^(0\.0\.0\.0|::|127\.|::1$|::ffff:127\.)/.test(host)) return undefined;
+  return host;
+}
+
+/**
+ * The media server for large rooms: Janus instances run elsewhere (VR_MEDIA_SERVERS), or
+ * Debian's Janus started here and reached through our own server, or none (VR_JANUS=off, or
+ * Janus not installed).
+ */
+async function mediaService() {
+  const urls = list('VR_MEDIA_SERVERS');
+  if (urls.length > 0) {
+    const bad = urls.find((url) => !/^wss?:\/\/[^/]/i.test(url));
+    if (bad) {
+      console.error(`VR_MEDIA_SERVERS: "${bad}" is not a ws: or wss: URL`);
+      process.exit(2);
+    }
+    return { media: { urls }, janus: null, said: `media servers: ${urls.join(' ')}` };
+  }
+  if (/^(0|off|false|no)$/i.test(process.env.VR_JANUS ?? '')) return { media: null, janus: null, said: 'media server: off (VR_JANUS)' };
+  if (!hasJanus()) return { media: null, janus: null, said: 'media server: none (install Janus: apt-get install janus)' };
+  const wsPort = whole('VR_JANUS_WS_PORT', DEFAULT_JANUS.wsPort);
+  const rtpMinPort = whole('VR_JANUS_MIN_PORT', DEFAULT_JANUS.rtpMinPort);
+  const rtpMaxPort = whole('VR_JANUS_MAX_PORT', DEFAULT_JANUS.rtpMaxPort);
+  if (rtpMaxPort < rtpMinPort || rtpMaxPort > 65535) {
+    console.error(`VR_JANUS_MIN_PORT and VR_JANUS_MAX_PORT: ${rtpMinPort}-${rtpMaxPort} is not a range of ports`);
+    process.exit(2);
+  }
+  const iceIp = process.env.VR_JANUS_IP || concreteAddress(process.env.HOST);
+  const natIp = process.env.VR_JANUS_PUBLIC_IP || undefined;
+  const janus = await startJanus({
+    wsPort,
+    rtpMinPort,
+    rtpMaxPort,
+    iceIp,
+    natIp,
+    log: process.env.VR_JANUS_LOG ? (line) => console.log(`janus: ${line}`) : undefined,
+  });
+  return {
+    media: { janus: janus.url },
+    janus,
+    said:
+      `media server: Janus on ${janus.url} (VideoRoom; media on ${iceIp ?? 'its addresses'}${natIp ? `, announced as ${natIp}` : ''},` +
+      ` UDP ports ${rtpMinPort}-${rtpMaxPort}), browsers through ${MEDIA_PATH}`,
+  };
+}
+
 const cert = file('TLS_CERT');
 const key = file('TLS_KEY');
 if (!cert !== !key) {
@@ -85,8 +142,10 @@ if (!cert !== !key) {
 }
 const drainTimeoutMs = whole('VR_DRAIN_TIMEOUT_MS', DEFAULT_DRAIN_TIMEOUT_MS, 0);
 const { turn, coturn, said } = await turnService();
+const { media, janus, said: saidMedia } = await mediaService();
 const { url, port, close, limits, peerOptions } = await startServer({
   turn,
+  media,
   tls: cert && key ? { cert, key } : null,
   port: whole('PORT', 8080, 0),
   host: process.env.HOST || undefined,
@@ -105,6 +164,7 @@ const { url, port, close, limits, peerOptions } = await startServer({
 });
 console.log(`video-room demo on ${url}/  (PeerServer at ${url}/peerjs)`);
 console.log(said);
+console.log(saidMedia);
 console.log(
   `limits: ${limits.maxMessageBytes} bytes a message, ${limits.maxConnectionsPerIp} sockets an address` +
     `${limits.trustProxy ? ' (X-Forwarded-For)' : ''}, ${limits.messagesPerSecond} messages/s a socket (burst ${limits.messageBurst}),` +
@@ -121,7 +181,7 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
     // close() is bounded by the drain timeout; this only guards against a bug in it.
     setTimeout(() => process.exit(1), drainTimeoutMs + 5_000).unref();
     await close();
-    await coturn?.close();
+    await Promise.all([coturn?.close(), janus?.close()]);
     console.log('closed');
     // The stock PeerServer's timers would keep the process alive.
     process.exit(0);

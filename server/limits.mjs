@@ -68,19 +68,12 @@ export function clientKey(req, trustProxy) {
  */
 
 /**
- * Creates the guarded WebSocket server for the PeerServer at `path` and takes over the HTTP
- * server's upgrades. `isDraining()` true refuses new sockets with 503.
- * @param {{
- *   server: import('node:http').Server,
- *   path: string,
- *   limits: Limits,
- *   isDraining: () => boolean,
- * }} options
+ * A WebSocket class that holds each socket to the message rate of `limits` and counts what it
+ * refused in `counters`; for a WebSocketServer's `WebSocket` option.
+ * @param {Limits} limits
+ * @param {LimitCounters} counters
  */
-export function createGuardedWebSocketServer({ server, path, limits, isDraining }) {
-  /** @type {LimitCounters} */
-  const counters = { perIpRefused: 0, drainingRefused: 0, rateLimited: 0, oversize: 0 };
-  const { messagesPerSecond, messageBurst } = limits;
+export function guardedSocketClass({ messagesPerSecond, messageBurst }, counters) {
 
   // ws emits every parsed message through emit('message'); refusing it there drops it before
   // the PeerServer's listener sees it, which a listener of our own could not do.
@@ -111,6 +104,32 @@ export function createGuardedWebSocketServer({ server, path, limits, isDraining 
       return super.emit(event, ...args);
     }
   }
+  return GuardedSocket;
+}
+
+/**
+ * Other WebSocket paths on the same HTTP server (the media server's proxy): each handler gets
+ * the upgrade once the limits have let it through, and answers it (or refuses it) itself.
+ * @typedef {Map<string, (req: import('node:http').IncomingMessage, socket: import('node:stream').Duplex, head: Buffer) => void>} UpgradeRoutes
+ */
+
+/**
+ * Creates the guarded WebSocket server for the PeerServer at `path` and takes over the HTTP
+ * server's upgrades. `isDraining()` true refuses new sockets with 503. Upgrades to a path of
+ * `routes` go to its handler instead, under the same limits: one count of sockets per address
+ * covers them all.
+ * @param {{
+ *   server: import('node:http').Server,
+ *   path: string,
+ *   limits: Limits,
+ *   isDraining: () => boolean,
+ *   routes?: UpgradeRoutes,
+ * }} options
+ */
+export function createGuardedWebSocketServer({ server, path, limits, isDraining, routes = new Map() }) {
+  /** @type {LimitCounters} */
+  const counters = { perIpRefused: 0, drainingRefused: 0, rateLimited: 0, oversize: 0 };
+  const GuardedSocket = guardedSocketClass(limits, counters);
 
   const wss = new WebSocketServer({
     noServer: true,
@@ -125,7 +144,8 @@ export function createGuardedWebSocketServer({ server, path, limits, isDraining 
   const perKey = new Map();
 
   server.on('upgrade', (req, socket, head) => {
-    if (!wss.shouldHandle(req)) return refuse(socket, 400); // as ws itself answers
+    const route = routes.get(new URL(req.url ?? '/', 'http://localhost').pathname);
+    if (!route && !wss.shouldHandle(req)) return refuse(socket, 400); // as ws itself answers
     if (isDraining()) {
       counters.drainingRefused++;
       return refuse(socket, 503);
@@ -138,7 +158,8 @@ export function createGuardedWebSocketServer({ server, path, limits, isDraining 
     }
     perKey.set(key, count + 1);
     countUntilClosed(socket, key);
-    wss.handleUpgrade(req, socket, head, emitConnection);
+    if (route) route(req, socket, head);
+    else wss.handleUpgrade(req, socket, head, emitConnection);
   });
 
   /** @param {unknown} ws @param {import('node:http').IncomingMessage} req */
@@ -159,7 +180,7 @@ export function createGuardedWebSocketServer({ server, path, limits, isDraining 
     });
   }
 
-  return { wss, counters };
+  return { wss, counters, GuardedSocket };
 }
 
 /**
@@ -168,7 +189,7 @@ export function createGuardedWebSocketServer({ server, path, limits, isDraining 
  * @param {import('node:stream').Duplex} socket
  * @param {number} status
  */
-function refuse(socket, status) {
+export function refuse(socket, status) {
   socket.on('error', () => socket.destroy());
   const reason = { 400: 'Bad Request', 429: 'Too Many Requests', 503: 'Service Unavailable' }[status] ?? '';
   socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);

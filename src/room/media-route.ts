@@ -201,13 +201,16 @@ export class MediaRoute<P extends { readonly id: string }> {
   #moveUp(): void {
     this.#way = 'sfu';
     clearTimeout(this.#stopTimer);
-    this.#starting ??= this.hooks.startSfu().then((up) => {
-      this.#starting = null;
-      this.#sfuUp = up;
-      if (!up) this.sfuFailed();
-      else for (const id of this.#members.keys()) this.#applyPause(id);
-      return up;
-    });
+    if (!this.#starting)
+      this.#starting = this.hooks.startSfu().then((up) => {
+        this.#starting = null;
+        this.#sfuUp = up;
+        if (!up) this.sfuFailed();
+        else for (const id of this.#members.keys()) this.#applyPause(id);
+        // The room shrank again while the SFU started.
+        this.#maybeStop();
+        return up;
+      });
     for (const member of this.#members.values()) this.#watch(member);
   }
 
