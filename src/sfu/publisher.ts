@@ -30,6 +30,8 @@ export class Publisher {
   #video: RTCRtpTransceiver | null = null;
   #screen: RTCRtpTransceiver | null = null;
   #upstream: Upstream;
+  /** The tracks we send: clones of the page's (see #put). */
+  readonly #clones = new Map<RTCRtpTransceiver, MediaStreamTrack>();
   #queue: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -58,10 +60,7 @@ export class Publisher {
 
   /** The camera or microphone changed: the same senders take the new tracks. */
   async setLocalStream(stream: MediaStream | null): Promise<void> {
-    await Promise.all([
-      this.#audio?.sender.replaceTrack(stream?.getAudioTracks()[0] ?? null),
-      this.#video?.sender.replaceTrack(stream?.getVideoTracks()[0] ?? null),
-    ]).catch(() => undefined);
+    await Promise.all([this.#put(this.#audio, stream?.getAudioTracks()[0] ?? null), this.#put(this.#video, stream?.getVideoTracks()[0] ?? null)]);
   }
 
   /** Shares a screen (a transceiver of its own, negotiated again with Janus) or stops (null). */
@@ -74,11 +73,11 @@ export class Publisher {
       const screen = this.#screen;
       const reactivate = screen.direction !== 'sendonly';
       screen.direction = 'sendonly';
-      void screen.sender.replaceTrack(track).catch(() => undefined);
+      void this.#put(screen, track);
       return reactivate ? this.#renegotiate('configure') : Promise.resolve();
     }
     if (!this.#screen || this.#screen.direction === 'inactive') return Promise.resolve();
-    void this.#screen.sender.replaceTrack(null).catch(() => undefined);
+    void this.#put(this.#screen, null);
     this.#screen.direction = 'inactive';
     return this.#renegotiate('configure');
   }
@@ -96,6 +95,23 @@ export class Publisher {
 
   close(): void {
     this.pc.close();
+    for (const clone of this.#clones.values()) clone.stop();
+    this.#clones.clear();
+  }
+
+  /**
+   * Puts a clone of `track` on a sender: in Chromium, publishing the very tracks the mesh links
+   * send held back every other copy's video for about two seconds (measured in sfu.test), and a
+   * clone has a pipeline of its own.
+   */
+  async #put(transceiver: RTCRtpTransceiver | null, track: MediaStreamTrack | null): Promise<void> {
+    if (!transceiver) return;
+    const sent = track?.clone() ?? null;
+    const before = this.#clones.get(transceiver);
+    if (sent) this.#clones.set(transceiver, sent);
+    else this.#clones.delete(transceiver);
+    await transceiver.sender.replaceTrack(sent).catch(() => undefined);
+    before?.stop();
   }
 
   /** A sendonly transceiver whose frames are encrypted before its track goes on. */
@@ -103,7 +119,7 @@ export class Publisher {
     const transceiver = this.pc.addTransceiver(track.kind, init);
     this.frames.pinCodecs(transceiver);
     this.frames.protectSender(transceiver.sender);
-    void transceiver.sender.replaceTrack(track).catch(() => undefined);
+    void this.#put(transceiver, track);
     return transceiver;
   }
 
