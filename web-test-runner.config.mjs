@@ -9,12 +9,18 @@ import { startServer } from './server/app.mjs';
 import { participantsPlugin, CHROMIUM_ARGS, FIREFOX_PREFS } from './test/plugins/participants.mjs';
 import { brokerLogPlugin } from './test/plugins/broker-log.mjs';
 import { startTurn, turnPlugin } from './test/plugins/turn.mjs';
+import { janusPlugin, startTestJanus } from './test/plugins/janus.mjs';
 import { startMitmBroker, mitmBrokerPlugin } from './test/plugins/mitm-broker.mjs';
 import { spareBrokersPlugin } from './test/plugins/spare-brokers.mjs';
 import { screenshotPlugin } from './test/plugins/screenshot.mjs';
 
 const commonjs = fromRollup(rollupCommonjs);
-const server = await startServer({ port: 0, host: '127.0.0.1' });
+// Debian's Janus in a network namespace of its own (it offers no loopback candidates), for the
+// media-server tests; null where it cannot run (not root, not installed).
+const { janus, reason: noJanus } = await startTestJanus();
+if (!janus) console.log(`No Janus for the media-server tests: ${noJanus}`);
+// Its ICE servers endpoint lists the proxy to that Janus (mediaServers), as `npm start` does.
+const server = await startServer({ port: 0, host: '127.0.0.1', media: janus ? { janus: janus.url } : null });
 // A second, hostile broker (a stock PeerServer behind a rewriting proxy) for the MITM tests.
 const mitm = await startMitmBroker({ host: '127.0.0.1' });
 // Debian's coturn on loopback, for the relay (TURN-only) tests.
@@ -56,11 +62,12 @@ export default {
     mitmBrokerPlugin(mitm),
     spareBrokersPlugin(),
     turnPlugin(turn),
+    janusPlugin(janus),
     screenshotPlugin(),
   ],
   testRunnerHtml: (testFramework) => `<!doctype html>
     <html lang="en"><body>
-      <script>window.__VR_TEST__ = ${JSON.stringify({ server: `${server.url}/peerjs`, serverUrl: server.url, mitmServer: mitm.peerUrl, turn: turn.iceServer, joinRuns: Number(process.env.VR_JOIN_RUNS ?? 0), joinCold: process.env.VR_JOIN_COLD === '1', busyRoom: process.env.VR_BUSY_ROOM === '1' })};</script>
+      <script>window.__VR_TEST__ = ${JSON.stringify({ server: `${server.url}/peerjs`, serverUrl: server.url, mitmServer: mitm.peerUrl, turn: turn.iceServer, janus: janus?.url ?? null, joinRuns: Number(process.env.VR_JOIN_RUNS ?? 0), joinCold: process.env.VR_JOIN_COLD === '1', busyRoom: process.env.VR_BUSY_ROOM === '1' })};</script>
       <script type="module" src="${testFramework}"></script>
     </body></html>`,
 };

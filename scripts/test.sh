@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The one test command (`npm test`, as the README says): installs what a fresh Debian machine
-# lacks (Chromium, Firefox ESR, coturn, iproute2, nftables, conntrack, openssl, the npm packages), then lints,
-# checks the generated docs, tests the server in Node, builds and runs the whole suite in both
-# browsers against a real PeerServer, then calls across a simulated internet (network
-# namespaces, which need root).
+# lacks (Chromium, Firefox ESR, coturn, Janus, iproute2, nftables, conntrack, openssl, the npm
+# packages), then lints, checks the generated docs, tests the server in Node, builds and runs the
+# whole suite in both browsers against a real PeerServer (and a real Janus), then calls across a
+# simulated internet (network namespaces, which need root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +11,7 @@ missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -x /usr/bin/firefox-esr ] || missing+=(firefox-esr)
 [ -x /usr/bin/turnserver ] || missing+=(coturn)
+[ -x /usr/bin/janus ] || missing+=(janus)
 command -v ip >/dev/null || missing+=(iproute2)
 command -v nft >/dev/null || missing+=(nftables)
 command -v openssl >/dev/null || missing+=(openssl)
@@ -36,7 +37,8 @@ npm run check:docs
 npm run build
 npm run check:size
 # In Node: the npm start server's limits, health, drain and timeouts, with real PeerJS-protocol
-# sockets; and the npm package as built (exports, types, .js imports, side effects).
+# sockets; its Janus and the proxy to it; and the npm package as built (exports, types, .js
+# imports, side effects).
 npm run test:server
 
 log=$(mktemp)

@@ -80,6 +80,9 @@ async function turnService() {
   };
 }
 
+/** Set on SIGINT or SIGTERM: Janus exiting then is no news. */
+let shuttingDown = false;
+
 /**
  * HOST when it names one address Janus can offer media on: not 0.0.0.0 or ::, not loopback
  * (Janus never offers 127.0.0.1), not a host name.
@@ -124,6 +127,14 @@ async function mediaService() {
     iceIp,
     natIp,
     log: process.env.VR_JANUS_LOG ? (line) => console.log(`janus: ${line}`) : undefined,
+  }).catch((/** @type {Error} */ error) => {
+    // Most often its port is taken: on a machine with systemd, by the service Debian's package starts.
+    console.error(`Janus did not start (port ${wsPort} taken? VR_JANUS_WS_PORT picks another, VR_JANUS=off runs without it): ${error.message}`);
+    process.exit(1);
+  });
+  // A crash leaves the server up (calls in a mesh go on); say so, with Janus's last words.
+  janus.exited.then((how) => {
+    if (!shuttingDown) console.error(`Janus exited (${how}); large rooms have no media server until a restart:\n${janus.log(20).join('\n')}`);
   });
   return {
     media: { janus: janus.url },
@@ -171,7 +182,6 @@ console.log(
     ` ${peerOptions.concurrent_limit} peers; alive_timeout ${peerOptions.alive_timeout} ms`,
 );
 
-let shuttingDown = false;
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, async () => {
     // A second signal does not wait for the drain.

@@ -12,12 +12,13 @@ export const entry = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 
 
 /**
  * Starts server/index.mjs on a free port of 127.0.0.1 with `env` added; resolves once it has
- * printed its URL and its limits (its last line at start).
+ * printed its URL and its limits (its last line at start). Without Janus unless `env` asks for
+ * it (VR_JANUS): test files run side by side, and each Janus needs ports of its own.
  * @param {Record<string, string>} [env]
  */
 export async function startProcess(env = {}) {
   const child = spawn(process.execPath, [entry], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env },
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', VR_JANUS: 'off', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -139,7 +139,7 @@ test('without TURN (VR_TURN=off): the endpoint answers an empty list', async () 
   try {
     assert.match(server.output(), /STUN\/TURN: off/);
     const body = await (await fetch(`http://127.0.0.1:${server.port}${ICE_SERVERS_PATH}`)).json();
-    assert.deepEqual(body, { iceServers: [], ttl: 0 });
+    assert.deepEqual(body, { iceServers: [], ttl: 0, mediaServers: [] });
   } finally {
     await server.stop();
   }
