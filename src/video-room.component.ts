@@ -401,6 +401,6 @@ export class VideoRoomElement extends LitElement {
   private view(pip = false): View {
     const { store, layoutCtl } = this;
     const area = pip ? layoutCtl.pipArea : layoutCtl.area;
-    return { s: this.s, t: this.localeCtl.t, autojoin: this.autojoin, el: this, area, width: layoutCtl.width, set: (changes) => store.set(changes), sound: () => this.mediaCtl.enableSound() };
+    return { s: this.s, t: this.localeCtl.t, autojoin: this.autojoin, el: this, area, width: layoutCtl.width, set: (changes) => store.set(changes), sound: () => this.mediaCtl.enableSound(), layers: (layers) => !pip && this.roomCtl.setLayers(layers) };
   }
 }

@@ -227,7 +227,7 @@ export function frameTransforms(state: FrameWorkerState, counters: FrameCounters
     if (ctr >= Number.MAX_SAFE_INTEGER) return count(isVideo, 'noSendKey');
     state.nextCtr.set(key.kid, ctr + 1);
     const clear = codec.clearBytes(isVideo ? 'video' : 'audio', frame.type === 'key');
-    frame.data = (await codec.protectFrame(key, BigInt(ctr), new Uint8Array(frame.data), clear)).buffer;
+    frame.data = (await codec.protectFrame(key, BigInt(ctr), new Uint8Array(frame.data), clear, isVideo)).buffer;
     controller.enqueue(frame);
     count(isVideo, 'encrypted');
   }
@@ -242,7 +242,7 @@ export function frameTransforms(state: FrameWorkerState, counters: FrameCounters
     const senderId = port.senderId;
     const keys = state.receiveKeys.get(senderId);
     let key: SFrameKey | undefined;
-    const opened = await codec.unprotectFrame((kid) => (key = keys?.get(kid)), new Uint8Array(frame.data));
+    const opened = await codec.unprotectFrame((kid) => (key = keys?.get(kid)), new Uint8Array(frame.data), isVideo);
     if (!opened.ok) {
       if (opened.error === 'no-key') port.starved = true;
       return count(isVideo, opened.error === 'no-key' ? 'noKey' : opened.error === 'auth' ? 'authFailed' : 'malformed', senderId);

@@ -297,17 +297,24 @@ export function sframeFrames(bytes: SFrameBytes, headers: ReturnType<typeof sfra
     return keyFrame ? CLEAR_BYTES.videoKey : CLEAR_BYTES.videoDelta;
   }
 
-  /** Encrypts one media frame into the wire form: prefix || ciphertext+tag || header || P || H. */
-  async function protectFrame(key: SFrameKey, ctr: bigint, frame: Uint8Array<ArrayBuffer>, clear: number): Promise<Uint8Array<ArrayBuffer>> {
+  /**
+   * Encrypts one media frame into the wire form: prefix || ciphertext+tag || header || P || H.
+   * `vp8`: the frame tag in the clear prefix says its first partition is as long as it can be,
+   * so a decoder without the key refuses every frame (it would decode ciphertext into noise);
+   * the true tag travels encrypted, before the rest.
+   */
+  async function protectFrame(key: SFrameKey, ctr: bigint, frame: Uint8Array<ArrayBuffer>, clear: number, vp8 = false): Promise<Uint8Array<ArrayBuffer>> {
     const p = Math.max(0, Math.min(clear, frame.length, 255));
-    const prefix = frame.subarray(0, p);
+    const moved = vp8 && p >= 3;
+    const prefix = moved ? concat(Uint8Array.of(frame[0]! | 0xe0, 0xff, 0xff), frame.subarray(3, p)) : frame.subarray(0, p);
     const header = encodeHeader(key.kid, ctr);
-    const sealed = await aeadEncrypt(key.suite, key.aead, nonce(key.salt, ctr), concat(header, prefix), frame.subarray(p));
+    const plaintext = moved ? concat(frame.subarray(0, 3), frame.subarray(p)) : frame.subarray(p);
+    const sealed = await aeadEncrypt(key.suite, key.aead, nonce(key.salt, ctr), concat(header, prefix), plaintext);
     return concat(prefix, sealed, header, Uint8Array.of(p, header.length));
   }
 
   /** Opens a frame in the wire form; never returns anything but the authenticated plaintext. */
-  async function unprotectFrame(lookup: SFrameKeyLookup, frame: Uint8Array<ArrayBuffer>): Promise<SFrameOpened> {
+  async function unprotectFrame(lookup: SFrameKeyLookup, frame: Uint8Array<ArrayBuffer>, vp8 = false): Promise<SFrameOpened> {
     const n = frame.length;
     if (n < 2) return { ok: false, error: 'malformed' };
     const headerLength = frame[n - 1];
@@ -324,6 +331,11 @@ export function sframeFrames(bytes: SFrameBytes, headers: ReturnType<typeof sfra
     const aad = concat(frame.subarray(headerAt, n - 2), prefix);
     const plaintext = await aeadDecrypt(key.suite, key.aead, nonce(key.salt, header.ctr), aad, frame.subarray(p, headerAt));
     if (!plaintext) return { ok: false, error: 'auth' };
+    // VP8: the true frame tag came first in the ciphertext (see protectFrame).
+    if (vp8 && p >= 3) {
+      if (plaintext.length < 3) return { ok: false, error: 'malformed' };
+      return { ok: true, plaintext: concat(plaintext.subarray(0, 3), prefix.subarray(3), plaintext.subarray(3)), kid: header.kid, ctr: header.ctr };
+    }
     return { ok: true, plaintext: concat(prefix, plaintext), kid: header.kid, ctr: header.ctr };
   }
 

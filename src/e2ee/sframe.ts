@@ -19,6 +19,10 @@
  *
  * - P: VP8 key frame 10 bytes (frame tag, start code, size), VP8 delta frame 3 (frame tag),
  *   Opus 1 (the TOC byte); fewer when the frame is shorter.
+ * - VP8: the clear frame tag's first-partition size is set to its largest value, and the true
+ *   tag goes first into the ciphertext. A selective forwarding unit reads only the key-frame bit,
+ *   start code and size it needs; a decoder without the key refuses every frame rather than
+ *   decode ciphertext into noise (a subscriber at the SFU without keys decodes 0 frames).
  * - The clear prefix is the SFrame *metadata*: AAD = SFrame header || clear prefix.
  * - A receiver reads H and P from the last two bytes, decodes the header at n - 2 - H and requires
  *   it to be exactly H bytes long, then opens the AEAD. Nothing unauthenticated is trusted: the

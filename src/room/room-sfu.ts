@@ -17,6 +17,7 @@ import { decodedOn, MediaRoute } from './media-route.js';
 import type { Participant } from './participants.js';
 import { derivedId } from './room-id.js';
 import type { SfuThreshold } from './sfu-mode.js';
+import type { Layer } from '../layout/layers.js';
 
 /** Most frame keys kept from before the encryption was loaded. */
 const MAX_EARLY_KEYS = 64;
@@ -53,6 +54,8 @@ export class RoomSfu {
   readonly route: MediaRoute<Participant>;
   /** While media goes through the SFU: its path. */
   path: SfuMediaPath<Participant> | null = null;
+  /** The layer each remote camera needs (the element's last layout). */
+  #layers: ReadonlyMap<string, Layer> = new Map();
   /** Frame keys that came before our frame encryption was loaded. */
   #earlyKeys: [PeerLink, Extract<PeerMessage, { t: 'key' }>][] = [];
 
@@ -79,6 +82,12 @@ export class RoomSfu {
     this.route.add(participant);
     this.path?.attach(participant, link);
     this.peer(participant, state);
+  }
+
+  /** The layer each remote camera needs: the SFU forwards only that (none for a tile not shown). */
+  layers(layers: ReadonlyMap<string, Layer>): void {
+    this.#layers = layers;
+    for (const [id, layer] of layers) this.path?.setLayer(id, layer);
   }
 
   /** A participant's feed and whom it takes from the SFU. */
@@ -130,6 +139,7 @@ export class RoomSfu {
         path.attach(participant, link);
         path.setFeed(participant.id, this.route.feedOf(participant.id));
       }
+      for (const [id, layer] of this.#layers) path.setLayer(id, layer);
       await path.start({ servers, roomId, rtc: room.rtc() });
       return room.joined();
     } catch (error) {

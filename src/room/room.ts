@@ -21,6 +21,7 @@ import { DEFAULT_MAX_UPSTREAM_KBPS } from '../link/bandwidth.js';
 import { DEFAULT_VIDEO_QUALITY, type VideoQuality } from '../media/quality.js';
 import type { MediaPath, Upstream } from '../media/media-path.js';
 import { RoomSfu } from './room-sfu.js';
+import type { Layer } from '../layout/layers.js';
 import { SharedLevels } from '../media/shared-levels.js';
 import { MeshMediaPath } from '../media/mesh-media-path.js';
 import { ERROR_CODES, type RoomState } from '../constants.js';
@@ -236,6 +237,11 @@ export class Room extends TypedEventTarget<RoomEvents> {
     this.#upstream = { ...this.#upstream, ...changes };
     this.#media.setUpstream(changes);
     this.sfu.path?.setUpstream(this.#upstream);
+  }
+
+  /** The simulcast layer each remote camera needs, as the element lays the tiles out: the SFU forwards only that. */
+  setLayers(layers: ReadonlyMap<string, Layer>): void {
+    this.sfu.layers(layers);
   }
 
   /** The current microphone level (0..1) of each remote participant, as each last told it. */

@@ -10,7 +10,8 @@ import type { FrameProtector, PeerLink } from '../link/peer-link.js';
 import type { MediaParticipant, RemoteTrack, Upstream } from '../media/media-path.js';
 import { JanusError, JanusSession, type JanusHandle } from './janus-client.js';
 import { Publisher } from './publisher.js';
-import { Subscriber, type FeedStream, type Layer } from './subscriber.js';
+import { Subscriber, type FeedStream } from './subscriber.js';
+import type { Layer } from '../layout/layers.js';
 import { pickServer } from './placement.js';
 
 export { JanusError, pickServer };
@@ -73,11 +74,14 @@ export class SfuMediaPath<P extends MediaParticipant> {
   published = false;
   #session: JanusSession | null = null;
   #publisher: Publisher | null = null;
-  #subscriber: Subscriber | null = null;
+  /** TypeScript-private (not #): the feed-swap test drives it as a dishonest server would. */
+  private subscriber: Subscriber | null = null;
   /** Every participant, with the link their keys come over. */
   readonly #members = new Map<string, { participant: P; link: PeerLink }>();
   /** The feed each participant named. */
   readonly #feeds = new Map<string, string>();
+  /** The layer each participant's camera is wanted in. */
+  readonly #layers = new Map<string, Layer>();
   #upstream: Upstream;
   #closed = false;
 
@@ -91,7 +95,7 @@ export class SfuMediaPath<P extends MediaParticipant> {
   }
 
   get peerConnections(): RTCPeerConnection[] {
-    return [this.#publisher?.pc, this.#subscriber?.pc].filter((pc): pc is RTCPeerConnection => !!pc && pc.signalingState !== 'closed');
+    return [this.#publisher?.pc, this.subscriber?.pc].filter((pc): pc is RTCPeerConnection => !!pc && pc.signalingState !== 'closed');
   }
 
   /** Connects to the room's server, creates its Janus room if needed, publishes and subscribes. Rejects with a JanusError. */
@@ -103,12 +107,13 @@ export class SfuMediaPath<P extends MediaParticipant> {
     if (this.#closed) return session.close();
     const [pub, sub] = await Promise.all([session.attach(), session.attach()]);
     await createRoom(pub, roomId);
-    this.#subscriber = new Subscriber(rtc, sub, roomId, frames, {
+    this.subscriber = new Subscriber(rtc, sub, roomId, frames, {
       track: (id, track) => this.#withMember(id, (participant) => this.hooks.track(participant, track)),
       gone: (id, track) => this.#withMember(id, (participant) => this.hooks.gone(participant, track)),
       keyId: (id) => this.#members.get(id)?.link.keyId ?? null,
     });
-    for (const [id, feed] of this.#feeds) this.#subscriber.want(feed, id);
+    for (const [id, layer] of this.#layers) this.subscriber.setLayer(id, layer);
+    for (const [id, feed] of this.#feeds) this.subscriber.want(feed, id);
     pub.onevent = (event) => event.kind === 'event' && this.#publishers(event.reply.data);
     const joined = await pub.message({ request: 'join', ptype: 'publisher', room: roomId, id: this.feedId });
     this.#publishers(joined.data);
@@ -127,25 +132,26 @@ export class SfuMediaPath<P extends MediaParticipant> {
   setFeed(participantId: string, feed: string | null): void {
     const before = this.#feeds.get(participantId);
     if (before === feed) return;
-    if (before) this.#subscriber?.want(before, null);
+    if (before) this.subscriber?.want(before, null);
     if (feed) {
       // A feed named by two participants is only the first one's: the second cannot borrow it.
       if ([...this.#feeds].some(([id, f]) => f === feed && id !== participantId)) return;
       this.#feeds.set(participantId, feed);
-      this.#subscriber?.want(feed, participantId);
+      this.subscriber?.want(feed, participantId);
     } else this.#feeds.delete(participantId);
   }
 
-  /** Which layer of a participant's camera its tile needs. */
+  /** Which layer of a participant's camera its tile needs (kept for a subscriber still to come). */
   setLayer(participantId: string, layer: Layer): void {
-    this.#subscriber?.setLayer(participantId, layer);
+    this.#layers.set(participantId, layer);
+    this.subscriber?.setLayer(participantId, layer);
   }
 
   /** A participant, or its new link (its frame keys come over it). */
   attach(participant: P, link: PeerLink): void {
     const before = this.#members.get(participant.id);
     this.#members.set(participant.id, { participant, link });
-    if (before && before.link !== link) this.#subscriber?.rebind(participant.id);
+    if (before && before.link !== link) this.subscriber?.rebind(participant.id);
   }
 
   /** A participant left. */
@@ -171,7 +177,7 @@ export class SfuMediaPath<P extends MediaParticipant> {
   close(): void {
     this.#closed = true;
     this.#publisher?.close();
-    this.#subscriber?.close();
+    this.subscriber?.close();
     this.#session?.close();
     this.#members.clear();
     this.#feeds.clear();
@@ -179,7 +185,7 @@ export class SfuMediaPath<P extends MediaParticipant> {
 
   /** Janus's word on who publishes what: the subscriber follows it for the feeds it wants. */
   #publishers(data: Obj): void {
-    const subscriber = this.#subscriber;
+    const subscriber = this.subscriber;
     if (!subscriber) return;
     for (const [feed, streams] of parsePublishers(data.publishers)) if (feed !== this.feedId) subscriber.published(feed, streams);
     for (const gone of [data.unpublished, data.leaving]) if (typeof gone === 'string') subscriber.published(gone, []);

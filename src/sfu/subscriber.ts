@@ -8,6 +8,7 @@
 import type { FrameProtector } from '../link/link-media.js';
 import type { RemoteTrack } from '../media/media-path.js';
 import type { Jsep, JanusHandle, PluginReply } from './janus-client.js';
+import type { Layer } from '../layout/layers.js';
 
 /** One stream a publisher offers, as Janus lists it. */
 export interface FeedStream {
@@ -25,8 +26,6 @@ interface SubStream {
   active: boolean;
 }
 
-/** Which simulcast layer a tile needs: the top one, the lowest, or none (not shown). */
-export type Layer = 'high' | 'low' | 'none';
 
 /** What the subscriber tells the media path. */
 export interface SubscriberHooks {
@@ -57,8 +56,8 @@ function parseSubStreams(value: unknown): Map<string, SubStream> | null {
 
 export class Subscriber {
   pc: RTCPeerConnection | null = null;
-  /** Our m-lines by mid, as Janus last described them. */
-  #streams = new Map<string, SubStream>();
+  /** Our m-lines by mid, as Janus last described them. TypeScript-private: the feed-swap test reads it. */
+  private streams = new Map<string, SubStream>();
   /** The feeds we want (feed → participant id), from the control plane. */
   readonly #wanted = new Map<string, string>();
   /** What Janus says each feed publishes. */
@@ -137,13 +136,13 @@ export class Subscriber {
   #sync(): void {
     this.#run(async () => {
       if (this.#closed) return;
-      const have = new Set([...this.#streams.values()].filter((s) => s.active).map((s) => `${s.feed} ${s.feedMid}`));
+      const have = new Set([...this.streams.values()].filter((s) => s.active).map((s) => `${s.feed} ${s.feedMid}`));
       const subscribe: Obj[] = [];
       for (const [feed, streams] of this.#published) {
         if (!this.#wanted.has(feed)) continue;
         for (const s of streams) if (!s.disabled && s.type !== 'data' && !have.has(`${feed} ${s.mid}`)) subscribe.push({ feed, mid: s.mid });
       }
-      const unsubscribe = [...new Set([...this.#streams.values()].filter((s) => s.active && !this.#wanted.has(s.feed)).map((s) => s.feed))].map((feed) => ({ feed }));
+      const unsubscribe = [...new Set([...this.streams.values()].filter((s) => s.active && !this.#wanted.has(s.feed)).map((s) => s.feed))].map((feed) => ({ feed }));
       if (!this.#joined) {
         if (!subscribe.length) return;
         this.#joined = true;
@@ -159,7 +158,7 @@ export class Subscriber {
   async #apply(reply: PluginReply): Promise<void> {
     if (this.#closed) return;
     const streams = parseSubStreams(reply.data.streams);
-    if (streams) this.#streams = streams;
+    if (streams) this.streams = streams;
     if (reply.jsep?.type === 'offer') await this.#answer(reply.jsep);
     this.#deliver();
     if (reply.jsep?.type === 'offer') await this.#configure([...this.#layers.keys()]);
@@ -184,7 +183,7 @@ export class Subscriber {
 
   /** Binds an m-line's receiver to its participant's keys; one whose feed nobody named is bound to none (drops all). */
   #protect(transceiver: RTCRtpTransceiver): void {
-    const stream = transceiver.mid ? this.#streams.get(transceiver.mid) : undefined;
+    const stream = transceiver.mid ? this.streams.get(transceiver.mid) : undefined;
     const participantId = stream ? this.#wanted.get(stream.feed) : undefined;
     const keyId = participantId ? this.hooks.keyId(participantId) : null;
     this.frames.protectReceiver(transceiver.receiver, keyId ?? 'nobody');
@@ -197,7 +196,7 @@ export class Subscriber {
     for (const transceiver of pc.getTransceivers()) {
       const mid = transceiver.mid;
       if (!mid) continue;
-      const stream = this.#streams.get(mid);
+      const stream = this.streams.get(mid);
       const participantId = stream?.active && transceiver.currentDirection !== 'inactive' ? this.#wanted.get(stream.feed) : undefined;
       const before = this.#delivered.get(mid);
       const track = transceiver.receiver.track;
@@ -217,7 +216,7 @@ export class Subscriber {
     if (!this.pc) return;
     const streams: Obj[] = [];
     for (const [mid, delivered] of this.#delivered) {
-      const stream = this.#streams.get(mid);
+      const stream = this.streams.get(mid);
       if (!stream || stream.type !== 'video' || !participantIds.includes(delivered.participantId) || !this.isCamera(stream.feed, stream.feedMid)) continue;
       const layer = this.#layers.get(delivered.participantId) ?? 'high';
       streams.push(layer === 'none' ? { mid, send: false } : { mid, send: true, substream: layer === 'high' ? 2 : 0 });

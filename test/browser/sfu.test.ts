@@ -1,11 +1,67 @@
 import { expect, fixture, html } from '@open-wc/testing';
 import { setViewport } from '@web/test-runner-commands';
 import type { RoomController } from '../../src/element/controllers/room-controller.js';
+import type { Room } from '../../src/room/room.js';
+import type { FrameKeys } from '../../src/e2ee/frame-keys.js';
+import { JanusSession } from '../../src/sfu/janus-client.js';
+import { derivedId } from '../../src/room/room-id.js';
 import type { VideoRoomElement } from '../../src/video-room.component.js';
 import type { RoomSfu } from '../../src/room/room-sfu.js';
-import { peerConnections, SERVER, statsWithin, tileFrames, uniqueRoom, waitFor, waitForFullMeshMedia } from './helpers.js';
+import { peerConnections, presentedFrames, SERVER, statsWithin, tileFrames, uniqueRoom, waitFor, waitForFullMeshMedia } from './helpers.js';
 
-const JANUS = (window as unknown as { __VR_TEST__: { janus?: string | null } }).__VR_TEST__.janus ?? 'ws://192.0.2.2:8288';
+/** The test configuration's Janus (in a network namespace of its own: Janus offers no loopback candidates). */
+const JANUS = (window as unknown as { __VR_TEST__: { janus: string | null } }).__VR_TEST__.janus ?? 'ws://janus-did-not-start.invalid';
+
+/** framesDecoded of participant `id`'s camera at the SFU on `el` (its m-line, found by feed). */
+async function statsOfB(el: VideoRoomElement, id: string): Promise<number> {
+  const feed = sfuOf(el).route.feedOf(id);
+  const subscriber = (sfuOf(el).path as unknown as { subscriber: { pc: RTCPeerConnection; streams: Map<string, { feed: string; type: string }> } }).subscriber;
+  const mid = [...subscriber.streams].find(([, s]) => s.feed === feed && s.type === 'video')?.[0];
+  const receiver = subscriber.pc.getTransceivers().find((t) => t.mid === mid)?.receiver;
+  let decoded = 0;
+  (await receiver!.getStats()).forEach((r: { type: string; framesDecoded?: number }) => {
+    if (r.type === 'inbound-rtp') decoded = r.framesDecoded ?? 0;
+  });
+  return decoded;
+}
+
+/** Test-only: the frame keys of an element's room. */
+function frameKeys(el: VideoRoomElement): FrameKeys {
+  const keys = (coreRoom(el) as unknown as { frameKeys: FrameKeys | null }).frameKeys;
+  if (!keys) throw new Error('no frame keys');
+  return keys;
+}
+
+/** The key id under which `el` keeps the frame keys of participant `id` (its link's). */
+function linkKeyId(el: VideoRoomElement, id: string): string {
+  return (coreRoom(el) as unknown as { mesh: { links: Map<string, { keyId: string }> } }).mesh.links.get(id)!.keyId;
+}
+
+function coreRoom(el: VideoRoomElement): Room {
+  const room = (el as unknown as { roomCtl: RoomController }).roomCtl.room;
+  if (!room) throw new Error('no room');
+  return room;
+}
+
+/**
+ * Waits until every element shows `others` remote tiles, each on the SFU, presenting at least
+ * `min` frames, and decodes as many SFU video streams with that many frames.
+ */
+async function waitForSfuMedia(elements: VideoRoomElement[], others: number, min: number, timeout = 60_000): Promise<void> {
+  let last = '';
+  await waitFor(
+    async () => {
+      const all = await Promise.all(elements.map(async (el) => ({ ways: tileWays(el), tiles: tileFrames(el), decoded: await inboundVideo(el) })));
+      last = JSON.stringify(all);
+      return all.every(
+        ({ ways, tiles, decoded }) =>
+          ways.length === others && ways.every((w) => w === 'sfu') && tiles.every((f) => f >= min) && decoded.filter((f) => f >= min).length >= others,
+      );
+    },
+    () => `every page decoding ${others} others through the SFU; last ${last}`,
+    timeout,
+  );
+}
 
 /** framesDecoded of each inbound video stream of the element's connections (one per remote camera at the SFU). */
 async function inboundVideo(el: VideoRoomElement): Promise<number[]> {
@@ -19,24 +75,29 @@ async function inboundVideo(el: VideoRoomElement): Promise<number[]> {
   return counts;
 }
 
-/** framesEncoded of each connection's outbound video (all layers), and the layers sending. */
-async function encodedPerConnection(el: VideoRoomElement): Promise<{ frames: number[]; layers: string[] }> {
+/** framesEncoded of each connection's outbound video (all layers), and the layers (rids) each sends. */
+async function encodedPerConnection(el: VideoRoomElement): Promise<{ frames: number[]; layers: string[][] }> {
   const frames: number[] = [];
-  const layers: string[] = [];
+  const layers: string[][] = [];
   for (const pc of peerConnections(el)) {
     const stats = await statsWithin(pc, 2_000);
     let total = 0;
+    const rids: string[] = [];
     stats?.forEach((r: { type: string; kind?: string; rid?: string; framesEncoded?: number }) => {
       if (r.type !== 'outbound-rtp' || r.kind !== 'video') return;
       total += r.framesEncoded ?? 0;
-      if ((r.framesEncoded ?? 0) > 0) layers.push(r.rid ?? '');
+      if ((r.framesEncoded ?? 0) > 0) rids.push(r.rid ?? '');
     });
     frames.push(total);
+    layers.push(rids);
   }
   return { frames, layers };
 }
 
-/** How many connections send video now: those whose framesEncoded grows while one of them encodes 20 more frames. */
+/**
+ * How many connections send video now (those whose framesEncoded grows while one of them encodes
+ * 20 more frames), and the layers they send.
+ */
 async function outboundVideo(el: VideoRoomElement): Promise<{ connections: number; layers: string[] }> {
   const before = await encodedPerConnection(el);
   let after = before;
@@ -48,16 +109,19 @@ async function outboundVideo(el: VideoRoomElement): Promise<{ connections: numbe
     () => `some connection encoding 20 more frames; ${JSON.stringify(after)} from ${JSON.stringify(before)}`,
     20_000,
   );
-  return { connections: after.frames.filter((f, i) => f > (before.frames[i] ?? 0)).length, layers: after.layers };
+  const sending = after.frames.flatMap((f, i) => (f > (before.frames[i] ?? 0) ? [i] : []));
+  return { connections: sending.length, layers: sending.flatMap((i) => after.layers[i] ?? []) };
 }
 
 /**
  * Mounts `count` elements for one room (not joined), all in view: Chromium pauses a muted
- * autoplay video out of view, which would look like a gap. Three 400×300 elements to a row.
+ * autoplay video out of view, which would look like a gap; and big enough to show every tile.
  */
-async function mountSfu(count: number, prefix: string, threshold = 'always', quality = 'medium'): Promise<VideoRoomElement[]> {
+async function mountSfu(count: number, prefix: string, threshold = 'always', quality = 'medium', [width, height] = [400, 300]): Promise<VideoRoomElement[]> {
   const room = uniqueRoom(prefix);
-  const container = await fixture<HTMLDivElement>(html`<div style="display:grid;grid-template-columns:repeat(3,400px);grid-auto-rows:300px">
+  const columns = Math.min(count, Math.floor(1900 / width));
+  await setViewport({ width: Math.max(1300, columns * width + 20), height: Math.max(900, Math.ceil(count / columns) * height + 20) });
+  const container = await fixture<HTMLDivElement>(html`<div style="display:grid;grid-template-columns:repeat(${columns},${width}px);grid-auto-rows:${height}px">
     ${Array.from(
       { length: count },
       (_, i) => html`<video-room room=${room} server=${SERVER} name=${`P${i}`} max-participants="12" media-server=${JANUS} sfu-threshold=${threshold} video-quality=${quality}></video-room>`,
@@ -69,26 +133,24 @@ async function mountSfu(count: number, prefix: string, threshold = 'always', qua
 }
 
 describe('media through the SFU (Janus)', () => {
-  before(() => setViewport({ width: 1300, height: 900 }));
   after(() => setViewport({ width: 800, height: 600 }));
 
-  it('three in SFU mode: each page decodes the others and sends its video on one connection', async () => {
-    const elements = await mountSfu(3, 'sfu3');
+  it('six in SFU mode: each page decodes the five others and sends its video up on one connection only', async () => {
+    const elements = await mountSfu(6, 'sfu6', 'always', 'medium', [600, 420]);
     await Promise.all(elements.map((el) => el.join()));
-    let last = '';
-    await waitFor(
-      async () => {
-        const all = await Promise.all(elements.map(async (el) => ({ decoded: await inboundVideo(el), tiles: tileFrames(el) })));
-        last = JSON.stringify(all);
-        return all.every(({ decoded, tiles }) => decoded.filter((f) => f >= 10).length === 2 && tiles.filter((f) => f >= 10).length === 2);
-      },
-      () => `every page decoding both others through the SFU; last ${last}`,
-      60_000,
-    );
+    await waitForSfuMedia(elements, 5, 10);
     for (const el of elements) {
       const out = await outboundVideo(el);
       expect(out.connections, 'connections sending video').to.equal(1);
-      console.log(JSON.stringify(out), peerConnections(el).length, JSON.stringify(await (el as unknown as { roomCtl: RoomController }).roomCtl.room?.frameStats()));
+      // Nothing goes over the mesh links: their senders carry no track.
+      expect(sfuOf(el).route.sfuFrom).to.have.length(5);
+    }
+    // Every frame went through the encryption: sent encrypted, decrypted with its sender's key, none refused.
+    for (const el of elements) {
+      const stats = (await coreRoom(el).frameStats())!;
+      expect(stats.video.encrypted, 'video frames encrypted').to.be.greaterThan(10);
+      expect(stats.video.decrypted, 'video frames decrypted').to.be.greaterThan(50);
+      expect(stats.authFailed + stats.noKey + stats.malformed, 'frames refused').to.equal(0);
     }
     for (const el of elements) el.leave();
   });
@@ -125,6 +187,170 @@ describe('media through the SFU (Janus)', () => {
     const stay = new Set([a, b].map((el) => sfuOf(el).room.id));
     checkSwitches('down', downGaps.flatMap((stop) => stop()).filter(({ id }) => stay.has(id)));
     for (const el of [a, b]) el.leave();
+  });
+
+  it('no keys, no frames: a subscriber of our own at the SFU, without keys, decodes nothing of what it forwards', async () => {
+    const [a, b] = await mountSfu(2, 'sfu-nokeys');
+    await Promise.all([a.join(), b.join()]);
+    await waitForSfuMedia([a, b], 1, 10);
+    const feed = sfuOf(a).path!.feedId;
+    // What the server, or anyone it lets in, gets: the room by its id, a's feed, no keys.
+    const session = await JanusSession.connect(JANUS);
+    const handle = await session.attach();
+    const pc = new RTCPeerConnection();
+    try {
+      const roomId = await derivedId(a.room, null, 'sfu');
+      const joined = await handle.message({ request: 'join', ptype: 'subscriber', room: roomId, streams: [{ feed }] });
+      expect(joined.jsep?.type).to.equal('offer');
+      await pc.setRemoteDescription({ type: 'offer', sdp: joined.jsep!.sdp });
+      const answer = await pc.createAnswer();
+      await pc.setLocalDescription(answer);
+      await handle.message({ request: 'start' }, { type: 'answer', sdp: answer.sdp! });
+      // It receives a's video: packets and bytes, in quantity.
+      let received = { packets: 0, decoded: 0, keyFrames: 0 };
+      await waitFor(
+        async () => {
+          const stats = await pc.getStats();
+          stats.forEach((r: { type: string; kind?: string; packetsReceived?: number; framesDecoded?: number; keyFramesDecoded?: number }) => {
+            if (r.type === 'inbound-rtp' && r.kind === 'video') received = { packets: r.packetsReceived ?? 0, decoded: r.framesDecoded ?? 0, keyFrames: r.keyFramesDecoded ?? 0 };
+          });
+          return received.packets > 200;
+        },
+        () => `the keyless subscriber receiving a's video; ${JSON.stringify(received)}`,
+      );
+      // ...and decodes none of it: every frame is SFrame ciphertext.
+      expect(received.decoded, 'frames decoded without keys').to.equal(0);
+    } finally {
+      pc.close();
+      session.close();
+      for (const el of [a, b]) el.leave();
+    }
+  });
+
+  it('a feed the server puts on another participant’s m-line decodes nothing, and the drops are counted', async () => {
+    const [a, b, c] = await mountSfu(3, 'sfu-swap');
+    await Promise.all([a.join(), b.join(), c.join()]);
+    await waitForSfuMedia([a, b, c], 2, 10);
+    // The server "switches" a's m-line carrying b's camera to c's camera (Janus's switch request
+    // on a's own subscriber handle: what a dishonest server can do without renegotiating).
+    const subscriber = (sfuOf(a).path as unknown as { subscriber: { handle: import('../../src/sfu/janus-client.js').JanusHandle; streams: Map<string, { feed: string; feedMid: string; type: string }> } }).subscriber;
+    const bId = sfuOf(b).room.id;
+    const bFeed = sfuOf(b).path!.feedId;
+    const cFeed = sfuOf(c).path!.feedId;
+    const bVideo = [...subscriber.streams].find(([, s]) => s.feed === bFeed && s.type === 'video')!;
+    const cVideo = [...subscriber.streams].find(([, s]) => s.feed === cFeed && s.type === 'video')!;
+    const before = (await coreRoom(a).frameStats())!.senders;
+    const bKey = Object.keys(before).find((id) => id === linkKeyId(a, bId))!;
+    await subscriber.handle.message({ request: 'switch', streams: [{ feed: cFeed, mid: cVideo[1].feedMid, sub_mid: bVideo[0] }] });
+    let dropped = 0;
+    await waitFor(
+      async () => {
+        const stats = (await coreRoom(a).frameStats())!;
+        dropped = (stats.senders[bKey]?.dropped ?? 0) - (before[bKey]?.dropped ?? 0);
+        return dropped >= 20;
+      },
+      () => `a dropping c's frames on b's m-line; ${dropped} so far`,
+    );
+    // Nothing of c reached the decoder as b: b's tile on a stands still while c's goes on.
+    const bTile = () => a.shadowRoot!.querySelector<HTMLVideoElement>(`[part~="tile"][data-id="${bId}"] video`)!;
+    const frozen = presentedFrames(bTile());
+    await waitForFrames([c], 20);
+    expect(presentedFrames(bTile()) - frozen, 'frames shown as b after the swap').to.be.below(3);
+    for (const el of [a, b, c]) el.leave();
+  });
+
+  it('a leave rotates every sender’s key in SFU mode, and the others go on decoding each other', async () => {
+    const [a, b, c] = await mountSfu(3, 'sfu-rotate');
+    await Promise.all([a.join(), b.join(), c.join()]);
+    await waitForSfuMedia([a, b, c], 2, 10);
+    const before = [a, b].map((el) => frameKeys(el).kid);
+    const cKeys = new Set<number>(before);
+    const cHandle = frameKeys(c).handle.bind(frameKeys(c));
+    frameKeys(c).handle = (link, message) => {
+      if (message.t === 'key') cKeys.add(message.kid);
+      cHandle(link, message);
+    };
+    const epochs = [a, b].map((el) => new Promise((resolve) => coreRoom(el).on('key-epoch', resolve)));
+    c.leave();
+    await Promise.all(epochs);
+    for (const [i, el] of [a, b].entries()) {
+      expect(frameKeys(el).kid).not.to.equal(before[i]);
+      expect(cKeys.has(frameKeys(el).kid), 'the leaver never got the new key').to.equal(false);
+    }
+    // Frames under the new keys decode through the SFU.
+    await waitForFrames([a, b], 30);
+    for (const el of [a, b]) expect(tileWays(el)).to.deep.equal(['sfu']);
+    for (const el of [a, b]) el.leave();
+  });
+
+  it('simulcast: the top layer for a tile wide enough, the lowest for thumbnails, none for a tile on another page', async () => {
+    const [a, b, c] = await mountSfu(3, 'sfu-layers', 'always', 'high', [600, 420]);
+    await Promise.all([a.join(), b.join(), c.join()]);
+    await waitForSfuMedia([a, b, c], 2, 10);
+    // b publishes three layers.
+    expect((await outboundVideo(b)).layers.sort()).to.deep.equal(['h', 'l', 'm']);
+    const bId = sfuOf(b).room.id;
+    const widthOf = async (el: VideoRoomElement, id: string) => {
+      const track = (el.shadowRoot!.querySelector<HTMLVideoElement>(`[part~="tile"][data-id="${id}"] video`)?.srcObject as MediaStream | null)?.getVideoTracks()[0];
+      const receiver = sfuOf(el).path!.peerConnections.flatMap((pc) => pc.getReceivers()).find((r) => r.track === track);
+      let width = 0;
+      let decoded = 0;
+      (await receiver!.getStats()).forEach((r: { type: string; frameWidth?: number; framesDecoded?: number }) => {
+        if (r.type === 'inbound-rtp') ({ frameWidth: width = 0, framesDecoded: decoded = 0 } = r);
+      });
+      return { width, decoded };
+    };
+    // In a 600-px element three tiles are thumbnails: the lowest layer (a quarter of 1280).
+    let seen = {};
+    await waitFor(async () => (seen = await widthOf(a, bId)).width === 320, () => `b's camera at 320 px on a; ${JSON.stringify(seen)}`);
+    // Wider, two of them side by side pass 400 px: the top layer.
+    a.style.width = '1800px';
+    a.style.height = '800px';
+    await waitFor(async () => (seen = await widthOf(a, bId)).width === 1280, () => `b's camera at 1280 px on a; ${JSON.stringify(seen)}`);
+    for (const el of [a, b, c]) el.leave();
+  });
+
+  it('simulcast: a tile on another page of the grid gets nothing from the SFU, and frames again when shown', async () => {
+    // Five in 400×300 elements: each grid shows two of the four others and pages the rest.
+    const elements = await mountSfu(5, 'sfu-paged', 'always', 'low');
+    const [a, b] = elements as [VideoRoomElement, VideoRoomElement];
+    await Promise.all(elements.map((el) => el.join()));
+    await waitForSfuMedia(elements, 2, 10);
+    const shown = new Set([...a.shadowRoot!.querySelectorAll<HTMLElement>('[part~="tile"]')].map((t) => t.dataset.id));
+    const hidden = a.participants.map((p) => p.id).filter((id) => !shown.has(id));
+    expect(hidden, 'participants on the second page').to.have.length(2);
+    // The hidden ones' cameras are not forwarded: no frame decodes while the shown ones go on.
+    const before = await Promise.all(hidden.map((id) => statsOfB(a, id)));
+    await waitForFrames([a], 20);
+    const after = await Promise.all(hidden.map((id) => statsOfB(a, id)));
+    for (const [i, n] of after.entries()) expect(n - before[i]!, 'frames of a hidden tile decoded').to.be.below(3);
+    expect(await inboundVideo(b)).to.satisfy((d: number[]) => d.filter((f) => f > 10).length >= 2);
+    // Big enough for every tile: the hidden ones' frames come back.
+    a.style.width = '1000px';
+    a.style.height = '700px';
+    await waitFor(async () => {
+      const now = await Promise.all(hidden.map((id) => statsOfB(a, id)));
+      return now.every((n, i) => n > after[i]! + 10);
+    }, 'frames again once shown');
+    for (const el of elements) el.leave();
+  });
+
+  it('a shared screen goes through the SFU, encrypted, and shows on the others (Chromium: Firefox cannot share headless)', async function () {
+    if (navigator.userAgent.includes('Firefox')) this.skip();
+    const [a, b, c] = await mountSfu(3, 'sfu-screen');
+    await Promise.all([a.join(), b.join(), c.join()]);
+    await waitForSfuMedia([a, b, c], 2, 10);
+    expect(await a.shareScreen()).to.equal(true);
+    for (const el of [b, c]) {
+      const screenVideo = () => el.shadowRoot!.querySelector<HTMLVideoElement>('[part~="screen"] video');
+      await waitFor(() => !!screenVideo() && presentedFrames(screenVideo()!) > 20, 'the screen presenting through the SFU');
+      const track = (screenVideo()!.srcObject as MediaStream).getVideoTracks()[0];
+      const sfuTracks = sfuOf(el).path!.peerConnections.flatMap((pc) => pc.getReceivers().map((r) => r.track));
+      expect(sfuTracks.includes(track!), 'the screen came from the SFU').to.equal(true);
+    }
+    // Still one connection sending video: the screen goes up beside the camera, on the publisher.
+    expect((await outboundVideo(a)).connections).to.equal(1);
+    for (const el of [a, b, c]) el.leave();
   });
 });
 
@@ -189,9 +415,7 @@ function watchGaps(el: VideoRoomElement): () => Gaps[] {
 
 /** Test-only: the element's room's SFU part. */
 function sfuOf(el: VideoRoomElement): RoomSfu {
-  const room = (el as unknown as { roomCtl: RoomController }).roomCtl.room;
-  if (!room) throw new Error('no room');
-  return (room as unknown as { sfu: RoomSfu }).sfu;
+  return (coreRoom(el) as unknown as { sfu: RoomSfu }).sfu;
 }
 
 /** Which way each remote tile's video comes now: `sfu` when its track is a receiver of the SFU's connections. */

@@ -224,6 +224,32 @@ for (const [built, codec] of Object.entries(codecs)) {
         }
       });
 
+      it('VP8: the clear frame tag claims the largest first partition (a keyless decoder refuses it), the true tag travels encrypted', async () => {
+        for (const clear of [10, 3]) {
+          const plain = frame(200);
+          plain[0] = 0x10; // a key frame tag: P bit 0, version 0, show_frame 1, first partition 0
+          const wire = await codec.protectFrame(key, 77n, plain, clear, true);
+          // The tag's 19 size bits all set; the key-frame bit, version, show flag and the start code and size stay.
+          expect(toHex(wire.subarray(0, 3))).to.equal('f0ffff');
+          expect(toHex(wire.subarray(3, clear))).to.equal(toHex(plain.subarray(3, clear)));
+          expect(wire.length).to.equal(200 + 3 + 16 + codec.encodeHeader(3n, 77n).length + 2);
+          const opened = await codec.unprotectFrame(lookup, wire, true);
+          expect(opened.ok && toHex(opened.plaintext)).to.equal(toHex(plain));
+          // Read without the VP8 rule it is not the frame: the two ends must agree.
+          const plainRead = await codec.unprotectFrame(lookup, wire);
+          expect(plainRead.ok && toHex(plainRead.plaintext)).not.to.equal(toHex(plain));
+          // The poisoned tag is authenticated like the rest of the prefix.
+          const tampered = wire.slice();
+          tampered[1] = 0x00;
+          expect((await codec.unprotectFrame(lookup, tampered, true)).ok).to.equal(false);
+        }
+        // Audio (1 clear byte) and frames shorter than a tag are left as they are.
+        for (const length of [0, 1, 2]) {
+          const opened = await codec.unprotectFrame(lookup, await codec.protectFrame(key, 9n, frame(length), 10, true), true);
+          expect(opened.ok && toHex(opened.plaintext)).to.equal(toHex(frame(length)));
+        }
+      });
+
       it('round-trips frames shorter than their clear prefix, and empty frames', async () => {
         for (const length of [0, 1, 2, 3, 9, 10, 11]) {
           const wire = await codec.protectFrame(key, BigInt(length), frame(length), 10);

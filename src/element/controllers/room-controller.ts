@@ -14,6 +14,7 @@ import { RoomError } from '../../room/room-error.js';
 import { cleanChatText, type ChatMessage } from '../../chat/chat.js';
 import { generateSecret, inviteUrl } from '../../e2ee/secret.js';
 import type { CallStore } from '../../store/call-store.js';
+import type { Layer } from '../../layout/layers.js';
 import { currentSecret, readConfig, readSecret, type Fail, type JoinAttributes } from '../config.js';
 import type { MediaController } from './media-controller.js';
 import { setCallViews } from '../views/room.js';
@@ -52,6 +53,8 @@ export class RoomController implements ReactiveController {
   /** A join waiting for the call's code: its number, so that a leave meanwhile cancels it. */
   #loading = 0;
   #joins = 0;
+  /** The layers last asked for. */
+  #layersKey = '';
 
   readonly #host: RoomHost;
   readonly #store: CallStore;
@@ -153,6 +156,14 @@ export class RoomController implements ReactiveController {
     const levels = room?.audioLevels() ?? new Map<string, number>();
     if (room) levels.set(room.id, local);
     return levels;
+  }
+
+  /** The simulcast layer each remote camera needs (from the last draw of the grid); the room asks the SFU after the draw. */
+  setLayers(layers: ReadonlyMap<string, Layer>): void {
+    const key = JSON.stringify([...layers]);
+    if (key === this.#layersKey) return;
+    this.#layersKey = key;
+    queueMicrotask(() => this.room?.setLayers(layers));
   }
 
   /** Sends a chat message to everyone in the call; returns the message sent, or null (reported). */

@@ -2,6 +2,7 @@
 import { html, nothing } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
 import { layoutTiles } from '../../layout/grid.js';
+import { layersFor } from '../../layout/layers.js';
 import { place } from './place.js';
 import { renderTile } from './tile.js';
 import type { View } from './view.js';
@@ -16,6 +17,8 @@ export function renderGrid(v: View, inPip = false) {
   const byId = new Map(v.s.tiles.map((tile) => [tile.id, tile]));
   const layout = layoutTiles(v.s.tiles, v.area.width, v.area.height, { page: v.s.page ?? 0 });
   const { more } = layout;
+  // Recorded, not acted on here: the room asks the SFU for the layers after the draw.
+  v.layers(layersFor(layout, v.s.participants.map((p) => p.id)));
   return html`<div class="grid" part=${layout.mode === 'spotlight' ? 'grid spotlight' : 'grid'} data-mode=${layout.mode}>
       ${repeat(
         layout.placed,

@@ -6,6 +6,7 @@
 import type { StringKey } from '../../i18n/strings.js';
 import type { CallState, LocalState } from '../../store/call-store.js';
 import type { Area } from '../controllers/layout-controller.js';
+import type { Layer } from '../../layout/layers.js';
 import type { VideoRoomElement } from '../../video-room.component.js';
 
 /** The element's public methods the controls call. */
@@ -43,4 +44,6 @@ export interface View {
   set(changes: Partial<LocalState>): void;
   /** Plays the sound the browser blocked (from a click). */
   sound(): void;
+  /** The simulcast layer each remote camera needs, as the grid lays the tiles out (see layout/layers.ts). */
+  layers(layers: ReadonlyMap<string, Layer>): void;
 }
