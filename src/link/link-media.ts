@@ -46,6 +46,8 @@ export class LinkMedia {
   /** Our screen transceiver, kept (inactive) after a share so the next one reuses its m-line. */
   #screenTransceiver: RTCRtpTransceiver | null = null;
   #caps: UpstreamCaps | null = null;
+  /** setLocalStream's track changes, one at a time. */
+  #tracksQueue: Promise<void> = Promise.resolve();
   /** setParameters calls on one sender must not overlap; they queue here. */
   #capsQueue: Promise<void> = Promise.resolve();
   /**
@@ -122,18 +124,24 @@ export class LinkMedia {
   }
 
   /** See PeerLink.setLocalStream. */
-  async setLocalStream(stream: MediaStream | null): Promise<void> {
+  setLocalStream(stream: MediaStream | null): Promise<void> {
     this.#localStream = stream;
-    const pc = this.#link.pc();
-    // No track goes out before the link has started (its handshake checked), nor to a peer that
-    // has not proved it knows the room secret, nor on a sender that does not encrypt.
-    if (!pc || !this.#link.maySend() || !this.protect(pc)) return;
-    await Promise.all(
-      this.#cameras(pc).map(({ kind, transceiver }) => {
-        const track = this.#localTrack(kind);
-        return transceiver.sender.track === track ? undefined : transceiver.sender.replaceTrack(track);
-      }),
-    ).catch(() => undefined);
+    // One at a time, each putting on what is wanted when it runs: a replaceTrack still under way
+    // leaves sender.track as it was, so a second call comparing with it would skip its change (a
+    // pause right after the first tracks went on left Firefox sending the camera).
+    const run = async () => {
+      const pc = this.#link.pc();
+      // No track goes out before the link has started (its handshake checked), nor to a peer that
+      // has not proved it knows the room secret, nor on a sender that does not encrypt.
+      if (!pc || !this.#link.maySend() || !this.protect(pc)) return;
+      await Promise.all(
+        this.#cameras(pc).map(({ kind, transceiver }) => {
+          const track = this.#localTrack(kind);
+          return transceiver.sender.track === track ? undefined : transceiver.sender.replaceTrack(track);
+        }),
+      ).catch(() => undefined);
+    };
+    return (this.#tracksQueue = this.#tracksQueue.then(run, run));
   }
 
   /**
