@@ -19,8 +19,11 @@ const commonjs = fromRollup(rollupCommonjs);
 // media-server tests; null where it cannot run (not root, not installed).
 const { janus, reason: noJanus } = await startTestJanus();
 if (!janus) console.log(`No Janus for the media-server tests: ${noJanus}`);
-// Its ICE servers endpoint lists the proxy to that Janus (mediaServers), as `npm start` does.
-const server = await startServer({ port: 0, host: '127.0.0.1', media: janus ? { janus: janus.url } : null });
+// The main server names no media server: the mesh tests stay a mesh at any size.
+const server = await startServer({ port: 0, host: '127.0.0.1' });
+// A second one whose ICE servers endpoint lists the proxy to that Janus (mediaServers), as `npm
+// start` does: for the rooms that find their media server by default.
+const sfuServer = await startServer({ port: 0, host: '127.0.0.1', media: janus ? { janus: janus.url } : null });
 // A second, hostile broker (a stock PeerServer behind a rewriting proxy) for the MITM tests.
 const mitm = await startMitmBroker({ host: '127.0.0.1' });
 // Debian's coturn on loopback, for the relay (TURN-only) tests.
@@ -67,7 +70,7 @@ export default {
   ],
   testRunnerHtml: (testFramework) => `<!doctype html>
     <html lang="en"><body>
-      <script>window.__VR_TEST__ = ${JSON.stringify({ server: `${server.url}/peerjs`, serverUrl: server.url, mitmServer: mitm.peerUrl, turn: turn.iceServer, janus: janus?.url ?? null, joinRuns: Number(process.env.VR_JOIN_RUNS ?? 0), joinCold: process.env.VR_JOIN_COLD === '1', busyRoom: process.env.VR_BUSY_ROOM === '1' })};</script>
+      <script>window.__VR_TEST__ = ${JSON.stringify({ server: `${server.url}/peerjs`, serverUrl: server.url, mitmServer: mitm.peerUrl, turn: turn.iceServer, janus: janus?.url ?? null, sfuServer: `${sfuServer.url}/peerjs`, joinRuns: Number(process.env.VR_JOIN_RUNS ?? 0), joinCold: process.env.VR_JOIN_COLD === '1', busyRoom: process.env.VR_BUSY_ROOM === '1' })};</script>
       <script type="module" src="${testFramework}"></script>
     </body></html>`,
 };

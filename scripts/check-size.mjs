@@ -13,9 +13,11 @@ export const BUDGET_GZIP_BYTES = 30 * 1000;
  * The entry and the call's chunks together (its code and its views). 50 KB until the call screen of
  * issue 18 (a layout that fits, an icon bar with a menu, compact badges, side panels): +6 KB; then
  * STUN and TURN from the broker's server, kept fresh, and the broker's word on a silent peer
- * (issue 19): +0.8 KB.
+ * (issue 19): +0.8 KB; then where the SFU plugs in (issue 20: the settings, the slot that loads
+ * its part near the threshold, feed ids and layers; the SFU itself is two lazy chunks): +1.3 KB.
+ * Issue 20 asks for 45.4 KB (2.0× PeerJS): not reached, see its closing note.
  */
-export const JOIN_BUDGET_GZIP_BYTES = 58 * 1000;
+export const JOIN_BUDGET_GZIP_BYTES = 59.3 * 1000;
 
 const gzipped = (url) => gzipSync(readFileSync(url), { level: 9 }).length;
 

@@ -275,19 +275,12 @@ export class PeerLink extends TypedEventTarget<PeerLinkEvents> {
     this.emit('close', { bye: this.#bye, failed: this.#failed, closedByPeer: this.#closedByPeer });
   }
 
-  /**
-   * Puts the local camera and microphone tracks on this link. The camera transceivers are
-   * negotiated sendrecv from the start, so this is a replaceTrack: no renegotiation. A device
-   * switch calls it again with the same stream holding the new track.
-   */
+  /** Puts the local camera and microphone on this link: a replaceTrack on the transceivers of the first handshake (see LinkMedia). */
   setLocalStream(stream: MediaStream | null): Promise<void> {
     return this.#media.setLocalStream(stream);
   }
 
-  /**
-   * Shares a screen on this link (null stops sharing). The screen goes on a transceiver of its
-   * own, sendonly, so the camera keeps going; the change is negotiated over the data channel.
-   */
+  /** Shares a screen on this link (null stops): a sendonly transceiver of its own, negotiated over the data channel. */
   setScreenTrack(track: MediaStreamTrack | null): void {
     this.#media.setScreenTrack(track);
   }

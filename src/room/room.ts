@@ -20,7 +20,7 @@ import { applyIceServers, IceServerSource } from '../signalling/ice-source.js';
 import { DEFAULT_MAX_UPSTREAM_KBPS } from '../link/bandwidth.js';
 import { DEFAULT_VIDEO_QUALITY, type VideoQuality } from '../media/quality.js';
 import type { MediaPath, Upstream } from '../media/media-path.js';
-import { RoomSfu } from './room-sfu.js';
+import { SfuSlot } from './sfu-slot.js';
 import type { Layer } from '../layout/layers.js';
 import { SharedLevels } from '../media/shared-levels.js';
 import { MeshMediaPath } from '../media/mesh-media-path.js';
@@ -67,7 +67,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
   #upstream: Upstream;
   readonly #media: MediaPath<Participant>;
   /** Which way each participant's media comes (mesh or SFU), and the SFU while it is used. TypeScript-private: tests look in. */
-  private readonly sfu: RoomSfu;
+  private readonly sfu: SfuSlot;
   readonly #people: Participants;
   /** Microphone levels: ours as we told it, the others' as they told theirs. */
   readonly #levels = new SharedLevels();
@@ -83,7 +83,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
     this.#config = config;
     this.#upstream = { maxUpstreamKbps: config.maxUpstreamKbps ?? DEFAULT_MAX_UPSTREAM_KBPS, quality: config.videoQuality ?? DEFAULT_VIDEO_QUALITY };
     this.#local = { name: config.name, audioMuted: config.audioMuted, videoMuted: config.videoMuted, screenSharing: false, rendezvous: false };
-    this.#media = new MeshMediaPath(config.localMedia, this.#upstream, (participant, track) => this.sfu.route.meshTrack(participant, track));
+    this.#media = new MeshMediaPath(config.localMedia, this.#upstream, (participant, track) => this.sfu.meshTrack(participant, track));
     this.sfu = this.#makeSfu();
     this.#people = new Participants((type, detail) => this.emit(type, detail), this.verification, (link) => this.mesh.isCurrent(link));
     this.mesh = this.#makeMesh();
@@ -109,7 +109,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
 
   /** Every RTCPeerConnection of the mesh, for statistics. */
   get peerConnections(): RTCPeerConnection[] {
-    return [...this.#media.peerConnections, ...(this.sfu.path?.peerConnections ?? [])];
+    return [...this.#media.peerConnections, ...this.sfu.peerConnections];
   }
 
   /** Whether this participant holds the room's rendezvous id. */
@@ -151,14 +151,10 @@ export class Room extends TypedEventTarget<RoomEvents> {
    * went to.
    */
   sendChat(text: string): number {
-    let sent = 0;
-    for (const [id, link] of this.mesh.links) {
-      // With a secret, a link sends nothing before the peer proved it (PeerLink.send): not counted.
-      if (!this.#people.get(id) || !link.open || !link.isVerified) continue;
-      link.send({ t: 'chat', text });
-      sent++;
-    }
-    return sent;
+    // With a secret, a link sends nothing before the peer proved it (PeerLink.send): not counted.
+    const to = [...this.mesh.links].filter(([id, link]) => this.#people.get(id) && link.open && link.isVerified);
+    for (const [, link] of to) link.send({ t: 'chat', text });
+    return to.length;
   }
 
   /** Joins the room; resolves once in it, rejects with a RoomError. */
@@ -175,8 +171,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
       const ice = this.#config.iceServers === 'auto' ? (this.#ice = new IceServerSource(this.#config.brokers)).ready() : null;
       [this.#rendezvous.id] = this.#config.rendezvousIdsOverride ?? (await rendezvousIds(room, secret));
       if (secret) this.#authKey = await (await import('../e2ee/keys.js')).deriveAuthKey(room, secret);
-      await encryption;
-      await ice;
+      await Promise.all([encryption, ice]);
       if (!this.#isJoining()) return;
       this.#startIce();
       const deadline = Date.now() + (this.#config.joinTimeoutMs ?? 30_000);
@@ -189,8 +184,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
       this.#setState('joined');
       this.#resize();
     } catch (error) {
-      const roomError =
-        error instanceof RoomError ? error : new RoomError(ERROR_CODES.brokerUnreachable, `the PeerServer could not be reached (${String(error)})`);
+      const roomError = error instanceof RoomError ? error : new RoomError(ERROR_CODES.brokerUnreachable, `the PeerServer could not be reached (${String(error)})`);
       if (this.#isJoining()) {
         this.#teardown();
         this.#setState('error');
@@ -364,13 +358,14 @@ export class Room extends TypedEventTarget<RoomEvents> {
 
   /** The room's size changed: the route may move to the SFU or back. */
   #resize(): void {
-    if (this.#stateValue === 'joined') this.sfu.route.size(this.#people.all().length + 1);
+    if (this.#stateValue === 'joined') this.sfu.size(this.#people.all().length + 1);
   }
 
-  /** The SFU, wired to the room. */
-  #makeSfu(): RoomSfu {
+  /** The SFU's slot, wired to the room (its part loads near the threshold). */
+  #makeSfu(): SfuSlot {
     const { room, secret = null, sfuThreshold = 'never', mediaServers = 'auto' } = this.#config;
-    return new RoomSfu({
+    const joined = () => this.#stateValue === 'joined';
+    return new SfuSlot({
       id: this.id,
       room,
       secret,
@@ -381,19 +376,15 @@ export class Room extends TypedEventTarget<RoomEvents> {
       rtc: () => this.#rtcConfig,
       mesh: this.#media,
       encryption: async () => {
-        if (!this.#encryption) await startEncryption(room, null, () => this.#stateValue === 'joined', (e) => this.#encrypt(e));
-        if (this.#encryption && !secret) this.sfu.keysReady(this.#encryption.frameKeys);
+        if (!this.#encryption) await startEncryption(room, null, joined, (e) => this.#encrypt(e));
         return this.#encryption;
       },
-      members: () => this.#people.all().flatMap((participant) => {
-        const link = this.mesh.links.get(participant.id);
-        return link ? [{ participant, link }] : [];
-      }),
+      members: () => this.#people.all().flatMap((participant) => (this.mesh.links.has(participant.id) ? [{ participant, link: this.mesh.links.get(participant.id)! }] : [])),
       show: (participant, track) => this.#people.addTrack(participant, track),
       hide: (participant, track) => this.#people.removeTrack(participant, track),
       announce: () => this.#announce(),
       error: (code, message) => this.emit('error', { code, message }),
-      joined: () => this.#stateValue === 'joined',
+      joined,
       peerConnections: () => this.peerConnections,
     });
   }
@@ -409,10 +400,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
 
   /** An incoming connection: from the broker-verified id `conn.peer`. */
   #accept(conn: DataConnection): void {
-    if ((this.#stateValue !== 'joining' && this.#stateValue !== 'joined') || this.mesh.departed.has(conn.peer)) {
-      conn.close();
-      return;
-    }
+    if ((this.#stateValue !== 'joining' && this.#stateValue !== 'joined') || this.mesh.departed.has(conn.peer)) return conn.close();
     // A connection that never opens (its dialer went quiet mid-handshake) does not stay pending,
     // where it would keep us from dialing that peer ourselves (see Mesh.dial).
     this.mesh.closeUnlessIntroduced(this.#startLink(conn, false));

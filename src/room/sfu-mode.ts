@@ -3,7 +3,6 @@
  * and `media-server` settings. Pure, and in the main chunk: the SFU itself (sfu/) loads only
  * when a room reaches it.
  */
-import { isMediaServerUrl } from '../signalling/ice-source.js';
 
 /** A room size (participants, us included), or never (always a mesh), or always (the SFU from the start). */
 export type SfuThreshold = number | 'never' | 'always';
@@ -13,6 +12,17 @@ export const DEFAULT_SFU_THRESHOLD = 5;
 
 /** Most media servers in `media-server`. */
 export const MAX_MEDIA_SERVERS = 16;
+
+/** Whether `url` is a WebSocket URL (ws: or wss:) a media server may have. */
+export function isMediaServerUrl(url: unknown): url is string {
+  if (typeof url !== 'string' || url.length > 512) return false;
+  try {
+    const { protocol } = new URL(url);
+    return protocol === 'ws:' || protocol === 'wss:';
+  } catch {
+    return false;
+  }
+}
 
 /** Parses `sfu-threshold`: a whole number from 2 to 64, `never` or `always`; absent is the default, bad is null. */
 export function parseSfuThreshold(value: unknown): SfuThreshold | null {

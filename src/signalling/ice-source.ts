@@ -8,6 +8,7 @@
 import type { BrokerConfig } from './broker-config.js';
 import { toIceServers } from './ice-servers.js';
 import { Timers } from '../util/timers.js';
+import { isMediaServerUrl } from '../room/sfu-mode.js';
 
 /** Fresh STUN and TURN credentials for a connection's next ICE restart (the paths in use keep theirs). */
 export function applyIceServers(pc: RTCPeerConnection | null, iceServers: RTCIceServer[]): void {
@@ -30,16 +31,7 @@ export interface IceGrant {
 /** Most media servers taken from one answer. */
 const MAX_MEDIA_SERVERS = 16;
 
-/** Whether `url` is a WebSocket URL (ws: or wss:) a media server may have. */
-export function isMediaServerUrl(url: unknown): url is string {
-  if (typeof url !== 'string' || url.length > 512) return false;
-  try {
-    const { protocol } = new URL(url);
-    return protocol === 'ws:' || protocol === 'wss:';
-  } catch {
-    return false;
-  }
-}
+
 
 /** Where a broker's server hands out ICE servers. */
 export function iceServersUrl(broker: BrokerConfig): string {

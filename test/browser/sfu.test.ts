@@ -1,4 +1,5 @@
 import { expect, fixture, html } from '@open-wc/testing';
+import { nothing } from 'lit';
 import { setViewport } from '@web/test-runner-commands';
 import type { RoomController } from '../../src/element/controllers/room-controller.js';
 import type { Room } from '../../src/room/room.js';
@@ -11,6 +12,8 @@ import { peerConnections, presentedFrames, SERVER, statsWithin, tileFrames, uniq
 
 /** The test configuration's Janus (in a network namespace of its own: Janus offers no loopback candidates). */
 const JANUS = (window as unknown as { __VR_TEST__: { janus: string | null } }).__VR_TEST__.janus ?? 'ws://janus-did-not-start.invalid';
+/** A PeerServer whose server names its Janus (through its proxy) in the ICE servers answer, as `npm start` does. */
+const SFU_SERVER = (window as unknown as { __VR_TEST__: { sfuServer: string } }).__VR_TEST__.sfuServer;
 
 /** framesDecoded of participant `id`'s camera at the SFU on `el` (its m-line, found by feed). */
 async function statsOfB(el: VideoRoomElement, id: string): Promise<number> {
@@ -121,14 +124,21 @@ async function outboundVideo(el: VideoRoomElement): Promise<{ connections: numbe
  * Mounts `count` elements for one room (not joined), all in view: Chromium pauses a muted
  * autoplay video out of view, which would look like a gap; and big enough to show every tile.
  */
-async function mountSfu(count: number, prefix: string, threshold = 'always', quality = 'medium', [width, height] = [400, 300]): Promise<VideoRoomElement[]> {
+async function mountSfu(
+  count: number,
+  prefix: string,
+  threshold = 'always',
+  quality = 'medium',
+  [width, height] = [400, 300],
+  mediaServer: string | null = JANUS,
+): Promise<VideoRoomElement[]> {
   const room = uniqueRoom(prefix);
   const columns = Math.min(count, Math.floor(1900 / width));
   await setViewport({ width: Math.max(1300, columns * width + 20), height: Math.max(900, Math.ceil(count / columns) * height + 20) });
   const container = await fixture<HTMLDivElement>(html`<div style="display:grid;grid-template-columns:repeat(${columns},${width}px);grid-auto-rows:${height}px">
     ${Array.from(
       { length: count },
-      (_, i) => html`<video-room room=${room} server=${SERVER} name=${`P${i}`} max-participants="12" media-server=${JANUS} sfu-threshold=${threshold} video-quality=${quality}></video-room>`,
+      (_, i) => html`<video-room room=${room} server=${mediaServer ? SERVER : SFU_SERVER} name=${`P${i}`} max-participants="12" media-server=${mediaServer ?? nothing} sfu-threshold=${threshold} video-quality=${quality}></video-room>`,
     )}
   </div>`);
   const elements = [...container.querySelectorAll('video-room')];
@@ -139,8 +149,9 @@ async function mountSfu(count: number, prefix: string, threshold = 'always', qua
 describe('media through the SFU (Janus)', () => {
   after(() => setViewport({ width: 800, height: 600 }));
 
-  it('six in SFU mode: each page decodes the five others and sends its video up on one connection only', async () => {
-    const elements = await mountSfu(6, 'sfu6', 'always', 'medium', [600, 420]);
+  it('six at the default threshold: the room finds its server’s Janus, each page decodes the five others and sends its video up on one connection only', async () => {
+    // No media-server attribute, no sfu-threshold: the defaults (the server's own Janus, five).
+    const elements = await mountSfu(6, 'sfu6', '', 'medium', [600, 420], null);
     await Promise.all(elements.map((el) => el.join()));
     await waitForSfuMedia(elements, 5, 10);
     for (const el of elements) {

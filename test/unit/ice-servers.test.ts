@@ -20,7 +20,13 @@ describe('ICE servers from the broker’s server', () => {
   });
 
   it('takes only a list of stun:/turn: servers with string credentials and a lifetime', () => {
-    expect(parseIceGrant({ iceServers: [TURN], ttl: 3600 })).to.deep.equal({ iceServers: [TURN], ttl: 3600 });
+    expect(parseIceGrant({ iceServers: [TURN], ttl: 3600 })).to.deep.equal({ iceServers: [TURN], ttl: 3600, mediaServers: [] });
+    // Media servers: WebSocket URLs only, the rest dropped.
+    expect(parseIceGrant({ iceServers: [], ttl: 0, mediaServers: ['wss://sfu.example/janus', 'https://x.example', 'javascript:alert(1)', 7] })).to.deep.equal({
+      iceServers: [],
+      ttl: 0,
+      mediaServers: ['wss://sfu.example/janus'],
+    });
     for (const bad of [null, [], 'x', { iceServers: [TURN] }, { iceServers: [TURN], ttl: -1 }, { iceServers: [{ urls: 'https://evil.example' }], ttl: 60 }, { iceServers: [{ urls: 'turn:x', credential: {} }], ttl: 60 }, { iceServers: 'turn:x', ttl: 60 }])
       expect(parseIceGrant(bad), JSON.stringify(bad)).to.equal(null);
   });

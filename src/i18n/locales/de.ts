@@ -104,6 +104,9 @@ const de: VideoRoomStrings = {
     'invalid-message': 'Die Nachricht ist leer oder länger als 2000 Zeichen.',
     'pip-unavailable': 'Bild-im-Bild ist nicht verfügbar.',
     'fullscreen-unavailable': 'Vollbild ist nicht verfügbar.',
+    'invalid-sfu-threshold': 'sfu-threshold ist ungültig; es gilt 5.',
+    'invalid-media-server': 'media-server ist ungültig; es gilt der Medienserver des Servers.',
+    'media-server-unavailable': 'Der Medienserver ist nicht erreichbar; der Anruf läuft direkt weiter.',
   },
 };
 export default de;

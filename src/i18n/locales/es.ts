@@ -104,6 +104,9 @@ const es: VideoRoomStrings = {
     'invalid-message': 'El mensaje está vacío o supera los 2000 caracteres.',
     'pip-unavailable': 'La imagen en imagen no está disponible.',
     'fullscreen-unavailable': 'La pantalla completa no está disponible.',
+    'invalid-sfu-threshold': 'sfu-threshold no es válido; se usa 5.',
+    'invalid-media-server': 'media-server no es válido; se usa el servidor de medios del servidor.',
+    'media-server-unavailable': 'No se puede usar el servidor de medios; la llamada sigue de forma directa.',
   },
 };
 export default es;

@@ -104,6 +104,9 @@ const fr: VideoRoomStrings = {
     'invalid-message': 'Le message est vide ou dépasse 2000 caractères.',
     'pip-unavailable': 'L’image dans l’image n’est pas disponible.',
     'fullscreen-unavailable': 'Le plein écran n’est pas disponible.',
+    'invalid-sfu-threshold': 'sfu-threshold n’est pas valide ; 5 est utilisé.',
+    'invalid-media-server': 'media-server n’est pas valide ; le serveur média du serveur est utilisé.',
+    'media-server-unavailable': 'Le serveur média est injoignable ; l’appel continue en direct.',
   },
 };
 export default fr;

@@ -104,6 +104,9 @@ const pt: VideoRoomStrings = {
     'invalid-message': 'A mensagem está vazia ou passa de 2000 caracteres.',
     'pip-unavailable': 'Picture-in-picture não está disponível.',
     'fullscreen-unavailable': 'A tela cheia não está disponível.',
+    'invalid-sfu-threshold': 'sfu-threshold não é válido; é usado 5.',
+    'invalid-media-server': 'media-server não é válido; é usado o servidor de mídia do servidor.',
+    'media-server-unavailable': 'O servidor de mídia não está disponível; a chamada continua diretamente.',
   },
 };
 export default pt;
