@@ -16,8 +16,12 @@ import type { SfuThreshold } from './sfu-mode.js';
  * (the server waits for key frames while it moves up to the layer we asked for).
  */
 export const SFU_TAKEOVER_FRAMES = 20;
-/** How often a track waiting to take over is checked for decoded frames. */
-export const DECODE_POLL_MS = 100;
+/**
+ * How often the tracks waiting to take over are checked for decoded frames (one getStats per
+ * connection carrying them: a poll per track and tenth of a second held a six-person page's WebRTC
+ * thread busy enough to stall its video).
+ */
+export const DECODE_POLL_MS = 200;
 /** A track that receives but never shows decoded frames (a silent microphone) takes over after this long. */
 export const AUDIO_TAKEOVER_MS = 3_000;
 /** Our publisher stays this long after the last participant stopped taking our media from it. */
@@ -40,8 +44,8 @@ export interface RouteHooks<P> {
   startSfu(): Promise<boolean>;
   /** Stops the SFU (our publisher and subscriber). */
   stopSfu(): void;
-  /** Frames (or, for audio, samples) decoded so far on a remote track; null when unknown. */
-  decoded(track: MediaStreamTrack): Promise<number | null>;
+  /** Frames (or, for audio, its energy) decoded so far on each of these remote tracks (absent: unknown). */
+  decoded(tracks: MediaStreamTrack[]): Promise<Map<MediaStreamTrack, number>>;
 }
 
 /** The tracks of one way. */
@@ -60,8 +64,8 @@ interface Member<P> {
   sfuFrom: ReadonlySet<string>;
   /** Its feed at the SFU (what it last said). */
   feed: string | null;
-  /** A switch under way: its timer. */
-  watching: ReturnType<typeof setTimeout> | undefined;
+  /** A switch under way: the way it goes, the track whose frames tell, its first count, since when. */
+  watching: { target: Way; probe: MediaStreamTrack; first: number | null; started: number } | null;
 }
 
 const none = (): Tracks => ({ camera: null, audio: null, screen: null });
@@ -69,22 +73,28 @@ const slot = ({ track, screen }: RemoteTrack): keyof Tracks => (screen ? 'screen
 const tracksOf = (t: Tracks): MediaStreamTrack[] => [t.camera, t.audio, t.screen].filter((x): x is MediaStreamTrack => !!x && x.readyState === 'live');
 
 /**
- * What a remote track has decoded so far, from the stats of the receiver carrying it among `pcs`:
+ * What each of `tracks` has decoded so far, from one getStats of each connection carrying one:
  * video frames, or for audio its energy (a frame that did not decrypt never reaches the decoder,
- * and neither counts it). Null when no receiver carries it or the stats do not come.
+ * and neither counts it).
  */
-export async function decodedOn(pcs: RTCPeerConnection[], track: MediaStreamTrack): Promise<number | null> {
-  const receiver = pcs.flatMap((pc) => pc.getReceivers()).find((r) => r.track === track);
-  if (!receiver) return null;
-  let count: number | null = null;
-  try {
-    (await receiver.getStats()).forEach((r: { type: string; framesDecoded?: number; totalAudioEnergy?: number }) => {
-      if (r.type === 'inbound-rtp') count = track.kind === 'video' ? (r.framesDecoded ?? 0) : (r.totalAudioEnergy ?? 0);
-    });
-  } catch {
-    return null;
-  }
-  return count;
+export async function decodedOn(pcs: RTCPeerConnection[], tracks: MediaStreamTrack[]): Promise<Map<MediaStreamTrack, number>> {
+  const counts = new Map<MediaStreamTrack, number>();
+  const byId = new Map(tracks.map((t) => [t.id, t]));
+  await Promise.all(
+    pcs
+      .filter((pc) => pc.getReceivers().some((r) => tracks.includes(r.track)))
+      .map(async (pc) => {
+        try {
+          (await pc.getStats()).forEach((r: { type: string; trackIdentifier?: string; framesDecoded?: number; totalAudioEnergy?: number }) => {
+            const track = r.type === 'inbound-rtp' && r.trackIdentifier ? byId.get(r.trackIdentifier) : undefined;
+            if (track) counts.set(track, track.kind === 'video' ? (r.framesDecoded ?? 0) : (r.totalAudioEnergy ?? 0));
+          });
+        } catch {
+          // A connection closing meanwhile: its tracks stay unknown this time.
+        }
+      }),
+  );
+  return counts;
 }
 
 export class MediaRoute<P extends { readonly id: string }> {
@@ -96,6 +106,9 @@ export class MediaRoute<P extends { readonly id: string }> {
   #failed = false;
   #starting: Promise<boolean> | null = null;
   #stopTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The next look at the switches under way. */
+  #poll: ReturnType<typeof setTimeout> | undefined;
+  #closed = false;
   readonly #members = new Map<string, Member<P>>();
 
   constructor(
@@ -133,14 +146,12 @@ export class MediaRoute<P extends { readonly id: string }> {
   add(participant: P): void {
     const member = this.#members.get(participant.id);
     if (member) member.participant = participant;
-    else this.#members.set(participant.id, { participant, shown: 'mesh', mesh: none(), sfu: none(), sfuFrom: new Set(), feed: null, watching: undefined });
+    else this.#members.set(participant.id, { participant, shown: 'mesh', mesh: none(), sfu: none(), sfuFrom: new Set(), feed: null, watching: null });
     this.#applyPause(participant.id);
   }
 
   /** A participant left. */
   remove(id: string): void {
-    const member = this.#members.get(id);
-    if (member) clearTimeout(member.watching);
     this.#members.delete(id);
     this.#maybeStop();
   }
@@ -186,7 +197,8 @@ export class MediaRoute<P extends { readonly id: string }> {
 
   close(): void {
     clearTimeout(this.#stopTimer);
-    for (const member of this.#members.values()) clearTimeout(member.watching);
+    clearTimeout(this.#poll);
+    this.#closed = true;
     this.#members.clear();
   }
 
@@ -224,29 +236,43 @@ export class MediaRoute<P extends { readonly id: string }> {
 
   /** Waits until the way the room goes now decodes for `member`, then shows it. */
   #watch(member: Member<P>): void {
-    clearTimeout(member.watching);
     const target = this.#way;
-    if (member.shown === target) return;
     const tracks = member[target];
     const probe = tracks.camera ?? tracks.audio;
-    if (!probe) return;
-    const started = Date.now();
-    let first: number | null = null;
-    const check = async () => {
-      member.watching = undefined;
-      if (this.#way !== target || this.#members.get(member.participant.id) !== member || member.shown === target) return;
-      const count = await this.hooks.decoded(probe);
-      first ??= count;
+    member.watching = member.shown !== target && probe ? { target, probe, first: null, started: Date.now() } : null;
+    if (member.watching && this.#poll === undefined) this.#poll = setTimeout(() => void this.#check(), DECODE_POLL_MS);
+  }
+
+  /** One look at every switch under way: a track that decodes takes over its tile. */
+  async #check(): Promise<void> {
+    const watched = [...this.#members.values()].filter((m) => m.watching);
+    const counts = await this.hooks.decoded(watched.map((m) => m.watching!.probe));
+    if (this.#closed) return;
+    this.#poll = undefined;
+    let switched = false;
+    for (const member of watched) {
+      const watching = member.watching;
+      if (!watching || this.#members.get(member.participant.id) !== member) continue;
+      if (this.#way !== watching.target || member.shown === watching.target) {
+        member.watching = null;
+        continue;
+      }
+      const count = counts.get(watching.probe) ?? null;
+      watching.first ??= count;
+      const { probe, target, first } = watching;
       // Over the mesh a paused track keeps its old count: it must grow again.
       const decoding = count !== null && (target === 'sfu' ? count >= (probe.kind === 'video' ? SFU_TAKEOVER_FRAMES : 1) : count > (first ?? 0));
-      const silent = probe.kind === 'audio' && Date.now() - started > AUDIO_TAKEOVER_MS;
-      if (decoding || silent) {
-        this.#show(member, target);
-        this.hooks.announce();
-        this.#maybeStop();
-      } else member.watching = setTimeout(() => void check(), DECODE_POLL_MS);
-    };
-    void check();
+      const silent = probe.kind === 'audio' && Date.now() - watching.started > AUDIO_TAKEOVER_MS;
+      if (!decoding && !silent) continue;
+      member.watching = null;
+      this.#show(member, target);
+      switched = true;
+    }
+    if (switched) {
+      this.hooks.announce();
+      this.#maybeStop();
+    }
+    if ([...this.#members.values()].some((m) => m.watching) && this.#poll === undefined) this.#poll = setTimeout(() => void this.#check(), DECODE_POLL_MS);
   }
 
   /** Shows `way`'s tracks on the member's tile and takes the other's off. */

@@ -65,7 +65,7 @@ export class RoomSfu {
       hide: (participant, track) => room.hide(participant, track),
       pauseMesh: (id, paused) => room.mesh.pause(id, paused),
       announce: () => room.announce(),
-      decoded: (track) => decodedOn(room.peerConnections(), track),
+      decoded: (tracks) => decodedOn(room.peerConnections(), tracks),
       startSfu: () => this.#start(),
       stopSfu: () => this.#stop(),
     });

@@ -169,7 +169,8 @@ export class JanusSession {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(transaction);
-        reject(new JanusError(0, `the media server did not answer ${String(message.janus)}`));
+        const body = isObj(message.body) ? ` ${String(message.body.request)}` : '';
+        reject(new JanusError(0, `the media server did not answer ${String(message.janus)}${body}`));
       }, REQUEST_TIMEOUT_MS);
       this.#pending.set(transaction, { resolve, reject, async, timer });
       this.#socket.send(JSON.stringify({ ...message, transaction, ...(this.#id ? { session_id: this.#id } : {}) }));

@@ -69,6 +69,8 @@ export function startNpmServer(ns, tls, ttl) {
       TLS_CERT: tls.cert,
       TLS_KEY: tls.key,
       VR_TURN_LISTEN_IP: SERVER_IP,
+      // No Janus here: the simulated internet tests the mesh (its address sits on lo, where Janus offers no candidates).
+      VR_JANUS: 'off',
       VR_TURN_ALLOWED_PEERS: '198.18.0.0-198.18.255.255',
       VR_TURN_TTL: String(ttl),
       // coturn's log in the output, for failure messages (see turnLog).
