@@ -1,0 +1,60 @@
+/**
+ * The SFU's pure parts: which media server a room lives on, the settings, and which simulcast
+ * layer a tile needs.
+ */
+import { expect } from '@open-wc/testing';
+import { pickServer } from '../../src/sfu/placement.js';
+import { DEFAULT_SFU_THRESHOLD, parseMediaServers, parseSfuThreshold } from '../../src/room/sfu-mode.js';
+import { layersFor } from '../../src/layout/layers.js';
+import { layoutTiles } from '../../src/layout/grid.js';
+
+const servers = ['wss://a.example/janus', 'wss://b.example/janus', 'wss://c.example/janus', 'wss://d.example/janus'];
+const roomIds = Array.from({ length: 400 }, (_, i) => `vr-${i.toString(16).padStart(32, '0')}`);
+
+describe('SFU placement, settings and layers', () => {
+  it('places a room on the same server for everyone, spreads rooms over the servers, and moves only the rooms of a server that goes', async () => {
+    const placed = await Promise.all(roomIds.map((id) => pickServer(servers, id)));
+    // Everyone computes the same, whatever order the list is in.
+    const again = await Promise.all(roomIds.map((id) => pickServer([...servers].reverse(), id)));
+    expect(again).to.deep.equal(placed);
+    // Spread: each server gets a fair share of 400 rooms (100 expected).
+    for (const server of servers) expect(placed.filter((s) => s === server).length, server).to.be.within(60, 140);
+    // A server removed: its rooms move, no other room does.
+    const without = await Promise.all(roomIds.map((id) => pickServer(servers.slice(1), id)));
+    for (const [i, server] of placed.entries()) if (server !== servers[0]) expect(without[i]).to.equal(server);
+    await pickServer([], 'vr-0').then(
+      () => expect.fail('no server'),
+      (error: unknown) => expect(error).to.be.instanceOf(RangeError),
+    );
+  });
+
+  it('reads sfu-threshold and media-server, and refuses what they are not', () => {
+    expect(parseSfuThreshold(null)).to.equal(DEFAULT_SFU_THRESHOLD);
+    expect(parseSfuThreshold('')).to.equal(5);
+    expect(parseSfuThreshold(' Always ')).to.equal('always');
+    expect(parseSfuThreshold('never')).to.equal('never');
+    expect(parseSfuThreshold('3')).to.equal(3);
+    for (const bad of ['1', '65', '2.5', 'soon', '-4', 'Infinity']) expect(parseSfuThreshold(bad), bad).to.equal(null);
+    expect(parseMediaServers(null)).to.equal('auto');
+    expect(parseMediaServers('wss://a.example/janus, ws://b.example:8188')).to.deep.equal(['wss://a.example/janus', 'ws://b.example:8188']);
+    for (const bad of ['https://a.example', 'javascript:alert(1)', 'wss://a.example, nonsense', Array(17).fill('wss://a.example').join(',')])
+      expect(parseMediaServers(bad), bad).to.equal(null);
+  });
+
+  it('asks for the top layer for a wide tile or the spotlight, the lowest for thumbnails, none for a tile not shown', () => {
+    const tiles = [{ id: 'me', local: true }, ...Array.from({ length: 9 }, (_, i) => ({ id: `p${i}` }))];
+    const ids = tiles.slice(1).map((t) => t.id);
+    // A wide box: ten tiles of a grid, each under 400 px: all thumbnails.
+    const wide = layersFor(layoutTiles(tiles, 1280, 720), ids);
+    expect([...wide.values()].every((layer) => layer === 'low')).to.equal(true);
+    // A call of two in a big box: the other person large.
+    const pair = layersFor(layoutTiles(tiles.slice(0, 2), 1280, 720), ['p0']);
+    expect(pair.get('p0')).to.equal('high');
+    // A small box pages: the tiles of the other page get nothing.
+    const small = layersFor(layoutTiles(tiles, 330, 250), ids);
+    expect([...small.values()].filter((layer) => layer === 'none').length).to.be.greaterThan(0);
+    // A screen in the spotlight: the screen's owner's camera is a thumbnail in the filmstrip.
+    const screen = layersFor(layoutTiles([...tiles.slice(0, 3), { id: 'p0:screen', screen: true }], 1280, 720), ['p0', 'p1']);
+    expect([...screen.values()]).to.deep.equal(['low', 'low']);
+  });
+});
