@@ -203,6 +203,7 @@ export class Room extends TypedEventTarget<RoomEvents> {
   /** Updates our name or mute state and tells every peer. */
   updateLocal(changes: Partial<Omit<PeerState, 'rendezvous' | 'screenSharing'>>): void {
     this.#local = { ...this.#local, ...changes };
+    this.sfu.path?.syncEnabled(); // a mute reaches what goes up to the SFU (clones of the tracks)
     this.#announce();
   }
 

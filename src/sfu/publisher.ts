@@ -30,8 +30,8 @@ export class Publisher {
   #video: RTCRtpTransceiver | null = null;
   #screen: RTCRtpTransceiver | null = null;
   #upstream: Upstream;
-  /** The tracks we send: clones of the page's (see #put). */
-  readonly #clones = new Map<RTCRtpTransceiver, MediaStreamTrack>();
+  /** The tracks we send: clones of the page's (see #put), with the track each was cloned from. */
+  readonly #clones = new Map<RTCRtpTransceiver, { clone: MediaStreamTrack; source: MediaStreamTrack }>();
   #queue: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -95,23 +95,29 @@ export class Publisher {
 
   close(): void {
     this.pc.close();
-    for (const clone of this.#clones.values()) clone.stop();
+    for (const { clone } of this.#clones.values()) clone.stop();
     this.#clones.clear();
+  }
+
+  /** A mute or unmute (the page's tracks' `enabled`): the clones we send follow at once. */
+  syncEnabled(): void {
+    for (const { clone, source } of this.#clones.values()) clone.enabled = source.enabled;
   }
 
   /**
    * Puts a clone of `track` on a sender: in Chromium, publishing the very tracks the mesh links
    * send held back every other copy's video for about two seconds (measured in sfu.test), and a
-   * clone has a pipeline of its own.
+   * clone has a pipeline of its own. A clone does not follow its source's `enabled` (a mute):
+   * syncEnabled does.
    */
   async #put(transceiver: RTCRtpTransceiver | null, track: MediaStreamTrack | null): Promise<void> {
     if (!transceiver) return;
     const sent = track?.clone() ?? null;
     const before = this.#clones.get(transceiver);
-    if (sent) this.#clones.set(transceiver, sent);
+    if (sent && track) this.#clones.set(transceiver, { clone: sent, source: track });
     else this.#clones.delete(transceiver);
     await transceiver.sender.replaceTrack(sent).catch(() => undefined);
-    before?.stop();
+    before?.clone.stop();
   }
 
   /** A sendonly transceiver whose frames are encrypted before its track goes on. */

@@ -164,6 +164,11 @@ export class SfuMediaPath<P extends MediaParticipant> {
     void this.#publisher?.setLocalStream(stream);
   }
 
+  /** A mute or unmute: what goes up follows the page's tracks. */
+  syncEnabled(): void {
+    this.#publisher?.syncEnabled();
+  }
+
   setScreenTrack(track: MediaStreamTrack | null): void {
     this.screenTrack = track;
     this.#publisher?.setScreenTrack(track).catch((error: unknown) => this.hooks.failed(String(error)));

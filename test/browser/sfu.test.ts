@@ -237,6 +237,13 @@ describe('media through the SFU (Janus)', () => {
       );
       // ...and decodes none of it: every frame is SFrame ciphertext.
       expect(received.decoded, 'frames decoded without keys').to.equal(0);
+      // A mute reaches what goes up: the publisher sends clones of the page's tracks.
+      a.audioMuted = true;
+      a.videoMuted = true;
+      await a.updateComplete;
+      const sent = sfuOf(a).path!.peerConnections[0]!.getSenders().map((s) => s.track);
+      expect(sent.length, 'tracks going up').to.equal(2);
+      for (const track of sent) expect(track?.enabled, `${track?.kind} going up while muted`).to.equal(false);
     } finally {
       pc.close();
       session.close();
