@@ -18,7 +18,8 @@ export { normaliseRoomName };
 
 const encoder = new TextEncoder();
 
-function toHex(bytes: Uint8Array): string {
+/** Bytes in lower-case hex. */
+export function toHex(bytes: Uint8Array): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 

@@ -6,6 +6,8 @@
  * with ciphertext only.
  */
 
+import { toHex } from '../room/room-id.js';
+
 /** A JSEP description, as Janus carries it (`e2ee` flags frames encrypted end to end). */
 export interface Jsep {
   type: 'offer' | 'answer';
@@ -43,8 +45,9 @@ export const REQUEST_TIMEOUT_MS = 15_000;
 /** Largest message taken from the server (an SDP offer for a room of many feeds fits). */
 const MAX_MESSAGE_LENGTH = 512 * 1024;
 
-type Obj = Record<string, unknown>;
-const isObj = (value: unknown): value is Obj => typeof value === 'object' && value !== null && !Array.isArray(value);
+export type Obj = Record<string, unknown>;
+/** Whether `value` is a plain JSON object (not null, not an array). */
+export const isObj = (value: unknown): value is Obj => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function parseJsep(value: unknown): Jsep | null {
   if (!isObj(value) || (value.type !== 'offer' && value.type !== 'answer') || typeof value.sdp !== 'string') return null;
@@ -52,7 +55,7 @@ function parseJsep(value: unknown): Jsep | null {
 }
 
 function randomTransaction(): string {
-  return Array.from(crypto.getRandomValues(new Uint8Array(9)), (b) => b.toString(16).padStart(2, '0')).join('');
+  return toHex(crypto.getRandomValues(new Uint8Array(9)));
 }
 
 interface Pending {

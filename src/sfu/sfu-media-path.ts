@@ -8,7 +8,8 @@
  */
 import type { FrameProtector, PeerLink } from '../link/peer-link.js';
 import type { MediaParticipant, RemoteTrack, Upstream } from '../media/media-path.js';
-import { JanusError, JanusSession, type JanusHandle } from './janus-client.js';
+import { isObj, JanusError, JanusSession, type JanusHandle, type Obj } from './janus-client.js';
+import { toHex } from '../room/room-id.js';
 import { Publisher } from './publisher.js';
 import { Subscriber, type FeedStream } from './subscriber.js';
 import type { Layer } from '../layout/layers.js';
@@ -39,8 +40,6 @@ export interface SfuTarget {
   rtc: RTCConfiguration;
 }
 
-type Obj = Record<string, unknown>;
-const isObj = (value: unknown): value is Obj => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** The feeds of a Janus publishers list: id and streams, checked (feed ids are strings: ours). */
 function parsePublishers(value: unknown): Map<string, FeedStream[]> {
@@ -61,7 +60,7 @@ function parsePublishers(value: unknown): Map<string, FeedStream[]> {
 
 /** A random feed id: says nothing about who we are (the others learn it from us, not from Janus). */
 function randomFeedId(): string {
-  return `f-${Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, '0')).join('')}`;
+  return `f-${toHex(crypto.getRandomValues(new Uint8Array(12)))}`;
 }
 
 export class SfuMediaPath<P extends MediaParticipant> {
@@ -209,7 +208,7 @@ export class SfuMediaPath<P extends MediaParticipant> {
 async function createRoom(handle: JanusHandle, room: string): Promise<void> {
   const exists = await handle.request({ request: 'exists', room });
   if (exists.data.exists === true) return;
-  const secret = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+  const secret = toHex(crypto.getRandomValues(new Uint8Array(16)));
   try {
     await handle.request({
       request: 'create',

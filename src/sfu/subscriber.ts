@@ -7,7 +7,7 @@
  */
 import type { FrameProtector } from '../link/link-media.js';
 import type { RemoteTrack } from '../media/media-path.js';
-import type { Jsep, JanusHandle, PluginReply } from './janus-client.js';
+import { isObj, type Jsep, type JanusHandle, type Obj, type PluginReply } from './janus-client.js';
 import type { Layer } from '../layout/layers.js';
 
 /** One stream a publisher offers, as Janus lists it. */
@@ -37,8 +37,6 @@ export interface SubscriberHooks {
   keyId(participantId: string): string | null;
 }
 
-type Obj = Record<string, unknown>;
-const isObj = (value: unknown): value is Obj => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** The streams of a Janus `attached` or `updated` event, checked. */
 function parseSubStreams(value: unknown): Map<string, SubStream> | null {
