@@ -1,9 +1,10 @@
-// Reads room, name, autojoin and server from the query string
-// (/?room=standup&name=Ana&autojoin, optionally &server=https://broker.example/peerjs)
-// and hands them to the element. Set before the element upgrades, so autojoin sees them.
+// Reads room, name, autojoin, server and a few call settings from the query string
+// (/?room=standup&name=Ana&autojoin, optionally &server=https://broker.example/peerjs,
+// &video-quality=low, &sfu-threshold=always, &media-server=wss://janus.example/) and hands them
+// to the element as attributes (text only). Set before the element upgrades, so autojoin sees them.
 const params = new URLSearchParams(location.search);
 const room = document.getElementById('room');
-if (params.get('room')) room.setAttribute('room', params.get('room'));
-if (params.get('name')) room.setAttribute('name', params.get('name'));
-if (params.get('server')) room.setAttribute('server', params.get('server'));
+for (const name of ['room', 'name', 'server', 'video-quality', 'max-participants', 'sfu-threshold', 'media-server']) {
+  if (params.get(name)) room.setAttribute(name, params.get(name));
+}
 if (params.has('autojoin')) room.setAttribute('autojoin', '');

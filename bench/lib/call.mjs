@@ -8,10 +8,13 @@ import { probe } from './probe.mjs';
 export const KINDS = /** @type {const} */ (['element', 'raw']);
 export const LABEL = { element: '<video-room>', raw: 'raw PeerJS' };
 
-/** The page of participant `i` of a call. `secret` (element only) goes in the URL fragment. */
-function pageUrl(urls, kind, tag, i, secret) {
+/**
+ * The page of participant `i` of a call. `secret` (element only) goes in the URL fragment;
+ * `attributes` (element only) are the element's, in the demo page's query.
+ */
+function pageUrl(urls, kind, tag, i, secret, attributes) {
   if (kind === 'raw') return `${urls.raw}/mesh.html?${new URLSearchParams({ port: String(urls.peerPort), run: tag, i: String(i) })}`;
-  const query = `${urls.app}/?${new URLSearchParams({ room: `bench-${tag}`, name: `P${i}` })}&autojoin`;
+  const query = `${urls.app}/?${new URLSearchParams({ room: `bench-${tag}`, name: `P${i}`, ...attributes })}&autojoin`;
   return secret ? `${query}#vr-secret=${secret}` : query;
 }
 
@@ -20,7 +23,7 @@ function pageUrl(urls, kind, tag, i, secret) {
  * `{ ok: true, joinMs, pages, close }` (joinMs: the slowest participant, from its navigation
  * start) or `{ ok: false, reason }`; never throws.
  */
-export async function startCall(browser, urls, { kind, n, timeoutMs, secret = null, setup = null, beforeLoad = null }) {
+export async function startCall(browser, urls, { kind, n, timeoutMs, secret = null, setup = null, beforeLoad = null, attributes = {} }) {
   const tag = randomBytes(4).toString('hex');
   let call;
   try {
@@ -38,7 +41,7 @@ export async function startCall(browser, urls, { kind, n, timeoutMs, secret = nu
   };
   try {
     const deadline = Date.now() + timeoutMs;
-    await Promise.all(call.pages.map((page, i) => page.goto(pageUrl(urls, kind, tag, i, secret), { timeout: timeoutMs })));
+    await Promise.all(call.pages.map((page, i) => page.goto(pageUrl(urls, kind, tag, i, secret, attributes), { timeout: timeoutMs })));
     try {
       await Promise.all(
         call.pages.map((page) =>
@@ -58,21 +61,32 @@ export async function startCall(browser, urls, { kind, n, timeoutMs, secret = nu
 /**
  * Measures a running call for `seconds`: browser CPU seconds per participant per minute, and per
  * participant the upstream and downstream bitrate (kbit/s, RTP bytes from getStats) and the
- * video frames decoded per second per remote participant.
+ * video frames decoded per second per remote participant; `minFps`, the slowest remote video of
+ * any page (each page's n-1 busiest inbound video streams: an SFU page's mesh links carry none).
+ * `serverPid`: a media server's process, whose CPU is given apart (per participant per minute).
  */
-export async function measureCall(browser, pages, seconds) {
+export async function measureCall(browser, pages, seconds, serverPid = null) {
   const pid = browser.process().pid;
   const sample = () => Promise.all(pages.map((page) => page.evaluate(() => window.__benchStats())));
-  const [cpu0, stats0] = [await treeTicks(pid), await sample()];
+  const serverTicks = async () => (serverPid ? (await treeTicks(serverPid)) : null);
+  const [cpu0, server0, stats0] = [await treeTicks(pid), await serverTicks(), await sample()];
   await sleep(seconds * 1000);
-  const [cpu1, stats1] = [await treeTicks(pid), await sample()];
+  const [cpu1, server1, stats1] = [await treeTicks(pid), await serverTicks(), await sample()];
   const n = pages.length;
   const elapsed = stats1.map((s, i) => (s.at - stats0[i].at) / 1000);
   const per = (key) => stats1.map((s, i) => (s[key] - stats0[i][key]) / elapsed[i]);
   const avg = (values) => values.reduce((a, b) => a + b, 0) / values.length;
   const wall = avg(elapsed);
+  const streamFps = stats1.map((s, i) =>
+    Object.entries(s.streams)
+      .map(([id, frames]) => (frames - (stats0[i].streams[id] ?? 0)) / elapsed[i])
+      .sort((a, b) => b - a)
+      .slice(0, n - 1),
+  );
   return {
     cpuPerParticipantMin: (cpuSeconds(cpu0, cpu1).all / n / wall) * 60,
+    serverCpuPerParticipantMin: server0 && server1 ? (cpuSeconds(server0, server1).all / n / wall) * 60 : NaN,
+    minFps: Math.min(...streamFps.map((fps) => (fps.length < n - 1 ? 0 : Math.min(...fps)))),
     upKbps: avg(per('sent')) * 8 / 1000,
     downKbps: avg(per('received')) * 8 / 1000,
     fpsPerRemote: avg(per('decoded')) / Math.max(1, n - 1),

@@ -8,7 +8,8 @@
 // - the pre-join panel: `window.__bench.drawnAt`, the first animation frame with the Join button
 //   in the page, and `scriptAt`, when the page's main script (`script`) finished downloading;
 // - media: every RTCPeerConnection the page makes is kept, and `window.__benchStats()` sums their
-//   RTP counters (bytes sent and received, frames encoded and decoded).
+//   RTP counters (bytes sent and received, frames encoded and decoded) and gives each inbound
+//   video stream's frames decoded (`streams`, by connection and stats id).
 export function probe({ kind, expected, script }) {
   const state = (window.__bench = { expected, joinedAt: null, decoded: 0, remoteVideos: 0, drawnAt: null, scriptAt: null, events: [] });
   // The element's errors and departures, for the report of a run that does not come together.
@@ -33,10 +34,11 @@ export function probe({ kind, expected, script }) {
     }
   };
   window.__benchStats = async () => {
-    const totals = { sent: 0, received: 0, encoded: 0, decoded: 0, width: 0, height: 0, at: performance.now() };
-    for (const pc of connections) {
+    const totals = { sent: 0, received: 0, encoded: 0, decoded: 0, width: 0, height: 0, streams: {}, at: performance.now() };
+    for (const [i, pc] of connections.entries()) {
       if (pc.signalingState === 'closed') continue;
       (await pc.getStats()).forEach((s) => {
+        if (s.type === 'inbound-rtp' && s.kind === 'video') totals.streams[`${i}:${s.id}`] = s.framesDecoded ?? 0;
         if (s.type === 'outbound-rtp') {
           totals.sent += s.bytesSent ?? 0;
           totals.encoded += s.framesEncoded ?? 0;

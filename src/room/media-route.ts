@@ -261,7 +261,7 @@ export class MediaRoute<P extends { readonly id: string }> {
       watching.first ??= count;
       const { probe, target, first } = watching;
       // Over the mesh a paused track keeps its old count: it must grow again.
-      const decoding = count !== null && (target === 'sfu' ? count >= (probe.kind === 'video' ? SFU_TAKEOVER_FRAMES : 1) : count > (first ?? 0));
+      const decoding = count !== null && (target === 'sfu' ? count >= (probe.kind === 'video' ? this.#takeoverFrames() : 1) : count > (first ?? 0));
       const silent = probe.kind === 'audio' && Date.now() - watching.started > AUDIO_TAKEOVER_MS;
       if (!decoding && !silent) continue;
       member.watching = null;
@@ -273,6 +273,11 @@ export class MediaRoute<P extends { readonly id: string }> {
       this.#maybeStop();
     }
     if ([...this.#members.values()].some((m) => m.watching) && this.#poll === undefined) this.#poll = setTimeout(() => void this.#check(), DECODE_POLL_MS);
+  }
+
+  /** Frames an SFU video must decode to take over: with `always` the mesh carries nothing to keep showing, so the first. */
+  #takeoverFrames(): number {
+    return this.threshold === 'always' && !this.#failed ? 1 : SFU_TAKEOVER_FRAMES;
   }
 
   /** Shows `way`'s tracks on the member's tile and takes the other's off. */

@@ -203,7 +203,9 @@ export class SfuMediaPath<P extends MediaParticipant> {
 
 /**
  * Creates the Janus room unless it exists: end-to-end encryption required, VP8 and Opus (the
- * codecs whose clear bytes SFrame leaves), and a random secret, so nobody can destroy or edit it.
+ * codecs whose clear bytes SFrame leaves), Opus DTX (a silent or muted microphone sends next to
+ * nothing, so a large room decodes and decrypts only who speaks), and a random secret, so nobody
+ * can destroy or edit it.
  */
 async function createRoom(handle: JanusHandle, room: string): Promise<void> {
   const exists = await handle.request({ request: 'exists', room });
@@ -219,6 +221,7 @@ async function createRoom(handle: JanusHandle, room: string): Promise<void> {
       publishers: MAX_PUBLISHERS,
       videocodec: 'vp8',
       audiocodec: 'opus',
+      opus_dtx: true,
       fir_freq: 10,
     });
   } catch (error) {

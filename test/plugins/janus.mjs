@@ -119,7 +119,7 @@ function buildNamespace(anyFree = false) {
  * Starts Janus in a namespace of its own. Resolves with `{ url, log, close }` (`url`: its
  * WebSocket, ws://198.18.250.2:8188), or with null and the reason when it cannot run here
  * (not installed, not root); the test configuration prints the reason.
- * @returns {Promise<{ janus: { url: string, log: (n?: number) => string[], close: () => Promise<void> } | null, reason?: string }>}
+ * @returns {Promise<{ janus: { url: string, pid: number | undefined, log: (n?: number) => string[], close: () => Promise<void> } | null, reason?: string }>}
  */
 export async function startTestJanus() {
   if (!hasJanus()) return { janus: null, reason: 'janus is not installed (apt-get install janus)' };
@@ -139,6 +139,7 @@ export async function startTestJanus() {
     return {
       janus: {
         url: janus.url,
+        pid: janus.pid,
         log: janus.log,
         close: async () => {
           await janus.close();
