@@ -73,7 +73,7 @@ if [ "$failed" -gt 0 ]; then
 fi
 tr '\r' '\n' < "$log" | grep -aE -A14 "simultaneous joins: |frozen holder: " | grep -avE "^(--|$| *🚧|.*Lit is in dev mode)" || true
 # The network figures, and any network failure, again at the end.
-grep -aE "^# ((none|cone|symmetric) ×|frames again|dropped as lost|poor |b receives|frames [0-9]+ s into|plain HTTP)|^not ok" "$net_log" || true
+grep -aE "^# ((none|cone|symmetric) ×|frames again|dropped as lost|poor |b receives|frames [0-9]+ s into|plain HTTP|ten through the SFU)|^not ok" "$net_log" || true
 rm -f "$log" "$net_log"
 echo "tests: ${passed} passed, ${failed} failed"
 exit "$status"

@@ -15,15 +15,22 @@ const RUNS = { 6: 3, 10: 1 };
 const TIMEOUT_MS = { 6: 60_000, 10: 90_000 };
 const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 6);
 const MEASURE_S = Number(process.env.BENCH_MEASURE_S ?? 12);
-/** At 10 both ask for `low` video (320×180 at 15 frames a second), the element by its attribute, raw PeerJS by its constraints. */
+/**
+ * At 10 both ask for `low` video (320×180 at 15 frames a second), the element by its attribute,
+ * raw PeerJS by its constraints; and no microphone: ten pages' audio (capture, echo cancellation,
+ * 90 Opus decoders, output) alone costs more than two cores have (see bench/NOTES.md).
+ */
 const LOW = { 10: true };
 const SFU = 'SFU (`sfu-threshold="always"`)';
 
-/** A page setup (run before the page's scripts) that asks every camera for what `video-quality="low"` asks. */
-function lowCamera() {
+/**
+ * A page setup (run before the page's scripts): the element gets no microphone; raw PeerJS (which
+ * asks for none itself, with `audio: false`) the camera `video-quality="low"` asks for.
+ */
+function lowCameraOnly(raw) {
   const devices = navigator.mediaDevices;
   const getUserMedia = devices.getUserMedia.bind(devices);
-  devices.getUserMedia = (constraints) => getUserMedia({ ...constraints, video: { width: 320, height: 180, frameRate: 15 } });
+  devices.getUserMedia = (constraints) => getUserMedia(raw ? { ...constraints, video: { width: 320, height: 180, frameRate: 15 } } : { ...constraints, audio: false });
 }
 
 export async function sfuFigure({ browser, urls, log }) {
@@ -58,7 +65,9 @@ async function measure({ browser, urls, log, janusPid }) {
           n,
           timeoutMs: TIMEOUT_MS[n] ?? 120_000,
           attributes: { 'sfu-threshold': 'always', 'max-participants': String(Math.max(8, n)), ...(LOW[n] ? { 'video-quality': 'low' } : {}) },
-          setup: kind === 'raw' && LOW[n] ? lowCamera : null,
+          setup: LOW[n] ? lowCameraOnly : null,
+          setupArg: kind === 'raw',
+          audio: !LOW[n],
         });
         if (!call.ok) {
           failures.push(`n=${n} ${label} run ${run + 1}: ${call.reason}`);
@@ -100,7 +109,8 @@ async function measure({ browser, urls, log, janusPid }) {
   const markdown = [
     `\`<video-room>\` with \`sfu-threshold="always"\`: each page sends its media up once to Janus (simulcast) and takes every`,
     `other's down on one connection; every frame SFrame-encrypted, keys over the data channels. Beside it, raw PeerJS's full`,
-    `mesh of as many participants, in the same run. At 10 both ask for \`low\` video (320×180 at 15 frames/s). Join: page load`,
+    `mesh of as many participants, in the same run. At 10 both ask for \`low\` video (320×180 at 15 frames/s) and no microphone`,
+    '(ten pages\' audio alone saturates this machine; see bench/NOTES.md). Join: page load',
     `until every remote video presents frames, the slowest participant; medians of ${rows.map(({ n }) => `${RUNS[n] ?? 1} at ${n}`).join(', ')}. CPU: the`,
     `browser's, as in the CPU figure, over ${MEASURE_S} s of the last run after ${WARMUP_S} s of warm-up; Janus's own CPU is given apart`,
     'and is not in the ratio (it runs on the server, not on the participants\' devices). Slowest video: the lowest frame rate of',

@@ -10,10 +10,11 @@ export const LABEL = { element: '<video-room>', raw: 'raw PeerJS' };
 
 /**
  * The page of participant `i` of a call. `secret` (element only) goes in the URL fragment;
- * `attributes` (element only) are the element's, in the demo page's query.
+ * `attributes` (element only) are the element's, in the demo page's query. Without `audio`, raw
+ * PeerJS asks for no microphone (the element is given none by a setup of the caller's).
  */
-function pageUrl(urls, kind, tag, i, secret, attributes) {
-  if (kind === 'raw') return `${urls.raw}/mesh.html?${new URLSearchParams({ port: String(urls.peerPort), run: tag, i: String(i) })}`;
+function pageUrl(urls, kind, tag, i, secret, attributes, audio) {
+  if (kind === 'raw') return `${urls.raw}/mesh.html?${new URLSearchParams({ port: String(urls.peerPort), run: tag, i: String(i), ...(audio ? {} : { audio: '0' }) })}`;
   const query = `${urls.app}/?${new URLSearchParams({ room: `bench-${tag}`, name: `P${i}`, ...attributes })}&autojoin`;
   return secret ? `${query}#vr-secret=${secret}` : query;
 }
@@ -23,13 +24,13 @@ function pageUrl(urls, kind, tag, i, secret, attributes) {
  * `{ ok: true, joinMs, pages, close }` (joinMs: the slowest participant, from its navigation
  * start) or `{ ok: false, reason }`; never throws.
  */
-export async function startCall(browser, urls, { kind, n, timeoutMs, secret = null, setup = null, beforeLoad = null, attributes = {} }) {
+export async function startCall(browser, urls, { kind, n, timeoutMs, secret = null, setup = null, setupArg = undefined, beforeLoad = null, attributes = {}, audio = true }) {
   const tag = randomBytes(4).toString('hex');
   let call;
   try {
     call = await openParticipants(browser, n, probe, { kind, expected: n - 1, script: null });
     // A profiler's own instrumentation, before the pages' scripts too.
-    if (setup) await Promise.all(call.pages.map((page) => page.evaluateOnNewDocument(setup)));
+    if (setup) await Promise.all(call.pages.map((page) => page.evaluateOnNewDocument(setup, setupArg)));
     // A profiler's own hook on the pages before they load (CPU profiles).
     if (beforeLoad) await beforeLoad(call.pages, kind);
   } catch (error) {
@@ -41,7 +42,7 @@ export async function startCall(browser, urls, { kind, n, timeoutMs, secret = nu
   };
   try {
     const deadline = Date.now() + timeoutMs;
-    await Promise.all(call.pages.map((page, i) => page.goto(pageUrl(urls, kind, tag, i, secret, attributes), { timeout: timeoutMs })));
+    await Promise.all(call.pages.map((page, i) => page.goto(pageUrl(urls, kind, tag, i, secret, attributes, audio), { timeout: timeoutMs })));
     try {
       await Promise.all(
         call.pages.map((page) =>

@@ -1,7 +1,7 @@
 // The baseline of `npm run bench`: the plainest full mesh PeerJS allows, with nothing of
 // the element's (no rendezvous, no roster, no encryption, no UI framework).
 //
-// Query: ?port=<PeerServer port>&run=<unique run tag>&i=<this page's index>.
+// Query: ?port=<PeerServer port>&run=<unique run tag>&i=<this page's index>[&audio=0].
 // Ids are known in advance (rawbench-<run>-<k>); page i calls every page j < i, once per pair,
 // and answers every incoming call with its own stream. Each remote stream goes into a muted
 // autoplaying <video class="remote">, which the benchmark's probe watches for decoded frames.
@@ -24,7 +24,8 @@
     config: { iceServers: [] },
   });
   // Media and signalling start together; both are needed before anything is sent.
-  const media = navigator.mediaDevices.getUserMedia({ audio: true, video: true });
+  // `audio=0`: no microphone (asked for here: PeerJS's adapter refuses a stream without the audio it asked for).
+  const media = navigator.mediaDevices.getUserMedia({ audio: params.get('audio') !== '0', video: true });
   const open = new Promise((resolve) => peer.once('open', resolve));
 
   /** @type {Map<string, HTMLVideoElement>} */
