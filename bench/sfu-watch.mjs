@@ -1,0 +1,89 @@
+// A profiling aid, not a benchmark: watches one call of the element through the SFU, page by page,
+// every 2 s, as `npm run bench` runs it (each participant a browser context of one Chromium, Janus
+// in a network namespace of its own behind the server's proxy), then prints each page's SFU
+// connections' video stats and Janus's warnings. Needs root and `janus`, and a build.
+//
+//   N=6 T=5 AFTER=40 node bench/sfu-watch.mjs
+//
+// N participants (6); T the sfu-threshold (always); Q a video-quality; NOAUDIO=1 for no
+// microphones; AFTER seconds to go on watching once every page shows every other's video.
+// Each page prints as <roster size><route: m/s, u = the SFU's part not loaded><path: P published,
+// p not yet, _ none><SFU connections' states, first letters>:<each remote tile: m mesh, s SFU>.
+// Page console lines starting with `vr-` are printed as they come (add some while looking).
+import { launchChromium, sleep, withDeadline } from './lib/harness.mjs';
+import { startCall } from './lib/call.mjs';
+import { startServer } from '../server/app.mjs';
+import { startTestJanus } from '../test/plugins/janus.mjs';
+
+const N = Number(process.env.N ?? 6);
+const AFTER_S = Number(process.env.AFTER ?? 0);
+
+function cameraOnly() {
+  const devices = navigator.mediaDevices;
+  const getUserMedia = devices.getUserMedia.bind(devices);
+  devices.getUserMedia = (constraints) => getUserMedia({ ...constraints, audio: false });
+}
+
+/** One page's line (see above). */
+function pageState() {
+  const el = document.querySelector('video-room');
+  const sfu = el?.roomCtl?.room?.sfu?.sfu;
+  const path = sfu?.path;
+  const sfuTracks = new Set((path?.peerConnections ?? []).flatMap((pc) => pc.getReceivers().map((r) => r.track)));
+  const tiles = [...(el?.shadowRoot?.querySelectorAll('[part~="tile"]:not([part~="local"]) video') ?? [])].map((video) => {
+    const track = video.srcObject?.getVideoTracks()[0];
+    return !track ? '-' : sfuTracks.has(track) ? 's' : 'm';
+  });
+  const pcs = (path?.peerConnections ?? []).map((pc) => pc.connectionState[0]).join('');
+  return `${el?.participants?.length ?? 0}${sfu ? sfu.route.way[0] : 'u'}${path ? (path.published ? 'P' : 'p') : '_'}${pcs}:${tiles.join('')}`;
+}
+
+/** One page's SFU connections: each video stream's counters. */
+async function pageStats() {
+  const path = document.querySelector('video-room')?.roomCtl?.room?.sfu?.sfu?.path;
+  if (!path) return 'no SFU path';
+  const lines = [];
+  for (const [i, pc] of path.peerConnections.entries()) {
+    (await pc.getStats()).forEach((r) => {
+      if (r.type === 'outbound-rtp' && r.kind === 'video') lines.push(`  pc${i} up ${r.rid}: encoded ${r.framesEncoded} ${r.frameWidth ?? '-'}×${r.frameHeight ?? '-'} limited by ${r.qualityLimitationReason}`);
+      if (r.type === 'inbound-rtp' && r.kind === 'video') lines.push(`  pc${i} down ${r.trackIdentifier}: decoded ${r.framesDecoded} of ${r.framesReceived}, packets ${r.packetsReceived}, key frames ${r.keyFramesDecoded}`);
+    });
+  }
+  return lines.join('\n');
+}
+
+await withDeadline('sfu-watch', 300_000, async (ctx) => {
+  const started = await startTestJanus();
+  if (!started.janus) throw new Error(`no Janus: ${started.reason}`);
+  const { janus } = started;
+  ctx.onCleanup(() => janus.close());
+  const app = await startServer({ port: 0, host: '127.0.0.1', media: { janus: janus.url } });
+  ctx.onCleanup(app.close);
+  const browser = await launchChromium(ctx);
+  const t0 = Date.now();
+  const since = () => ((Date.now() - t0) / 1000).toFixed(1);
+  browser.on('targetcreated', async (target) => {
+    const page = await target.page();
+    page?.on('console', (message) => {
+      if (message.text().startsWith('vr-')) console.log(`${since()} ${/name=(P[0-9]+)/.exec(page.url())?.[1] ?? '?'} ${message.text()}`);
+    });
+  });
+  const attributes = { 'sfu-threshold': process.env.T ?? 'always', 'max-participants': String(Math.max(8, N)), ...(process.env.Q ? { 'video-quality': process.env.Q } : {}) };
+  const calling = startCall(browser, { app: app.url, raw: '', peerPort: app.port }, { kind: 'element', n: N, timeoutMs: 120_000, attributes, setup: process.env.NOAUDIO ? cameraOnly : null });
+  let watching = true;
+  calling.then((call) => {
+    console.log(`${since()} every page shows every other's video: ${call.ok ? `${Math.round(call.joinMs)} ms after its load` : call.reason}`);
+    setTimeout(() => (watching = false), AFTER_S * 1000);
+  });
+  const pages = async () => (await browser.pages()).filter((page) => page.url().includes('room='));
+  while (watching) {
+    await sleep(2000);
+    const states = await Promise.all((await pages()).map((page) => page.evaluate(pageState).catch(() => 'x')));
+    console.log(`${since()} ${states.join(' ')}`);
+  }
+  for (const [i, page] of (await pages()).entries()) console.log(`page ${i}:\n${await page.evaluate(pageStats).catch((error) => String(error))}`);
+  console.log(janus.log(3000).filter((line) => /ERR|WARN/.test(line)).slice(-30).join('\n'));
+  const call = await calling;
+  if (call.ok) await call.close();
+});
+process.exit();
