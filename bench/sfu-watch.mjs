@@ -9,7 +9,8 @@
 // microphones; AFTER seconds to go on watching once every page shows every other's video.
 // Each page prints as <roster size><route: m/s, u = the SFU's part not loaded><path: P published,
 // p not yet, _ none><SFU connections' states, first letters>:<each remote tile: m mesh, s SFU>.
-// Page console lines starting with `vr-` are printed as they come (add some while looking).
+// Page errors, console errors and console lines starting with `vr-` are printed as they come
+// (add some while looking).
 import { launchChromium, sleep, withDeadline } from './lib/harness.mjs';
 import { startCall } from './lib/call.mjs';
 import { startServer } from '../server/app.mjs';
@@ -64,9 +65,11 @@ await withDeadline('sfu-watch', 300_000, async (ctx) => {
   const since = () => ((Date.now() - t0) / 1000).toFixed(1);
   browser.on('targetcreated', async (target) => {
     const page = await target.page();
+    const name = () => /name=(P[0-9]+)/.exec(page.url())?.[1] ?? '?';
     page?.on('console', (message) => {
-      if (message.text().startsWith('vr-')) console.log(`${since()} ${/name=(P[0-9]+)/.exec(page.url())?.[1] ?? '?'} ${message.text()}`);
+      if (message.text().startsWith('vr-') || message.type() === 'error') console.log(`${since()} ${name()} ${message.type()}: ${message.text()}`);
     });
+    page?.on('pageerror', (error) => console.log(`${since()} ${name()} uncaught: ${error.message}`));
   });
   const attributes = { 'sfu-threshold': process.env.T ?? 'always', 'max-participants': String(Math.max(8, N)), ...(process.env.Q ? { 'video-quality': process.env.Q } : {}) };
   const calling = startCall(browser, { app: app.url, raw: '', peerPort: app.port }, { kind: 'element', n: N, timeoutMs: 120_000, attributes, setup: process.env.NOAUDIO ? cameraOnly : null });

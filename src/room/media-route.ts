@@ -243,36 +243,50 @@ export class MediaRoute<P extends { readonly id: string }> {
     if (member.watching && this.#poll === undefined) this.#poll = setTimeout(() => void this.#check(), DECODE_POLL_MS);
   }
 
-  /** One look at every switch under way: a track that decodes takes over its tile. */
+  /**
+   * One look at every switch under way: a track that decodes takes over its tile. Whatever fails
+   * on the way (stats that could not be read, a tile that could not be shown), the next look is
+   * still scheduled while a switch is under way: a poll that stopped would leave tiles on the old
+   * way for good.
+   */
   async #check(): Promise<void> {
-    const watched = [...this.#members.values()].filter((m) => m.watching);
-    const counts = await this.hooks.decoded(watched.map((m) => m.watching!.probe));
-    if (this.#closed) return;
-    this.#poll = undefined;
     let switched = false;
-    for (const member of watched) {
-      const watching = member.watching;
-      if (!watching || this.#members.get(member.participant.id) !== member) continue;
-      if (this.#way !== watching.target || member.shown === watching.target) {
-        member.watching = null;
-        continue;
+    try {
+      const watched = [...this.#members.values()].filter((m) => m.watching);
+      // Stats that could not be read: nothing known this time.
+      const counts = await this.hooks.decoded(watched.map((m) => m.watching!.probe)).catch(() => new Map<MediaStreamTrack, number>());
+      if (this.#closed) return;
+      for (const member of watched) if (this.#decodes(member, counts)) switched = true;
+    } finally {
+      this.#poll = undefined;
+      if (!this.#closed) {
+        if ([...this.#members.values()].some((m) => m.watching)) this.#poll = setTimeout(() => void this.#check(), DECODE_POLL_MS);
+        if (switched) {
+          this.hooks.announce();
+          this.#maybeStop();
+        }
       }
-      const count = counts.get(watching.probe) ?? null;
-      watching.first ??= count;
-      const { probe, target, first } = watching;
-      // Over the mesh a paused track keeps its old count: it must grow again.
-      const decoding = count !== null && (target === 'sfu' ? count >= (probe.kind === 'video' ? this.#takeoverFrames() : 1) : count > (first ?? 0));
-      const silent = probe.kind === 'audio' && Date.now() - watching.started > AUDIO_TAKEOVER_MS;
-      if (!decoding && !silent) continue;
+    }
+  }
+
+  /** Whether `member`'s switch under way is done: the track it waits for decodes (then shows it). */
+  #decodes(member: Member<P>, counts: Map<MediaStreamTrack, number>): boolean {
+    const watching = member.watching;
+    if (!watching || this.#members.get(member.participant.id) !== member) return false;
+    if (this.#way !== watching.target || member.shown === watching.target) {
       member.watching = null;
-      this.#show(member, target);
-      switched = true;
+      return false;
     }
-    if (switched) {
-      this.hooks.announce();
-      this.#maybeStop();
-    }
-    if ([...this.#members.values()].some((m) => m.watching) && this.#poll === undefined) this.#poll = setTimeout(() => void this.#check(), DECODE_POLL_MS);
+    const count = counts.get(watching.probe) ?? null;
+    watching.first ??= count;
+    const { probe, target, first } = watching;
+    // Over the mesh a paused track keeps its old count: it must grow again.
+    const decoding = count !== null && (target === 'sfu' ? count >= (probe.kind === 'video' ? this.#takeoverFrames() : 1) : count > (first ?? 0));
+    const silent = probe.kind === 'audio' && Date.now() - watching.started > AUDIO_TAKEOVER_MS;
+    if (!decoding && !silent) return false;
+    member.watching = null;
+    this.#show(member, target);
+    return true;
   }
 
   /** Frames an SFU video must decode to take over: with `always` the mesh carries nothing to keep showing, so the first. */

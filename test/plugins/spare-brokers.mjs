@@ -6,6 +6,32 @@ import http from 'node:http';
 import express from 'express';
 import { ExpressPeerServer } from 'peer';
 
+/**
+ * Where a broker's first start looks for a port: below Linux's ephemeral range (32768–60999), so
+ * that no outgoing socket of the long suite takes the port of a broker that is stopped for a
+ * while and must come back on it (that happened: EADDRINUSE on a restart).
+ */
+const PORT_RANGE = [30000, 32700];
+
+/** Listens on `port`, or (none given) on a free one of PORT_RANGE; resolves with the port. */
+async function listen(server, port) {
+  for (let tries = 0; ; tries++) {
+    const candidate = port ?? PORT_RANGE[0] + Math.floor(Math.random() * (PORT_RANGE[1] - PORT_RANGE[0]));
+    try {
+      await new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(candidate, '127.0.0.1', () => {
+          server.off('error', reject);
+          resolve(undefined);
+        });
+      });
+      return candidate;
+    } catch (error) {
+      if (port !== undefined || error.code !== 'EADDRINUSE' || tries >= 20) throw error;
+    }
+  }
+}
+
 export function spareBrokersPlugin() {
   /** name → { port, stop } */
   const running = new Map();
@@ -26,11 +52,10 @@ export function spareBrokersPlugin() {
     if (!accepted.has(name)) accepted.set(name, []);
     peerServer.on('connection', (client) => accepted.get(name).push({ id: client.getId(), token: client.getToken() }));
     app.use('/peerjs', peerServer);
-    await new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(ports.get(name) ?? 0, '127.0.0.1', resolve);
-    });
-    const port = server.address().port;
+    // The stock server re-emits its HTTP server's errors (a failed listen among them) on its app,
+    // which throws without a listener and stops the test runner: the listen below reports them.
+    peerServer.on('error', () => {});
+    const port = await listen(server, ports.get(name));
     ports.set(name, port);
     const url = `http://127.0.0.1:${port}/peerjs`;
     running.set(name, {

@@ -19,7 +19,7 @@ function setup(threshold: SfuThreshold, sfuUp = true) {
   const frames = new Map<MediaStreamTrack, number>();
   const shown = new Map<string, MediaStreamTrack>();
   const paused = new Map<string, boolean>();
-  const calls = { announce: 0, start: 0, stop: 0 };
+  const calls = { announce: 0, start: 0, stop: 0, decoded: 0, failLooks: 0 };
   const waiters: (() => void)[] = [];
   const hooks: RouteHooks<P> = {
     show: (p, { track: t }) => {
@@ -34,7 +34,14 @@ function setup(threshold: SfuThreshold, sfuUp = true) {
       return Promise.resolve(sfuUp);
     },
     stopSfu: () => void calls.stop++,
-    decoded: (tracks) => Promise.resolve(new Map(tracks.flatMap((t) => (frames.has(t) ? [[t, frames.get(t)!] as const] : [])))),
+    decoded: (tracks) => {
+      calls.decoded++;
+      if (calls.failLooks > 0) {
+        calls.failLooks--;
+        return Promise.reject(new Error('stats unreadable'));
+      }
+      return Promise.resolve(new Map(tracks.flatMap((t) => (frames.has(t) ? [[t, frames.get(t)!] as const] : []))));
+    },
   };
   const route = new MediaRoute<P>('me', threshold, hooks);
   /** Resolves once `id`'s tile shows `t`. */
@@ -86,6 +93,20 @@ describe('media route (mesh or SFU)', () => {
     frames.set(sfu, 1);
     route.sfuTrack(b, { track: sfu, screen: false });
     await showing('b', sfu);
+    route.close();
+  });
+
+  it('goes on looking after a look that failed (stats that could not be read): the tile still switches', async () => {
+    const { route, frames, calls, showing } = setup('always');
+    const b = { id: 'b' };
+    route.add(b);
+    route.size(2);
+    calls.failLooks = 2;
+    const sfu = track('video', 'sfu-b');
+    frames.set(sfu, 1);
+    route.sfuTrack(b, { track: sfu, screen: false });
+    await showing('b', sfu);
+    expect(calls.decoded, 'looks, two of them failed').to.be.at.least(3);
     route.close();
   });
 
