@@ -52,14 +52,14 @@ while read -r p f; do
   failed=$((failed + f))
 done < <(grep -aE '^(Chrome|Firefox|Chromium)[^|]*\|.*\| [0-9]+ passed, [0-9]+ failed' "$log" |
   awk -F'|' '{ split($NF, a, " "); browser=$1; last[browser]=a[1] " " a[3] } END { for (b in last) print last[b] }')
-# The simulated internet: namespaces, NATs and `npm start` (test/net/). One file at a time: they
-# build the same namespaces.
 # A runner that stopped before the end (an uncaught exception in a plugin) leaves progress lines
 # with no failure in them: count it as one, so the summary does not read as a pass.
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
   echo "web-test-runner stopped before the end (exit status $status)"
   failed=1
 fi
+# The simulated internet: namespaces, NATs and `npm start` (test/net/). One file at a time: they
+# build the same namespaces.
 net_log=$(mktemp)
 if [ "$(id -u)" -ne 0 ]; then
   echo "The network tests (test/net/) need root: ip netns, nftables." | tee "$net_log"
