@@ -22,6 +22,8 @@ export const SFU_TAKEOVER_FRAMES = 20;
  * thread busy enough to stall its video).
  */
 export const DECODE_POLL_MS = 200;
+/** A connection's stats not read within this long are unknown this time (a getStats that never answers must not hold every switch). */
+export const STATS_TIMEOUT_MS = 2_000;
 /** A track that receives but never shows decoded frames (a silent microphone) takes over after this long. */
 export const AUDIO_TAKEOVER_MS = 3_000;
 /** Our publisher stays this long after the last participant stopped taking our media from it. */
@@ -84,13 +86,17 @@ export async function decodedOn(pcs: RTCPeerConnection[], tracks: MediaStreamTra
     pcs
       .filter((pc) => pc.getReceivers().some((r) => tracks.includes(r.track)))
       .map(async (pc) => {
+        let timer: ReturnType<typeof setTimeout> | undefined;
         try {
-          (await pc.getStats()).forEach((r: { type: string; trackIdentifier?: string; framesDecoded?: number; totalAudioEnergy?: number }) => {
+          const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('stats timed out')), STATS_TIMEOUT_MS)));
+          (await Promise.race([pc.getStats(), late])).forEach((r: { type: string; trackIdentifier?: string; framesDecoded?: number; totalAudioEnergy?: number }) => {
             const track = r.type === 'inbound-rtp' && r.trackIdentifier ? byId.get(r.trackIdentifier) : undefined;
             if (track) counts.set(track, track.kind === 'video' ? (r.framesDecoded ?? 0) : (r.totalAudioEnergy ?? 0));
           });
         } catch {
-          // A connection closing meanwhile: its tracks stay unknown this time.
+          // A connection closing meanwhile, or stats too slow: its tracks stay unknown this time.
+        } finally {
+          clearTimeout(timer);
         }
       }),
   );
