@@ -12,18 +12,13 @@
 // Page errors, console errors and console lines starting with `vr-` are printed as they come
 // (add some while looking).
 import { launchChromium, sleep, withDeadline } from './lib/harness.mjs';
-import { startCall } from './lib/call.mjs';
+import { cameraOnly, startCall } from './lib/call.mjs';
 import { startServer } from '../server/app.mjs';
 import { startTestJanus } from '../test/plugins/janus.mjs';
 
 const N = Number(process.env.N ?? 6);
 const AFTER_S = Number(process.env.AFTER ?? 0);
 
-function cameraOnly() {
-  const devices = navigator.mediaDevices;
-  const getUserMedia = devices.getUserMedia.bind(devices);
-  devices.getUserMedia = (constraints) => getUserMedia({ ...constraints, audio: false });
-}
 
 /** One page's line (see above). */
 function pageState() {

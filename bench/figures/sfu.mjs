@@ -7,7 +7,7 @@
 import { startServer } from '../../server/app.mjs';
 import { startTestJanus } from '../../test/plugins/janus.mjs';
 import { median, num, sleep } from '../lib/harness.mjs';
-import { LABEL, measureCall, startCall } from '../lib/call.mjs';
+import { cameraOnly, LABEL, measureCall, startCall } from '../lib/call.mjs';
 import { barChart } from '../lib/chart.mjs';
 
 const SIZES = (process.env.BENCH_SFU_SIZES ?? '6,10').split(',').map(Number);
@@ -20,18 +20,8 @@ const MEASURE_S = Number(process.env.BENCH_MEASURE_S ?? 12);
  * raw PeerJS by its constraints; and no microphone: ten pages' audio (capture, echo cancellation,
  * 90 Opus decoders, output) alone costs more than two cores have (see bench/NOTES.md).
  */
-const LOW = { 10: true };
+const LOW_CAMERA_ONLY = { 10: true };
 const SFU = 'SFU (`sfu-threshold="always"`)';
-
-/**
- * A page setup (run before the page's scripts): the element gets no microphone; raw PeerJS (which
- * asks for none itself, with `audio: false`) the camera `video-quality="low"` asks for.
- */
-function lowCameraOnly(raw) {
-  const devices = navigator.mediaDevices;
-  const getUserMedia = devices.getUserMedia.bind(devices);
-  devices.getUserMedia = (constraints) => getUserMedia(raw ? { ...constraints, video: { width: 320, height: 180, frameRate: 15 } } : { ...constraints, audio: false });
-}
 
 export async function sfuFigure({ browser, urls, log }) {
   const started = await startTestJanus();
@@ -64,10 +54,10 @@ async function measure({ browser, urls, log, janusPid }) {
           kind,
           n,
           timeoutMs: TIMEOUT_MS[n] ?? 120_000,
-          attributes: { 'sfu-threshold': 'always', 'max-participants': String(Math.max(8, n)), ...(LOW[n] ? { 'video-quality': 'low' } : {}) },
-          setup: LOW[n] ? lowCameraOnly : null,
+          attributes: { 'sfu-threshold': 'always', 'max-participants': String(Math.max(8, n)), ...(LOW_CAMERA_ONLY[n] ? { 'video-quality': 'low' } : {}) },
+          setup: LOW_CAMERA_ONLY[n] ? cameraOnly : null,
           setupArg: kind === 'raw',
-          audio: !LOW[n],
+          audio: !LOW_CAMERA_ONLY[n],
         });
         if (!call.ok) {
           failures.push(`n=${n} ${label} run ${run + 1}: ${call.reason}`);

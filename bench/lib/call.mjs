@@ -9,6 +9,17 @@ export const KINDS = /** @type {const} */ (['element', 'raw']);
 export const LABEL = { element: '<video-room>', raw: 'raw PeerJS' };
 
 /**
+ * A page setup (run before the page's scripts; `evaluateOnNewDocument(cameraOnly, raw)`): the
+ * element's page gets no microphone; with `raw`, raw PeerJS's page (which asks for none itself,
+ * `audio=0`) gets the camera `video-quality="low"` asks for.
+ */
+export function cameraOnly(raw) {
+  const devices = navigator.mediaDevices;
+  const getUserMedia = devices.getUserMedia.bind(devices);
+  devices.getUserMedia = (constraints) => getUserMedia(raw ? { ...constraints, video: { width: 320, height: 180, frameRate: 15 } } : { ...constraints, audio: false });
+}
+
+/**
  * The page of participant `i` of a call. `secret` (element only) goes in the URL fragment;
  * `attributes` (element only) are the element's, in the demo page's query. Without `audio`, raw
  * PeerJS asks for no microphone (the element is given none by a setup of the caller's).

@@ -40,7 +40,6 @@ export interface SfuTarget {
   rtc: RTCConfiguration;
 }
 
-
 /** The feeds of a Janus publishers list: id and streams, checked (feed ids are strings: ours). */
 function parsePublishers(value: unknown): Map<string, FeedStream[]> {
   const feeds = new Map<string, FeedStream[]>();

@@ -37,7 +37,6 @@ export interface SubscriberHooks {
   keyId(participantId: string): string | null;
 }
 
-
 /** The streams of a Janus `attached` or `updated` event, checked. */
 function parseSubStreams(value: unknown): Map<string, SubStream> | null {
   if (!Array.isArray(value)) return null;

@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { launchChromium, withDeadline } from '../../bench/lib/harness.mjs';
-import { startCall } from '../../bench/lib/call.mjs';
+import { cameraOnly, startCall } from '../../bench/lib/call.mjs';
 import { startServer } from '../../server/app.mjs';
 import { startTestJanus } from '../plugins/janus.mjs';
 
@@ -16,12 +16,6 @@ const N = 10;
 const FRAMES = 30;
 const WINDOW_LIMIT_MS = 15_000;
 
-/** The element gets no microphone. */
-function cameraOnly() {
-  const devices = navigator.mediaDevices;
-  const getUserMedia = devices.getUserMedia.bind(devices);
-  devices.getUserMedia = (constraints) => getUserMedia({ ...constraints, audio: false });
-}
 
 /** Each page's inbound video streams: frames decoded, by `connection:statsId`. */
 const streamsOf = (pages) => Promise.all(pages.map((page) => page.evaluate(async () => (await window.__benchStats()).streams)));
