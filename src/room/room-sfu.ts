@@ -128,8 +128,6 @@ export class RoomSfu {
       if (servers.length === 0) throw new Error('no media server is known (media-server)');
       const [{ SfuMediaPath }, encryption, roomId] = await Promise.all([import('../sfu/sfu-media-path.js'), room.encryption(), derivedId(room.room, room.secret, 'sfu')]);
       if (!encryption || !room.joined()) return false;
-      // Without a secret the encryption may be new: our keys go to everyone, theirs are taken.
-      if (!room.secret) this.keysReady(encryption.frameKeys);
       path = new SfuMediaPath<Participant>(encryption.frames, room.localMedia, room.upstream(), {
         track: (participant, track) => this.route.sfuTrack(participant, track),
         gone: (participant, track) => this.route.sfuGone(participant, track),

@@ -397,6 +397,10 @@ export class Room extends TypedEventTarget<RoomEvents> {
     if (encryption.sealer) this.#media.frames = encryption.frames;
     this.frameKeys = encryption.frameKeys;
     encryption.frameKeys.on('epoch', ({ epoch }) => this.emit('key-epoch', { epoch }));
+    // Without a secret the keys start with the SFU: ours go to everyone and theirs kept so far are
+    // taken in this same step. A key arriving between the two would find its link unknown to the
+    // keys and be lost for good (that sender's SFU media then never decrypted here).
+    if (!this.#config.secret) this.sfu.keysReady(encryption.frameKeys);
   }
 
   /** An incoming connection: from the broker-verified id `conn.peer`. */

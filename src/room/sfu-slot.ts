@@ -5,6 +5,7 @@
  * to the tiles and keeps what the route will need: each participant's last word on its feed and
  * whom it takes from the SFU, frame keys that came early, the layers the tiles want.
  */
+import type { FrameKeys } from '../e2ee/frame-keys.js';
 import type { PeerLink } from '../link/peer-link.js';
 import type { RemoteTrack } from '../media/media-path.js';
 import type { Layer } from '../layout/layers.js';
@@ -70,6 +71,11 @@ export class SfuSlot {
   earlyKey(link: PeerLink, message: Extract<PeerMessage, { t: 'key' }>): void {
     if (this.sfu) this.sfu.earlyKey(link, message);
     else if (this.#earlyKeys.length < MAX_EARLY_KEYS) this.#earlyKeys.push([link, message]);
+  }
+
+  /** Our frame keys exist now (no secret: loaded with the SFU): see RoomSfu.keysReady. */
+  keysReady(keys: FrameKeys): void {
+    this.sfu?.keysReady(keys);
   }
 
   layers(layers: ReadonlyMap<string, Layer>): void {

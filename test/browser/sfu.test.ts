@@ -206,6 +206,35 @@ describe('media through the SFU (Janus)', () => {
     for (const el of [a, b]) el.leave();
   });
 
+  it('without a secret, the frame keys know every participant’s link the moment they exist: a key arriving next is taken, not lost', async () => {
+    const [a, b] = await mountSfu(2, 'sfu-keys', '2');
+    await a.join();
+    // Watch a's room get its frame keys (without a secret: when it moves to the SFU, b joining).
+    const room = coreRoom(a) as unknown as { frameKeys: FrameKeys | null };
+    let keys: FrameKeys | null = null;
+    let addedAtOnce: string[] | null = null;
+    Object.defineProperty(room, 'frameKeys', {
+      configurable: true,
+      get: () => keys,
+      set: (value: FrameKeys | null) => {
+        keys = value;
+        if (!value) return;
+        const added: string[] = [];
+        const add = value.add.bind(value);
+        value.add = (link) => {
+          added.push(link.keyId);
+          add(link);
+        };
+        // The earliest a peer's key message could be handled: a data channel message is a task.
+        queueMicrotask(() => (addedAtOnce = [...added]));
+      },
+    });
+    await b.join();
+    await waitForSfuMedia([a, b], 1, 10);
+    expect(addedAtOnce, 'links the keys knew right after they existed').to.deep.equal([linkKeyId(a, sfuOf(b).room.id)]);
+    for (const el of [a, b]) el.leave();
+  });
+
   it('no keys, no frames: a subscriber of our own at the SFU, without keys, decodes nothing of what it forwards', async () => {
     const [a, b] = await mountSfu(2, 'sfu-nokeys');
     await Promise.all([a.join(), b.join()]);
