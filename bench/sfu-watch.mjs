@@ -45,6 +45,12 @@ async function pageStats() {
       if (r.type === 'inbound-rtp' && r.kind === 'video') lines.push(`  pc${i} down ${r.trackIdentifier}: decoded ${r.framesDecoded} of ${r.framesReceived}, packets ${r.packetsReceived}, key frames ${r.keyFramesDecoded}`);
     });
   }
+  // The subscriber's m-lines as Janus last described them, and each transceiver's direction.
+  const sub = path.subscriber;
+  if (sub) {
+    lines.push(`  subscriber m-lines: ${JSON.stringify([...sub.streams].map(([mid, s]) => `${mid}=${s.feed.slice(0, 6)}/${s.feedMid}${s.active ? '' : '(inactive)'}`))}`);
+    lines.push(`  subscriber transceivers: ${JSON.stringify((sub.pc?.getTransceivers() ?? []).map((t) => `${t.mid}:${t.currentDirection}`))}`);
+  }
   return lines.join('\n');
 }
 
