@@ -390,17 +390,14 @@ export class Room extends TypedEventTarget<RoomEvents> {
     });
   }
 
-  /** With a room secret: the encryption is loaded. */
+  /** The encryption is loaded: with a secret when we join, without one with the SFU. */
   #encrypt(encryption: RoomEncryption): void {
     this.#encryption = encryption;
     // Without a secret the mesh's media stays as it is (DTLS); only the SFU's frames are encrypted.
     if (encryption.sealer) this.#media.frames = encryption.frames;
     this.frameKeys = encryption.frameKeys;
     encryption.frameKeys.on('epoch', ({ epoch }) => this.emit('key-epoch', { epoch }));
-    // Without a secret the keys start with the SFU: ours go to everyone and theirs kept so far are
-    // taken in this same step. A key arriving between the two would find its link unknown to the
-    // keys and be lost for good (that sender's SFU media then never decrypted here).
-    if (!this.#config.secret) this.sfu.keysReady(encryption.frameKeys);
+    if (!this.#config.secret) this.sfu.keysReady(encryption.frameKeys); // in this same step: see SfuSlot.keysReady
   }
 
   /** An incoming connection: from the broker-verified id `conn.peer`. */

@@ -73,7 +73,12 @@ export class SfuSlot {
     else if (this.#earlyKeys.length < MAX_EARLY_KEYS) this.#earlyKeys.push([link, message]);
   }
 
-  /** Our frame keys exist now (no secret: loaded with the SFU): see RoomSfu.keysReady. */
+  /**
+   * Our frame keys exist now (no secret: loaded with the SFU): ours go to everyone, and theirs kept
+   * so far are taken. The room calls this in the same step it starts handing keys to them: a key
+   * arriving in between would find its link unknown to the keys and be lost for good (that
+   * sender's media through the SFU then never decrypted here).
+   */
   keysReady(keys: FrameKeys): void {
     this.sfu?.keysReady(keys);
   }
