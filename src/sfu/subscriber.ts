@@ -10,6 +10,14 @@ import type { RemoteTrack } from '../media/media-path.js';
 import { isObj, type Jsep, type JanusHandle, type Obj, type PluginReply } from './janus-client.js';
 import type { Layer } from '../layout/layers.js';
 
+/**
+ * A subscription step Janus refused (a feed that went between its word and our request, a
+ * transient error) is tried again this long after, doubling up to MAX_RESYNC_MS: nothing else
+ * would ask again while the feeds stay as they are.
+ */
+export const RESYNC_MS = 500;
+const MAX_RESYNC_MS = 10_000;
+
 /** One stream a publisher offers, as Janus lists it. */
 export interface FeedStream {
   mid: string;
@@ -66,6 +74,8 @@ export class Subscriber {
   #joined = false;
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
+  #resync: ReturnType<typeof setTimeout> | undefined;
+  #resyncMs = RESYNC_MS;
 
   constructor(
     readonly rtc: RTCConfiguration,
@@ -114,6 +124,7 @@ export class Subscriber {
 
   close(): void {
     this.#closed = true;
+    clearTimeout(this.#resync);
     this.pc?.close();
     this.handle.detach();
   }
@@ -124,9 +135,19 @@ export class Subscriber {
     return videos[0]?.mid === feedMid;
   }
 
-  #run(step: () => Promise<void>): void {
-    const next = this.#queue.then(step, step).catch(() => undefined);
-    this.#queue = next;
+  /** Runs `step` after those before it; a sync that fails is tried again later (see RESYNC_MS). */
+  #run(step: () => Promise<void>, sync = false): void {
+    this.#queue = this.#queue.then(step, step).then(
+      () => {
+        if (sync) this.#resyncMs = RESYNC_MS;
+      },
+      () => {
+        if (!sync || this.#closed) return;
+        clearTimeout(this.#resync);
+        this.#resync = setTimeout(() => this.#sync(), this.#resyncMs);
+        this.#resyncMs = Math.min(this.#resyncMs * 2, MAX_RESYNC_MS);
+      },
+    );
   }
 
   /** Subscribes to what we want and Janus has, and leaves what we no longer want. */
@@ -142,13 +163,15 @@ export class Subscriber {
       const unsubscribe = [...new Set([...this.streams.values()].filter((s) => s.active && !this.#wanted.has(s.feed)).map((s) => s.feed))].map((feed) => ({ feed }));
       if (!this.#joined) {
         if (!subscribe.length) return;
+        // Joined once Janus says so: a refused join is a join again next time, not an update.
+        const joined = await this.handle.message({ request: 'join', ptype: 'subscriber', room: this.room, streams: subscribe });
         this.#joined = true;
-        await this.#apply(await this.handle.message({ request: 'join', ptype: 'subscriber', room: this.room, streams: subscribe }));
+        await this.#apply(joined);
         return;
       }
       if (!subscribe.length && !unsubscribe.length) return;
       await this.#apply(await this.handle.message({ request: 'update', ...(subscribe.length ? { subscribe } : {}), ...(unsubscribe.length ? { unsubscribe } : {}) }));
-    });
+    }, true);
   }
 
   /** Takes Janus's description of our m-lines and answers its offer. */

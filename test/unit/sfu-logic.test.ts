@@ -1,12 +1,15 @@
 /**
  * The SFU's pure parts: which media server a room lives on, the settings, and which simulcast
- * layer a tile needs.
+ * layer a tile needs; and the subscriber's requests to Janus, against a stand-in for its handle.
  */
 import { expect } from '@open-wc/testing';
 import { pickServer } from '../../src/sfu/placement.js';
 import { DEFAULT_SFU_THRESHOLD, parseMediaServers, parseSfuThreshold } from '../../src/room/sfu-mode.js';
 import { layersFor } from '../../src/layout/layers.js';
 import { layoutTiles } from '../../src/layout/grid.js';
+import { Subscriber } from '../../src/sfu/subscriber.js';
+import { JanusError, type JanusHandle, type Obj, type PluginReply } from '../../src/sfu/janus-client.js';
+import { waitFor } from '../browser/helpers.js';
 
 const servers = ['wss://a.example/janus', 'wss://b.example/janus', 'wss://c.example/janus', 'wss://d.example/janus'];
 const roomIds = Array.from({ length: 400 }, (_, i) => `vr-${i.toString(16).padStart(32, '0')}`);
@@ -56,5 +59,33 @@ describe('SFU placement, settings and layers', () => {
     // A screen in the spotlight: the screen's owner's camera is a thumbnail in the filmstrip.
     const screen = layersFor(layoutTiles([...tiles.slice(0, 3), { id: 'p0:screen', screen: true }], 1280, 720), ['p0', 'p1']);
     expect([...screen.values()]).to.deep.equal(['low', 'low']);
+  });
+});
+
+describe('the SFU subscriber', () => {
+  it('asks Janus again for a subscription it refused (a feed gone meanwhile), as a join, until it is in', async () => {
+    const sent: Obj[] = [];
+    let refusals = 2;
+    const handle = {
+      onevent: null,
+      message: (body: Obj): Promise<PluginReply> => {
+        sent.push(body);
+        if (refusals-- > 0) return Promise.reject(new JanusError(428, 'No such feed'));
+        return Promise.resolve({ data: { videoroom: 'attached', streams: [] }, jsep: null });
+      },
+      trickle: () => undefined,
+      detach: () => undefined,
+    };
+    const frames = { protectSender: () => undefined, protectReceiver: () => undefined, pinCodecs: () => undefined };
+    const subscriber = new Subscriber({}, handle as unknown as JanusHandle, 'vr-room', frames, { track: () => undefined, gone: () => undefined, keyId: () => null });
+    try {
+      subscriber.want('f-a', 'vr-a');
+      subscriber.published('f-a', [{ mid: '0', mindex: 0, type: 'audio', disabled: false }]);
+      await waitFor(() => sent.length === 3, () => `requests: ${JSON.stringify(sent)}`, 5_000);
+      expect(sent.map((body) => body.request)).to.deep.equal(['join', 'join', 'join']);
+      expect(sent[2]!.streams).to.deep.equal([{ feed: 'f-a', mid: '0' }]);
+    } finally {
+      subscriber.close();
+    }
   });
 });
