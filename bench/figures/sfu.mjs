@@ -83,7 +83,11 @@ async function measure({ browser, urls, log, janusPid }) {
   const rows = SIZES.map((n) => {
     const [je, jr] = [median(join[n].element), median(join[n].raw)];
     const [e, r] = [call(n, 'element'), call(n, 'raw')];
-    return { n, je, jr, joinRatio: je / jr, e, r, cpuRatio: e.cpuPerParticipantMin / r.cpuPerParticipantMin };
+    // Browser CPU per remote video frame decoded: when both saturate the machine, CPU per
+    // participant is the machine's share either way, and what differs is what it buys.
+    const perFrame = (m) => (m.cpuPerParticipantMin * 1000) / (m.fpsPerRemote * (n - 1) * 60);
+    const [fe, fr] = [perFrame(e), perFrame(r)];
+    return { n, je, jr, joinRatio: je / jr, e, r, cpuRatio: e.cpuPerParticipantMin / r.cpuPerParticipantMin, fe, fr, frameRatio: fe / fr };
   });
   const goals = rows.flatMap((row) =>
     row.n === 6
@@ -104,13 +108,14 @@ async function measure({ browser, urls, log, janusPid }) {
     `until every remote video presents frames, the slowest participant; medians of ${rows.map(({ n }) => `${RUNS[n] ?? 1} at ${n}`).join(', ')}. CPU: the`,
     `browser's, as in the CPU figure, over ${MEASURE_S} s of the last run after ${WARMUP_S} s of warm-up; Janus's own CPU is given apart`,
     'and is not in the ratio (it runs on the server, not on the participants\' devices). Slowest video: the lowest frame rate of',
-    'any remote video on any page over the same window.',
+    'any remote video on any page over the same window. CPU per frame: that CPU over the remote video frames each page decoded',
+    'in the window (with both saturating the two cores, CPU per participant is their share either way).',
     '',
-    '| participants | join, SFU | join, raw mesh | ratio | CPU s/participant/min, SFU | raw mesh | ratio | Janus CPU s/participant/min | slowest video, SFU / raw |',
-    '| --: | --: | --: | --: | --: | --: | --: | --: | --: |',
+    '| participants | join, SFU | join, raw mesh | ratio | CPU s/participant/min, SFU | raw mesh | ratio | CPU ms per decoded frame, SFU / raw | ratio | Janus CPU s/participant/min | slowest video, SFU / raw |',
+    '| --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: |',
     ...rows.map(
       (row) =>
-        `| ${row.n} | ${num(row.je)} ms | ${num(row.jr)} ms | ${num(row.joinRatio, 2)}× | ${num(row.e.cpuPerParticipantMin, 1)} s | ${num(row.r.cpuPerParticipantMin, 1)} s | ${num(row.cpuRatio, 2)}× | ${num(row.e.serverCpuPerParticipantMin, 2)} s | ${num(row.e.minFps, 1)} / ${num(row.r.minFps, 1)} fps |`,
+        `| ${row.n} | ${num(row.je)} ms | ${num(row.jr)} ms | ${num(row.joinRatio, 2)}× | ${num(row.e.cpuPerParticipantMin, 1)} s | ${num(row.r.cpuPerParticipantMin, 1)} s | ${num(row.cpuRatio, 2)}× | ${num(row.fe, 1)} / ${num(row.fr, 1)} ms | ${num(row.frameRatio, 2)}× | ${num(row.e.serverCpuPerParticipantMin, 2)} s | ${num(row.e.minFps, 1)} / ${num(row.r.minFps, 1)} fps |`,
     ),
     '',
     'Runs (ms, in order):',

@@ -41,7 +41,8 @@ export async function startCall(browser, urls, { kind, n, timeoutMs, secret = nu
   try {
     call = await openParticipants(browser, n, probe, { kind, expected: n - 1, script: null });
     // A profiler's own instrumentation, before the pages' scripts too.
-    if (setup) await Promise.all(call.pages.map((page) => page.evaluateOnNewDocument(setup, setupArg)));
+    // (A string takes no argument: puppeteer refuses one.)
+    if (setup) await Promise.all(call.pages.map((page) => (typeof setup === 'string' ? page.evaluateOnNewDocument(setup) : page.evaluateOnNewDocument(setup, setupArg))));
     // A profiler's own hook on the pages before they load (CPU profiles).
     if (beforeLoad) await beforeLoad(call.pages, kind);
   } catch (error) {
