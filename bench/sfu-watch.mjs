@@ -40,14 +40,23 @@ async function pageStats() {
   if (!path) return 'no SFU path';
   const lines = [];
   for (const [i, pc] of path.peerConnections.entries()) {
-    (await pc.getStats()).forEach((r) => {
-      if (r.type === 'outbound-rtp' && r.kind === 'video') lines.push(`  pc${i} up ${r.rid}: encoded ${r.framesEncoded} ${r.frameWidth ?? '-'}×${r.frameHeight ?? '-'} limited by ${r.qualityLimitationReason}`);
+    // Its signalling state, and each sender's track (kind, state, enabled).
+    const senders = pc.getSenders().map((s) => (s.track ? `${s.track.kind}:${s.track.readyState}${s.track.enabled ? '' : '(disabled)'}` : 'none'));
+    lines.push(`  pc${i} ${pc.signalingState}/${pc.connectionState}, senders ${senders.join(' ') || '-'}`);
+    const stats = await pc.getStats();
+    // ICE: each candidate pair, local → remote, its state and checks answered.
+    const cand = (id) => { const c = stats.get(id); return c ? `${c.candidateType}:${c.address}:${c.port}` : '?'; };
+    const pairs = [...stats.values()].filter((r) => r.type === 'candidate-pair').map((r) => `${cand(r.localCandidateId)}→${cand(r.remoteCandidateId)} ${r.state}${r.nominated ? '*' : ''} ${r.responsesReceived}/${r.requestsSent} in ${r.requestsReceived}`);
+    if (pc.connectionState !== 'connected') lines.push(`  pc${i} ice ${pc.iceConnectionState}/${pc.iceGatheringState}: ${pairs.join('; ') || 'no pairs'}`);
+    stats.forEach((r) => {
+      if (r.type === 'outbound-rtp' && r.kind === 'video') lines.push(`  pc${i} up ${r.rid}: encoded ${r.framesEncoded}${r.active === false ? ' (inactive)' : ''} ${r.frameWidth ?? '-'}×${r.frameHeight ?? '-'} limited by ${r.qualityLimitationReason}, packets ${r.packetsSent}`);
       if (r.type === 'inbound-rtp' && r.kind === 'video') lines.push(`  pc${i} down ${r.trackIdentifier}: decoded ${r.framesDecoded} of ${r.framesReceived}, packets ${r.packetsReceived}, key frames ${r.keyFramesDecoded}`);
     });
   }
   // The subscriber's m-lines as Janus last described them, and each transceiver's direction.
   const sub = path.subscriber;
   if (sub) {
+    lines.push(`  subscriber handle ${sub.handle?.id}`);
     lines.push(`  subscriber m-lines: ${JSON.stringify([...sub.streams].map(([mid, s]) => `${mid}=${s.feed.slice(0, 6)}/${s.feedMid}${s.active ? '' : '(inactive)'}`))}`);
     lines.push(`  subscriber transceivers: ${JSON.stringify((sub.pc?.getTransceivers() ?? []).map((t) => `${t.mid}:${t.currentDirection}`))}`);
   }
@@ -86,7 +95,8 @@ await withDeadline('sfu-watch', 300_000, async (ctx) => {
     console.log(`${since()} ${states.join(' ')}`);
   }
   for (const [i, page] of (await pages()).entries()) console.log(`page ${i}:\n${await page.evaluate(pageStats).catch((error) => String(error))}`);
-  console.log(janus.log(3000).filter((line) => /ERR|WARN/.test(line)).slice(-30).join('\n'));
+  // JLOG=1: every line Janus logged (kept), not only its warnings.
+  console.log(janus.log(3000).filter((line) => process.env.JLOG || /ERR|WARN/.test(line)).slice(process.env.JLOG ? -3000 : -30).join('\n'));
   const call = await calling;
   if (call.ok) await call.close();
 });

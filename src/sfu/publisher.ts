@@ -9,6 +9,7 @@ import { VIDEO_QUALITIES } from '../media/quality.js';
 import type { Upstream } from '../media/media-path.js';
 import { AUDIO_KBPS, MAX_SCREEN_KBPS, SCREEN_FRAME_RATE } from '../link/bandwidth.js';
 import type { JanusHandle } from './janus-client.js';
+import { ConnectWatch } from './connect-watch.js';
 
 /** The simulcast layers, highest first as Janus (and janus.js) expect: full, half and quarter size. */
 export const SIMULCAST_LAYERS = [
@@ -33,16 +34,20 @@ export class Publisher {
   /** The tracks we send: clones of the page's (see #put), with the track each was cloned from. */
   readonly #clones = new Map<RTCRtpTransceiver, { clone: MediaStreamTrack; source: MediaStreamTrack }>();
   #queue: Promise<unknown> = Promise.resolve();
+  /** Whether our connection comes up (`stalled`: it did not, or failed, or Janus hung it up). */
+  readonly watch: ConnectWatch;
 
   constructor(
     rtc: RTCConfiguration,
     readonly handle: JanusHandle,
     readonly frames: FrameProtector,
     upstream: Upstream,
+    stalled: (reason: string) => void,
   ) {
     this.pc = new RTCPeerConnection(rtc);
     this.#upstream = upstream;
     this.pc.onicecandidate = ({ candidate }) => handle.trickle(candidate);
+    this.watch = new ConnectWatch(this.pc, stalled);
   }
 
   /** Publishes `stream`'s tracks (audio and camera); resolves once Janus answered. */
@@ -55,7 +60,7 @@ export class Publisher {
       const sendEncodings = SIMULCAST_LAYERS.map(({ rid, scaleResolutionDownBy }, i) => ({ rid, scaleResolutionDownBy, maxBitrate: bitrates[i] ?? 0 }));
       this.#video = this.#add(video, { direction: 'sendonly', streams: [stream], sendEncodings });
     }
-    return this.#renegotiate('publish');
+    return this.#renegotiate('publish').then(() => this.watch.arm());
   }
 
   /** The camera or microphone changed: the same senders take the new tracks. */
@@ -94,6 +99,7 @@ export class Publisher {
   }
 
   close(): void {
+    this.watch.close();
     this.pc.close();
     for (const { clone } of this.#clones.values()) clone.stop();
     this.#clones.clear();

@@ -20,6 +20,8 @@ export type { Layer };
 
 /** Most publishers a Janus room takes (the element's own limit on participants is lower). */
 const MAX_PUBLISHERS = 64;
+/** Connections to the SFU made anew after one did not come up (see ConnectWatch); past that, the call goes back to the mesh. */
+const MAX_REMAKES = 3;
 
 /** What the SFU path tells the room. */
 export interface SfuHooks<P> {
@@ -64,14 +66,15 @@ function randomFeedId(): string {
 
 export class SfuMediaPath<P extends MediaParticipant> {
   screenTrack: MediaStreamTrack | null = null;
-  /** Our feed id in the Janus room. */
-  readonly feedId = randomFeedId();
+  /** Our feed id in the Janus room (a new one when we publish anew). */
+  feedId = randomFeedId();
   /** The server the room landed on, once started. */
   server: string | null = null;
   /** Whether our feed is published (the others may subscribe to it). */
   published = false;
   #session: JanusSession | null = null;
-  #publisher: Publisher | null = null;
+  /** TypeScript-private (not #): the reconnection test hangs it up through Janus. */
+  private publisher: Publisher | null = null;
   /** TypeScript-private (not #): the feed-swap test drives it as a dishonest server would. */
   private subscriber: Subscriber | null = null;
   /** Every participant, with the link their keys come over. */
@@ -80,7 +83,11 @@ export class SfuMediaPath<P extends MediaParticipant> {
   readonly #feeds = new Map<string, string>();
   /** The layer each participant's camera is wanted in. */
   readonly #layers = new Map<string, Layer>();
+  /** What Janus last said each feed publishes (for a subscriber made anew). */
+  readonly #published = new Map<string, FeedStream[]>();
   #upstream: Upstream;
+  #target: SfuTarget | null = null;
+  #remakes = 0;
   #closed = false;
 
   constructor(
@@ -93,37 +100,20 @@ export class SfuMediaPath<P extends MediaParticipant> {
   }
 
   get peerConnections(): RTCPeerConnection[] {
-    return [this.#publisher?.pc, this.subscriber?.pc].filter((pc): pc is RTCPeerConnection => !!pc && pc.signalingState !== 'closed');
+    return [this.publisher?.pc, this.subscriber?.pc].filter((pc): pc is RTCPeerConnection => !!pc && pc.signalingState !== 'closed');
   }
 
   /** Connects to the room's server, creates its Janus room if needed, publishes and subscribes. Rejects with a JanusError. */
-  async start({ servers, roomId, rtc }: SfuTarget): Promise<void> {
-    const frames = this.frames;
-    const server = (this.server = await pickServer(servers, roomId));
+  async start(target: SfuTarget): Promise<void> {
+    this.#target = target;
+    const server = (this.server = await pickServer(target.servers, target.roomId));
     const session = (this.#session = await JanusSession.connect(server));
     session.onclose = (reason) => !this.#closed && this.hooks.failed(reason);
     if (this.#closed) return session.close();
     const [pub, sub] = await Promise.all([session.attach(), session.attach()]);
-    await createRoom(pub, roomId);
-    this.subscriber = new Subscriber(rtc, sub, roomId, frames, {
-      track: (id, track) => this.#withMember(id, (participant) => this.hooks.track(participant, track)),
-      gone: (id, track) => this.#withMember(id, (participant) => this.hooks.gone(participant, track)),
-      keyId: (id) => this.#members.get(id)?.link.keyId ?? null,
-    });
-    for (const [id, layer] of this.#layers) this.subscriber.setLayer(id, layer);
-    for (const [id, feed] of this.#feeds) this.subscriber.want(feed, id);
-    pub.onevent = (event) => event.kind === 'event' && this.#publishers(event.reply.data);
-    const joined = await pub.message({ request: 'join', ptype: 'publisher', room: roomId, id: this.feedId });
-    this.#publishers(joined.data);
-    const stream = await this.camera;
-    if (this.#closed) return;
-    if (stream && stream.getTracks().length) {
-      this.#publisher = new Publisher(rtc, pub, frames, this.#upstream);
-      await this.#publisher.publish(stream);
-      if (this.screenTrack) await this.#publisher.setScreenTrack(this.screenTrack);
-      this.published = true;
-      this.hooks.feed(this.feedId);
-    }
+    await createRoom(pub, target.roomId);
+    this.subscriber = this.#subscribe(sub, target);
+    await this.#publish(pub, target);
   }
 
   /** A participant named its feed (null: it publishes none). */
@@ -159,39 +149,106 @@ export class SfuMediaPath<P extends MediaParticipant> {
   }
 
   setLocalStream(stream: MediaStream | null): void {
-    void this.#publisher?.setLocalStream(stream);
+    void this.publisher?.setLocalStream(stream);
   }
 
   /** A mute or unmute: what goes up follows the page's tracks. */
   syncEnabled(): void {
-    this.#publisher?.syncEnabled();
+    this.publisher?.syncEnabled();
   }
 
   setScreenTrack(track: MediaStreamTrack | null): void {
     this.screenTrack = track;
-    this.#publisher?.setScreenTrack(track).catch((error: unknown) => this.hooks.failed(String(error)));
+    this.publisher?.setScreenTrack(track).catch((error: unknown) => this.hooks.failed(String(error)));
   }
 
   setUpstream(changes: Partial<Upstream>): void {
     this.#upstream = { ...this.#upstream, ...changes };
-    void this.#publisher?.setUpstream(this.#upstream);
+    void this.publisher?.setUpstream(this.#upstream);
   }
 
   close(): void {
     this.#closed = true;
-    this.#publisher?.close();
+    this.publisher?.close();
     this.subscriber?.close();
     this.#session?.close();
     this.#members.clear();
     this.#feeds.clear();
   }
 
+  /** Joins the Janus room on `handle` as a publisher (our feed) and publishes our camera and microphone, if any. */
+  async #publish(handle: JanusHandle, { roomId, rtc }: SfuTarget): Promise<void> {
+    handle.onevent = (event) => {
+      if (event.kind === 'event') this.#publishers(event.reply.data);
+      else if (event.kind === 'hangup') this.publisher?.watch.stall(`was hung up by the server (${event.reason})`);
+    };
+    const joined = await handle.message({ request: 'join', ptype: 'publisher', room: roomId, id: this.feedId });
+    this.#publishers(joined.data);
+    const stream = await this.camera;
+    if (this.#closed || !stream || !stream.getTracks().length) return;
+    const publisher: Publisher = (this.publisher = new Publisher(rtc, handle, this.frames, this.#upstream, (reason) => void this.#remake(publisher, `the connection for our media ${reason}`)));
+    await publisher.publish(stream);
+    if (this.screenTrack) await publisher.setScreenTrack(this.screenTrack);
+    if (this.publisher !== publisher) return;
+    this.published = true;
+    this.hooks.feed(this.feedId);
+  }
+
+  /** A subscriber on `handle`, told all we know: the layers, the feeds named to us, what Janus says they publish. */
+  #subscribe(handle: JanusHandle, { roomId, rtc }: SfuTarget): Subscriber {
+    const subscriber: Subscriber = new Subscriber(rtc, handle, roomId, this.frames, {
+      track: (id, track) => this.#withMember(id, (participant) => this.hooks.track(participant, track)),
+      gone: (id, track) => this.#withMember(id, (participant) => this.hooks.gone(participant, track)),
+      keyId: (id) => this.#members.get(id)?.link.keyId ?? null,
+      stalled: (reason) => void this.#remake(subscriber, `the connection for the others' media ${reason}`),
+    });
+    for (const [id, layer] of this.#layers) subscriber.setLayer(id, layer);
+    for (const [id, feed] of this.#feeds) subscriber.want(feed, id);
+    for (const [feed, streams] of this.#published) subscriber.published(feed, streams);
+    return subscriber;
+  }
+
+  /**
+   * A connection that did not come up (or failed, or was hung up) is made anew on a new handle: a
+   * subscriber told all we know, or our publisher under a new feed id that the others learn from
+   * us (Janus tells them the old one left). Past MAX_REMAKES, the SFU has failed (the call goes on
+   * over the mesh).
+   */
+  async #remake(old: Publisher | Subscriber, reason: string): Promise<void> {
+    const session = this.#session;
+    const target = this.#target;
+    if (this.#closed || !session || !target || (old !== this.subscriber && old !== this.publisher)) return;
+    if (old instanceof Subscriber) {
+      this.subscriber = null;
+      old.release();
+    } else {
+      this.publisher = null;
+      this.published = false;
+      old.close();
+      old.handle.detach();
+      this.feedId = randomFeedId();
+      this.hooks.feed(null);
+    }
+    if (++this.#remakes > MAX_REMAKES) return this.hooks.failed(reason);
+    try {
+      const handle = await session.attach();
+      if (this.#closed) return handle.detach();
+      if (old instanceof Subscriber) this.subscriber = this.#subscribe(handle, target);
+      else await this.#publish(handle, target);
+    } catch (error) {
+      if (!this.#closed) this.hooks.failed(`${reason}, and could not be made anew (${error instanceof Error ? error.message : String(error)})`);
+    }
+  }
+
   /** Janus's word on who publishes what: the subscriber follows it for the feeds it wants. */
   #publishers(data: Obj): void {
-    const subscriber = this.subscriber;
-    if (!subscriber) return;
-    for (const [feed, streams] of parsePublishers(data.publishers)) if (feed !== this.feedId) subscriber.published(feed, streams);
-    for (const gone of [data.unpublished, data.leaving]) if (typeof gone === 'string') subscriber.published(gone, []);
+    const update = (feed: string, streams: FeedStream[]) => {
+      if (streams.length) this.#published.set(feed, streams);
+      else this.#published.delete(feed);
+      this.subscriber?.published(feed, streams);
+    };
+    for (const [feed, streams] of parsePublishers(data.publishers)) if (feed !== this.feedId) update(feed, streams);
+    for (const gone of [data.unpublished, data.leaving]) if (typeof gone === 'string') update(gone, []);
   }
 
   #withMember(id: string, act: (participant: P) => void): void {

@@ -9,6 +9,7 @@ import type { FrameProtector } from '../link/link-media.js';
 import type { RemoteTrack } from '../media/media-path.js';
 import { isObj, type Jsep, type JanusHandle, type Obj, type PluginReply } from './janus-client.js';
 import type { Layer } from '../layout/layers.js';
+import { ConnectWatch, CONNECT_TIMEOUT_MS } from './connect-watch.js';
 
 /**
  * A subscription step Janus refused (a feed that went between its word and our request, a
@@ -43,6 +44,8 @@ export interface SubscriberHooks {
   gone(participantId: string, track: MediaStreamTrack): void;
   /** The frame keys a participant's media decrypts with (its link's key id), or null if unknown. */
   keyId(participantId: string): string | null;
+  /** Our connection failed, did not come up in time, or Janus hung it up: this subscriber is done (see ConnectWatch). */
+  stalled(reason: string): void;
 }
 
 /** The streams of a Janus `attached` or `updated` event, checked. */
@@ -76,6 +79,7 @@ export class Subscriber {
   #closed = false;
   #resync: ReturnType<typeof setTimeout> | undefined;
   #resyncMs = RESYNC_MS;
+  #watch: ConnectWatch | null = null;
 
   constructor(
     readonly rtc: RTCConfiguration,
@@ -83,10 +87,12 @@ export class Subscriber {
     readonly room: string,
     readonly frames: FrameProtector,
     readonly hooks: SubscriberHooks,
+    readonly connectTimeoutMs = CONNECT_TIMEOUT_MS,
   ) {
     handle.onevent = (event) => {
       // A renegotiation Janus started itself (a feed we had left): answer it in turn.
       if (event.kind === 'event') this.#run(() => this.#apply(event.reply));
+      else if (event.kind === 'hangup') this.#stall(`was hung up by the server (${event.reason})`);
     };
   }
 
@@ -125,8 +131,16 @@ export class Subscriber {
   close(): void {
     this.#closed = true;
     clearTimeout(this.#resync);
+    this.#watch?.close();
     this.pc?.close();
     this.handle.detach();
+  }
+
+  /** Closes, and first tells the media path that every track it delivered went (another subscriber takes over). */
+  release(): void {
+    for (const { participantId, track } of this.#delivered.values()) this.hooks.gone(participantId, track);
+    this.#delivered.clear();
+    this.close();
   }
 
   /** Whether `stream` is `feed`'s camera (its first video), not its screen. */
@@ -192,10 +206,22 @@ export class Subscriber {
     const answer = await pc.createAnswer();
     await pc.setLocalDescription(answer);
     await this.handle.message({ request: 'start' }, { type: 'answer', sdp: answer.sdp ?? '' });
+    this.#watch?.arm();
+  }
+
+  #stall(reason: string): void {
+    if (this.#closed) return;
+    // Once: the watch calls back once, and a hangup after it finds the watch over.
+    if (this.#watch) this.#watch.stall(reason);
+    else {
+      this.#closed = true;
+      this.hooks.stalled(reason);
+    }
   }
 
   #makePc(): RTCPeerConnection {
     const pc = new RTCPeerConnection(this.rtc);
+    this.#watch = new ConnectWatch(pc, (reason) => !this.#closed && this.hooks.stalled(reason), this.connectTimeoutMs);
     pc.onicecandidate = ({ candidate }) => this.handle.trickle(candidate);
     pc.ontrack = ({ transceiver }) => this.#protect(transceiver);
     return pc;

@@ -77,7 +77,7 @@ describe('the SFU subscriber', () => {
       detach: () => undefined,
     };
     const frames = { protectSender: () => undefined, protectReceiver: () => undefined, pinCodecs: () => undefined };
-    const subscriber = new Subscriber({}, handle as unknown as JanusHandle, 'vr-room', frames, { track: () => undefined, gone: () => undefined, keyId: () => null });
+    const subscriber = new Subscriber({}, handle as unknown as JanusHandle, 'vr-room', frames, { track: () => undefined, gone: () => undefined, keyId: () => null, stalled: () => undefined });
     try {
       subscriber.want('f-a', 'vr-a');
       subscriber.published('f-a', [{ mid: '0', mindex: 0, type: 'audio', disabled: false }]);
@@ -86,6 +86,63 @@ describe('the SFU subscriber', () => {
       expect(sent[2]!.streams).to.deep.equal([{ feed: 'f-a', mid: '0' }]);
     } finally {
       subscriber.close();
+    }
+  });
+
+  /** A subscriber whose join Janus answers with an offer of one audio m-line (made by a connection that never gets our candidates: it never connects). */
+  async function offeredSubscriber(connectTimeoutMs: number) {
+    const server = new RTCPeerConnection();
+    server.addTransceiver('audio', { direction: 'sendonly' });
+    const offer = await server.createOffer();
+    await server.setLocalDescription(offer);
+    const events: string[] = [];
+    const handle = {
+      onevent: null as ((event: { kind: string; reason?: string }) => void) | null,
+      message: (body: Obj): Promise<PluginReply> =>
+        Promise.resolve(
+          body.request === 'join'
+            ? { data: { videoroom: 'attached', streams: [{ mid: '0', feed_id: 'f-a', feed_mid: '0', type: 'audio' }] }, jsep: { type: 'offer', sdp: offer.sdp ?? '' } }
+            : { data: { videoroom: 'event' }, jsep: null },
+        ),
+      trickle: () => undefined,
+      detach: () => events.push('detached'),
+    };
+    const frames = { protectSender: () => undefined, protectReceiver: () => undefined, pinCodecs: () => undefined };
+    const subscriber = new Subscriber({}, handle as unknown as JanusHandle, 'vr-room', frames, {
+      track: (id, { track }) => events.push(`track ${id} ${track.kind}`),
+      gone: (id, track) => events.push(`gone ${id} ${track.kind}`),
+      keyId: () => null,
+      stalled: (reason) => events.push(`stalled: ${reason}`),
+    }, connectTimeoutMs);
+    subscriber.want('f-a', 'vr-a');
+    subscriber.published('f-a', [{ mid: '0', mindex: 0, type: 'audio', disabled: false }]);
+    await waitFor(() => events.includes('track vr-a audio'), () => `events: ${JSON.stringify(events)}`, 5_000);
+    return { subscriber, handle, events, server };
+  }
+
+  it('gives up a connection that does not come up in time, once, and release() takes back the tracks it delivered', async () => {
+    const { subscriber, events, server } = await offeredSubscriber(300);
+    try {
+      await waitFor(() => events.some((e) => e.startsWith('stalled')), () => `events: ${JSON.stringify(events)}`, 5_000);
+      expect(subscriber.pc?.connectionState).not.to.equal('connected');
+      expect(events.filter((e) => e.startsWith('stalled'))).to.deep.equal(['stalled: was not connected 0.3 s after its negotiation']);
+      subscriber.release();
+      expect(events.slice(-2)).to.deep.equal(['gone vr-a audio', 'detached']);
+    } finally {
+      subscriber.close();
+      server.close();
+    }
+  });
+
+  it('gives up its connection when Janus hangs it up, once', async () => {
+    const { subscriber, handle, events, server } = await offeredSubscriber(60_000);
+    try {
+      handle.onevent!({ kind: 'hangup', reason: 'ICE failed' });
+      handle.onevent!({ kind: 'hangup', reason: 'ICE failed' });
+      expect(events.filter((e) => e.startsWith('stalled'))).to.deep.equal(['stalled: was hung up by the server (ICE failed)']);
+    } finally {
+      subscriber.close();
+      server.close();
     }
   });
 });
