@@ -221,8 +221,11 @@ describe('media through the SFU (Janus)', () => {
     let last = '';
     await waitFor(
       async () => {
-        const mine = await decodedOn(path(a).subscriber!.pc);
-        const ofB = await Promise.all([a, c].map((el) => statsOfB(el, sfuOf(b).room.id)));
+        // A subscriber made anew has no connection until Janus's first offer, nor b's new feed an m-line at first.
+        const pc = path(a).subscriber?.pc;
+        if (!pc) return false;
+        const mine = await decodedOn(pc);
+        const ofB = await Promise.all([a, c].map((el) => statsOfB(el, sfuOf(b).room.id).catch(() => 0)));
         last = JSON.stringify({ mine, ofB });
         return mine.filter((n) => n >= 20).length === 2 && ofB.every((n) => n >= 20);
       },
