@@ -67,13 +67,15 @@ export async function waitForSfuMedia(elements: VideoRoomElement[], others: numb
 
 /** framesDecoded of each inbound video stream of the element's connections (one per remote camera at the SFU). */
 export async function inboundVideo(el: VideoRoomElement): Promise<number[]> {
+  return (await Promise.all(peerConnections(el).map(decodedVideo))).flat();
+}
+
+/** framesDecoded of each inbound video stream of one connection (none while its stats do not come within 2 s). */
+export async function decodedVideo(pc: RTCPeerConnection): Promise<number[]> {
   const counts: number[] = [];
-  for (const pc of peerConnections(el)) {
-    const stats = await statsWithin(pc, 2_000);
-    stats?.forEach((r: { type: string; kind?: string; framesDecoded?: number }) => {
-      if (r.type === 'inbound-rtp' && r.kind === 'video') counts.push(r.framesDecoded ?? 0);
-    });
-  }
+  (await statsWithin(pc, 2_000))?.forEach((r: { type: string; kind?: string; framesDecoded?: number }) => {
+    if (r.type === 'inbound-rtp' && r.kind === 'video') counts.push(r.framesDecoded ?? 0);
+  });
   return counts;
 }
 

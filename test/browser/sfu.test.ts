@@ -5,7 +5,7 @@ import { JanusSession, type JanusHandle } from '../../src/sfu/janus-client.js';
 import { derivedId } from '../../src/room/room-id.js';
 import type { VideoRoomElement } from '../../src/video-room.component.js';
 import { presentedFrames, waitFor, waitForFullMeshMedia } from './helpers.js';
-import { JANUS, statsOfB, frameKeys, linkKeyId, coreRoom, waitForSfuMedia, inboundVideo, outboundVideo, mountSfu, checkSwitches, waitForFrames, watchGaps, sfuOf, tileWays } from './sfu-helpers.js';
+import { JANUS, decodedVideo, statsOfB, frameKeys, linkKeyId, coreRoom, waitForSfuMedia, inboundVideo, outboundVideo, mountSfu, checkSwitches, waitForFrames, watchGaps, sfuOf, tileWays } from './sfu-helpers.js';
 
 describe('media through the SFU (Janus)', () => {
   after(() => setViewport({ width: 800, height: 600 }));
@@ -213,18 +213,13 @@ describe('media through the SFU (Janus)', () => {
     expect(path(b).feedId, "b's new feed").not.to.equal(feed);
     expect(sub.pc.signalingState, "a's old subscriber connection").to.equal('closed');
     // a decodes both others on its new subscriber connection; a and c decode b's new feed.
-    const decodedOn = async (pc: RTCPeerConnection) => {
-      const counts: number[] = [];
-      (await pc.getStats()).forEach((r: { type: string; kind?: string; framesDecoded?: number }) => r.type === 'inbound-rtp' && r.kind === 'video' && counts.push(r.framesDecoded ?? 0));
-      return counts;
-    };
     let last = '';
     await waitFor(
       async () => {
         // A subscriber made anew has no connection until Janus's first offer, nor b's new feed an m-line at first.
         const pc = path(a).subscriber?.pc;
         if (!pc) return false;
-        const mine = await decodedOn(pc);
+        const mine = await decodedVideo(pc);
         const ofB = await Promise.all([a, c].map((el) => statsOfB(el, sfuOf(b).room.id).catch(() => 0)));
         last = JSON.stringify({ mine, ofB });
         return mine.filter((n) => n >= 20).length === 2 && ofB.every((n) => n >= 20);
