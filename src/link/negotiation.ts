@@ -40,6 +40,23 @@ export interface Transceivers<P extends NegotiatingPc> {
   acceptOffer(pc: P): unknown;
 }
 
+/** The session id and version of a description's origin line (RFC 4566 5.2), if it has one. */
+function origin(sdp: string | undefined): { session: string; version: bigint } | null {
+  const match = sdp && /^o=\S+ (\d+) (\d+) /m.exec(sdp);
+  return match ? { session: match[1]!, version: BigInt(match[2]!) } : null;
+}
+
+/**
+ * Whether `sdp` is older than `current`: the same session, an earlier version. Each new
+ * description of a session carries a higher version (RFC 3264 8), so one with a lower version
+ * was made before the one we hold.
+ */
+export function isOlder(sdp: string, current: string | undefined): boolean {
+  const next = origin(sdp);
+  const held = origin(current);
+  return !!next && !!held && next.session === held.session && next.version < held.version;
+}
+
 /** Most candidates held for a remote description; more are dropped (an honest peer sends tens). */
 const MAX_QUEUED_CANDIDATES = 100;
 
@@ -48,6 +65,8 @@ export class Negotiation<P extends NegotiatingPc = NegotiatingPc> {
   #makingOffer = false;
   /** Candidates that came before any remote description, added once there is one. */
   #queued: (RTCIceCandidateInit | null)[] = [];
+  /** The descriptions and candidates from the peer, handled in turn (see receive). */
+  #turns: Promise<unknown> = Promise.resolve();
 
   readonly #link: NegotiationLink<P>;
   readonly #guard: DescriptionCheck;
@@ -84,12 +103,37 @@ export class Negotiation<P extends NegotiatingPc = NegotiatingPc> {
     }
   }
 
-  /** A description from the peer. */
-  async receive(description: { type: 'offer' | 'answer'; sdp: string }): Promise<void> {
+  /**
+   * A description from the peer. Descriptions and candidates are handled one at a time, in the
+   * order they came: two offers that arrive together (an ICE restart renewed while the path was
+   * down, one through the broker and one over the channel once it is back) were both applied
+   * before either was answered, and the second answer was made in a stable state, so it was an
+   * offer, sent as an answer; the dialer failed to apply it and closed the link.
+   */
+  receive(description: { type: 'offer' | 'answer'; sdp: string }): Promise<void> {
+    return this.#inTurn(() => this.#receive(description));
+  }
+
+  /** An ICE candidate from the peer (null: the end of its candidates), after the descriptions before it. */
+  candidate(candidate: RTCIceCandidateInit | null): Promise<void> {
+    return this.#inTurn(() => this.#candidate(candidate));
+  }
+
+  /** Runs `step` once every description and candidate before it is done with. */
+  #inTurn(step: () => Promise<void>): Promise<void> {
+    const turn = this.#turns.then(step);
+    this.#turns = turn.catch(() => undefined);
+    return turn;
+  }
+
+  async #receive(description: { type: 'offer' | 'answer'; sdp: string }): Promise<void> {
     const pc = this.#link.pc();
     if (!pc) return;
     // An answer to an offer we took back, or one that came both ways, answers nothing now.
     if (description.type === 'answer' && pc.signalingState !== 'have-local-offer') return;
+    // One older than the description we hold (an offer taken back and renewed, delivered after
+    // its successor) would undo a newer negotiation.
+    if (isOlder(description.sdp, pc.remoteDescription?.sdp)) return;
     const offerCollision = description.type === 'offer' && (this.#makingOffer || pc.signalingState !== 'stable');
     // The impolite side ignores a colliding offer; the polite side rolls back and answers it.
     if (!this.#polite && offerCollision) return;
@@ -103,7 +147,7 @@ export class Negotiation<P extends NegotiatingPc = NegotiatingPc> {
         this.#media.acceptOffer(pc);
         await pc.setLocalDescription();
         const answer = pc.localDescription;
-        if (answer) this.#link.signal({ t: 'sdp', description: { type: 'answer', sdp: answer.sdp } });
+        if (answer?.type === 'answer') this.#link.signal({ t: 'sdp', description: { type: 'answer', sdp: answer.sdp } });
       }
     } catch {
       // An answer that lost a race with another answers nothing now (offers renewed while the path
@@ -113,8 +157,7 @@ export class Negotiation<P extends NegotiatingPc = NegotiatingPc> {
     }
   }
 
-  /** An ICE candidate from the peer (null: the end of its candidates). */
-  async candidate(candidate: RTCIceCandidateInit | null): Promise<void> {
+  async #candidate(candidate: RTCIceCandidateInit | null): Promise<void> {
     const pc = this.#link.pc();
     if (!pc) return;
     // Before a remote description there is nothing to add it to: it waits for one.

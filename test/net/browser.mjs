@@ -3,7 +3,7 @@
 // not). Firefox speaks WebDriver BiDi on a TCP port only: the port inside the namespace is reached
 // through a unix socket (a file, seen from every namespace) and a forwarder on each side.
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -96,6 +96,8 @@ function driven(browser) {
     /** @param {string} url */
     async open(url) {
       const page = await browser.newPage();
+      // PAGE_LOG=file: the pages' console lines go there, stamped (for finding races by hand).
+      if (process.env.PAGE_LOG) page.on('console', (m) => appendFileSync(process.env.PAGE_LOG, `[${Date.now() % 100000}] ${m.text()}\n`));
       await page.evaluateOnNewDocument(recordConnections);
       await page.goto(url, { waitUntil: 'load' });
       return page;

@@ -198,3 +198,94 @@ describe('perfect negotiation', () => {
     expect(answerer.pc.signalingState).to.equal('stable');
   });
 });
+
+/** One end on a real RTCPeerConnection (no ICE servers: host candidates on this machine). */
+class RealSide {
+  readonly pc = new RTCPeerConnection();
+  readonly negotiation: Negotiation<RTCPeerConnection>;
+  readonly outbox: Signal[] = [];
+  closed = 0;
+  #waiting: (() => void)[] = [];
+
+  constructor(polite: boolean) {
+    const link = {
+      pc: () => this.pc,
+      signal: (message: Signal) => {
+        this.outbox.push(message);
+        for (const wake of this.#waiting.splice(0)) wake();
+      },
+      close: () => this.closed++,
+    };
+    this.negotiation = new Negotiation(link, { checkRemote: () => true }, { protect: () => undefined, acceptOffer: () => undefined }, polite);
+    this.pc.addEventListener('negotiationneeded', () => void this.negotiation.negotiate());
+  }
+
+  /** The next description of `type` this side sends (taken out of its outbox, with what came before it). */
+  async take(type: 'offer' | 'answer'): Promise<{ type: 'offer' | 'answer'; sdp: string }> {
+    for (;;) {
+      const index = this.outbox.findIndex((m) => m.t === 'sdp' && m.description.type === type);
+      if (index >= 0) return (this.outbox.splice(0, index + 1).at(-1) as Extract<Signal, { t: 'sdp' }>).description;
+      await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    }
+  }
+
+}
+
+const ufrag = (sdp: string | undefined) => /a=ice-ufrag:(\S+)/.exec(sdp ?? '')?.[1];
+
+describe('perfect negotiation between real connections', () => {
+  /** Dialer and answerer, negotiated once (a data channel), stable. */
+  async function realPair(): Promise<{ dialer: RealSide; answerer: RealSide }> {
+    const dialer = new RealSide(false);
+    const answerer = new RealSide(true);
+    dialer.pc.createDataChannel('test');
+    await answerer.negotiation.receive(await dialer.take('offer'));
+    await dialer.negotiation.receive(await answerer.take('answer'));
+    expect([dialer.pc.signalingState, answerer.pc.signalingState]).to.deep.equal(['stable', 'stable']);
+    return { dialer, answerer };
+  }
+
+  /** Two ICE-restart offers from the dialer, the first taken back unanswered (its path was down). */
+  async function twoRestarts(dialer: RealSide): Promise<[{ type: 'offer' | 'answer'; sdp: string }, { type: 'offer' | 'answer'; sdp: string }]> {
+    await dialer.negotiation.restartIce();
+    const first = await dialer.take('offer');
+    await dialer.negotiation.restartIce();
+    const second = await dialer.take('offer');
+    expect(ufrag(second.sdp)).not.to.equal(ufrag(first.sdp));
+    return [first, second];
+  }
+
+  const open: RTCPeerConnection[] = [];
+  afterEach(() => {
+    for (const pc of open.splice(0)) pc.close();
+  });
+
+  it('two renewed restart offers that arrive together are answered in turn, with answers, and the link stays', async () => {
+    const { dialer, answerer } = await realPair();
+    open.push(dialer.pc, answerer.pc);
+    const [first, second] = await twoRestarts(dialer);
+    // Both arrive at once (one through the broker, one over the channel now that it is back).
+    await Promise.all([answerer.negotiation.receive(first), answerer.negotiation.receive(second)]);
+    const answers = answerer.outbox.filter((m): m is Extract<Signal, { t: 'sdp' }> => m.t === 'sdp');
+    expect(answers.map((m) => m.description.type)).to.deep.equal(['answer', 'answer']);
+    // Each is an answer in fact, not an offer labelled one (an answer's DTLS role is settled).
+    for (const { description } of answers) expect(description.sdp).not.to.match(/a=setup:actpass/);
+    for (const { description } of answers) await dialer.negotiation.receive(description);
+    expect([dialer.closed, answerer.closed]).to.deep.equal([0, 0]);
+    expect([dialer.pc.signalingState, answerer.pc.signalingState]).to.deep.equal(['stable', 'stable']);
+    expect(ufrag(answerer.pc.remoteDescription?.sdp)).to.equal(ufrag(dialer.pc.localDescription?.sdp));
+  });
+
+  it('a restart offer taken back and delivered after its successor is ignored: both ends keep the newer credentials', async () => {
+    const { dialer, answerer } = await realPair();
+    open.push(dialer.pc, answerer.pc);
+    const [first, second] = await twoRestarts(dialer);
+    await answerer.negotiation.receive(second);
+    await dialer.negotiation.receive(await answerer.take('answer'));
+    // The first comes late, through the broker.
+    await answerer.negotiation.receive(first);
+    expect(answerer.outbox.filter((m) => m.t === 'sdp')).to.deep.equal([]);
+    expect(ufrag(answerer.pc.remoteDescription?.sdp)).to.equal(ufrag(dialer.pc.localDescription?.sdp));
+    expect([dialer.closed, answerer.closed]).to.deep.equal([0, 0]);
+  });
+});
