@@ -44,3 +44,27 @@ export class ConnectWatch {
     clearTimeout(this.#timer);
   }
 }
+
+/** Connections to the SFU made anew within REMAKE_WINDOW_MS before the call gives the SFU up. */
+export const MAX_REMAKES = 3;
+/**
+ * The window MAX_REMAKES counts in: a server that keeps failing is given up within minutes,
+ * while a long call that lost a connection now and then (a network change, a Janus restart an
+ * hour apart) keeps its SFU.
+ */
+export const REMAKE_WINDOW_MS = 5 * 60_000;
+
+/** How many connections may still be made anew: MAX_REMAKES within any REMAKE_WINDOW_MS. */
+export class RemakeBudget {
+  #spent: number[] = [];
+
+  constructor(readonly now: () => number = () => performance.now()) {}
+
+  /** One more remake: whether it is within the budget. */
+  spend(): boolean {
+    const now = this.now();
+    this.#spent = this.#spent.filter((at) => now - at < REMAKE_WINDOW_MS);
+    this.#spent.push(now);
+    return this.#spent.length <= MAX_REMAKES;
+  }
+}

@@ -13,6 +13,7 @@ import { toHex } from '../room/room-id.js';
 import { Publisher } from './publisher.js';
 import { Subscriber, type FeedStream } from './subscriber.js';
 import type { Layer } from '../layout/layers.js';
+import { RemakeBudget } from './connect-watch.js';
 import { pickServer } from './placement.js';
 
 export { JanusError, pickServer };
@@ -20,8 +21,6 @@ export type { Layer };
 
 /** Most publishers a Janus room takes (the element's own limit on participants is lower). */
 const MAX_PUBLISHERS = 64;
-/** Connections to the SFU made anew after one did not come up (see ConnectWatch); past that, the call goes back to the mesh. */
-const MAX_REMAKES = 3;
 
 /** What the SFU path tells the room. */
 export interface SfuHooks<P> {
@@ -87,7 +86,8 @@ export class SfuMediaPath<P extends MediaParticipant> {
   readonly #published = new Map<string, FeedStream[]>();
   #upstream: Upstream;
   #target: SfuTarget | null = null;
-  #remakes = 0;
+  /** Connections made anew may be this many within minutes; past that, the call goes back to the mesh. */
+  readonly #remakes = new RemakeBudget();
   #closed = false;
 
   constructor(
@@ -211,7 +211,7 @@ export class SfuMediaPath<P extends MediaParticipant> {
   /**
    * A connection that did not come up (or failed, or was hung up) is made anew on a new handle: a
    * subscriber told all we know, or our publisher under a new feed id that the others learn from
-   * us (Janus tells them the old one left). Past MAX_REMAKES, the SFU has failed (the call goes on
+   * us (Janus tells them the old one left). Past MAX_REMAKES within minutes, the SFU has failed (the call goes on
    * over the mesh).
    */
   async #remake(old: Publisher | Subscriber, reason: string): Promise<void> {
@@ -229,7 +229,7 @@ export class SfuMediaPath<P extends MediaParticipant> {
       this.feedId = randomFeedId();
       this.hooks.feed(null);
     }
-    if (++this.#remakes > MAX_REMAKES) return this.hooks.failed(reason);
+    if (!this.#remakes.spend()) return this.hooks.failed(reason);
     try {
       const handle = await session.attach();
       if (this.#closed) return handle.detach();

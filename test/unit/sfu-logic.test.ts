@@ -8,6 +8,7 @@ import { DEFAULT_SFU_THRESHOLD, parseMediaServers, parseSfuThreshold } from '../
 import { layersFor } from '../../src/layout/layers.js';
 import { layoutTiles } from '../../src/layout/grid.js';
 import { Subscriber } from '../../src/sfu/subscriber.js';
+import { MAX_REMAKES, REMAKE_WINDOW_MS, RemakeBudget } from '../../src/sfu/connect-watch.js';
 import { JanusError, type JanusHandle, type Obj, type PluginReply } from '../../src/sfu/janus-client.js';
 import { waitFor } from '../browser/helpers.js';
 
@@ -144,5 +145,29 @@ describe('the SFU subscriber', () => {
       subscriber.close();
       server.close();
     }
+  });
+});
+
+describe('the SFU remake budget', () => {
+  it('allows MAX_REMAKES within the window and not one more; remakes an hour apart never run it out', () => {
+    let now = 0;
+    const burst = new RemakeBudget(() => now);
+    const spent = Array.from({ length: MAX_REMAKES + 1 }, () => {
+      now += 1_000;
+      return burst.spend();
+    });
+    expect(spent).to.deep.equal([...Array<boolean>(MAX_REMAKES).fill(true), false]);
+
+    const longCall = new RemakeBudget(() => now);
+    const hourly = Array.from({ length: 10 }, () => {
+      now += 60 * 60_000;
+      return longCall.spend();
+    });
+    expect(hourly).to.deep.equal(Array<boolean>(10).fill(true));
+    // Just past the window, the oldest no longer counts.
+    const edge = new RemakeBudget(() => now);
+    for (let i = 0; i < MAX_REMAKES; i++) edge.spend();
+    now += REMAKE_WINDOW_MS;
+    expect(edge.spend()).to.equal(true);
   });
 });
