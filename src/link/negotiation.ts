@@ -40,11 +40,8 @@ export interface Transceivers<P extends NegotiatingPc> {
   acceptOffer(pc: P): unknown;
 }
 
-/** The session id and version of a description's origin line (RFC 4566 5.2), if it has one. */
-function origin(sdp: string | undefined): { session: string; version: bigint } | null {
-  const match = sdp && /^o=\S+ (\d+) (\d+) /m.exec(sdp);
-  return match ? { session: match[1]!, version: BigInt(match[2]!) } : null;
-}
+/** A description's origin line (RFC 4566 5.2): its session id and version. */
+const origin = (sdp = '') => /^o=\S+ (\d+) (\d+) /m.exec(sdp);
 
 /**
  * Whether `sdp` is older than `current`: the same session, an earlier version. Each new
@@ -54,7 +51,7 @@ function origin(sdp: string | undefined): { session: string; version: bigint } |
 export function isOlder(sdp: string, current: string | undefined): boolean {
   const next = origin(sdp);
   const held = origin(current);
-  return !!next && !!held && next.session === held.session && next.version < held.version;
+  return !!next && !!held && next[1] === held[1] && Number(next[2]) < Number(held[2]);
 }
 
 /** Most candidates held for a remote description; more are dropped (an honest peer sends tens). */
