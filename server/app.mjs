@@ -9,6 +9,7 @@ import express from 'express';
 import { ExpressPeerServer } from 'peer';
 import { ICE_SERVERS_PATH, iceServersHandler } from './ice-credentials.mjs';
 import { MEDIA_PATH, createJanusProxy } from './janus-proxy.mjs';
+import { createRoomSweeper } from './janus-sweeper.mjs';
 import { CLOSE_GOING_AWAY, DEFAULT_LIMITS, createGuardedWebSocketServer } from './limits.mjs';
 
 export { DEFAULT_LIMITS } from './limits.mjs';
@@ -68,13 +69,15 @@ export const DEFAULT_DRAIN_TIMEOUT_MS = 5_000;
  *   drainTimeoutMs?: number,
  *   turn?: Parameters<typeof iceServersHandler>[0],
  *   tls?: { cert: string | Buffer, key: string | Buffer } | null,
- *   media?: { janus: string } | { urls: string[] } | null,
+ *   media?: { janus: string, sweepIntervalMs?: number } | { urls: string[] } | null,
  * }} [options]
  * `turn`: the TURN service whose credentials /peerjs/video-room/ice-servers hands out (none: an
  * empty list). `tls`: a certificate and key to serve HTTPS (and WSS) instead of HTTP.
  * `media`: the media servers that answer lists as `mediaServers`: a Janus whose WebSocket URL
  * (`janus`, on loopback) browsers reach through MEDIA_PATH here, or Janus instances run
- * elsewhere (`urls`, WebSocket URLs the browsers use as they are); none: an empty list.
+ * elsewhere (`urls`, WebSocket URLs the browsers use as they are); none: an empty list. The rooms
+ * browsers create on that Janus are looked at every `sweepIntervalMs` (5 min) and destroyed once
+ * empty at two looks in a row.
  */
 export async function startServer({ port = 8080, host = undefined, peerOptions = {}, limits = {}, drainTimeoutMs = DEFAULT_DRAIN_TIMEOUT_MS, turn = null, tls = null, media = null } = {}) {
   const app = express();
@@ -105,7 +108,9 @@ export async function startServer({ port = 8080, host = undefined, peerOptions =
   if (!guarded) throw new Error('the PeerServer did not create its WebSocket server');
   const { wss, counters } = guarded;
   // The same per-address count and drain as the broker's sockets, and the same message rate.
-  const proxy = media && 'janus' in media ? createJanusProxy({ target: media.janus, Socket: guarded.GuardedSocket }) : null;
+  // The rooms created through it are destroyed once empty (server/janus-sweeper.mjs).
+  const sweeper = media && 'janus' in media ? createRoomSweeper({ target: media.janus, ...(media.sweepIntervalMs && { intervalMs: media.sweepIntervalMs }) }) : null;
+  const proxy = media && 'janus' in media ? createJanusProxy({ target: media.janus, Socket: guarded.GuardedSocket, onCreate: sweeper?.created }) : null;
   if (proxy) routes.set(MEDIA_PATH, proxy.handleUpgrade);
   const allSockets = () => [...wss.clients, ...(proxy?.wss.clients ?? [])];
 
@@ -131,6 +136,7 @@ export async function startServer({ port = 8080, host = undefined, peerOptions =
       peers: peers.size,
       sockets: wss.clients.size,
       mediaSockets: proxy?.wss.clients.size ?? 0,
+      mediaRooms: sweeper?.size ?? 0,
       refused: { perIp: counters.perIpRefused, draining: counters.drainingRefused },
       closed: { rateLimit: counters.rateLimited, oversize: counters.oversize },
       memory: { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed },
@@ -183,12 +189,15 @@ export async function startServer({ port = 8080, host = undefined, peerOptions =
     });
     wss.close();
     proxy?.wss.close();
+    sweeper?.close();
   }
   /** @type {Promise<void> | undefined} */
   let closing;
 
   return {
     peerServer,
+    /** The sweeper of the rooms created on our Janus (null without one). */
+    sweeper,
     port: actualPort,
     url: `${tls ? 'https' : 'http'}://${host ?? 'localhost'}:${actualPort}`,
     peerOptions: effectivePeerOptions,

@@ -3,6 +3,7 @@
 // WebSocket API on loopback. Each browser socket gets a Janus socket of its own; they close
 // together, and Janus then ends that socket's sessions at once.
 import { WebSocket, WebSocketServer } from 'ws';
+import { createRequest } from './janus-sweeper.mjs';
 import { refuse } from './limits.mjs';
 
 /** Where browsers connect, relative to the server's root (beside the ICE servers endpoint). */
@@ -62,11 +63,13 @@ export function refusal(text) {
  *   target: string,
  *   Socket: typeof WebSocket,
  *   maxMessageBytes?: number,
+ *   onCreate?: (room: string, secret: string) => void,
  * }} options
  * `target`: Janus's WebSocket URL (ws://127.0.0.1:8188). `Socket`: the class that holds browser
- * sockets to the message rate (limits.mjs).
+ * sockets to the message rate (limits.mjs). `onCreate`: told of each VideoRoom `create` that goes
+ * to Janus, with its room and secret (the room sweeper, server/janus-sweeper.mjs).
  */
-export function createJanusProxy({ target, Socket, maxMessageBytes = DEFAULT_MAX_MEDIA_MESSAGE_BYTES }) {
+export function createJanusProxy({ target, Socket, maxMessageBytes = DEFAULT_MAX_MEDIA_MESSAGE_BYTES, onCreate }) {
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: maxMessageBytes,
@@ -91,6 +94,8 @@ export function createJanusProxy({ target, Socket, maxMessageBytes = DEFAULT_MAX
       const text = String(data);
       const refused = refusal(text);
       if (refused) return client.send(JSON.stringify(refused));
+      const created = onCreate && createRequest(text);
+      if (created) onCreate(created.room, created.secret);
       if (upstream.readyState === WebSocket.OPEN) upstream.send(text);
       else if (queued.length < MAX_QUEUED) queued.push(text);
       else client.close(1008, 'too many messages before the media server answered');

@@ -19,6 +19,8 @@ import { pickServer } from './placement.js';
 export { JanusError, pickServer };
 export type { Layer };
 
+/** VideoRoom's "no such room". */
+const NO_SUCH_ROOM = 426;
 /** Most publishers a Janus room takes (the element's own limit on participants is lower). */
 const MAX_PUBLISHERS = 64;
 
@@ -103,7 +105,7 @@ export class SfuMediaPath<P extends MediaParticipant> {
     return [this.publisher?.pc, this.subscriber?.pc].filter((pc): pc is RTCPeerConnection => !!pc && pc.signalingState !== 'closed');
   }
 
-  /** Connects to the room's server, creates its Janus room if needed, publishes and subscribes. Rejects with a JanusError. */
+  /** Connects to the room's server, publishes (creating its Janus room if there is none) and subscribes. Rejects with a JanusError. */
   async start(target: SfuTarget): Promise<void> {
     this.#target = target;
     const server = (this.server = await pickServer(target.servers, target.roomId));
@@ -111,7 +113,7 @@ export class SfuMediaPath<P extends MediaParticipant> {
     session.onclose = (reason) => !this.#closed && this.hooks.failed(reason);
     if (this.#closed) return session.close();
     const [pub, sub] = await Promise.all([session.attach(), session.attach()]);
-    await createRoom(pub, target.roomId);
+    // It subscribes to feeds the others name, once they publish: their room exists by then.
     this.subscriber = this.#subscribe(sub, target);
     await this.#publish(pub, target);
   }
@@ -182,7 +184,14 @@ export class SfuMediaPath<P extends MediaParticipant> {
       if (event.kind === 'event') this.#publishers(event.reply.data);
       else if (event.kind === 'hangup') this.publisher?.watch.stall(`was hung up by the server (${event.reason})`);
     };
-    const joined = await handle.message({ request: 'join', ptype: 'publisher', room: roomId, id: this.feedId });
+    const join = () => handle.message({ request: 'join', ptype: 'publisher', room: roomId, id: this.feedId });
+    // No room yet: the first participant creates it (so does the next one of a room our server
+    // swept away once it stayed empty, see server/janus-sweeper.mjs).
+    const joined = await join().catch(async (error: unknown) => {
+      if (!(error instanceof JanusError && error.code === NO_SUCH_ROOM)) throw error;
+      await createRoom(handle, roomId);
+      return join();
+    });
     this.#publishers(joined.data);
     const stream = await this.camera;
     if (this.#closed || !stream || !stream.getTracks().length) return;
@@ -258,14 +267,13 @@ export class SfuMediaPath<P extends MediaParticipant> {
 }
 
 /**
- * Creates the Janus room unless it exists: end-to-end encryption required, VP8 and Opus (the
- * codecs whose clear bytes SFrame leaves), Opus DTX (a silent or muted microphone sends next to
- * nothing, so a large room decodes and decrypts only who speaks), and a random secret, so nobody
- * can destroy or edit it.
+ * Creates the Janus room (someone else may have meanwhile: fine): end-to-end encryption
+ * required, VP8 and Opus (the codecs whose clear bytes SFrame leaves), Opus DTX (a silent or
+ * muted microphone sends next to nothing, so a large room decodes and decrypts only who speaks),
+ * and a random secret, so no browser can destroy or edit it (only our server, which saw it go by,
+ * once the room is empty).
  */
 async function createRoom(handle: JanusHandle, room: string): Promise<void> {
-  const exists = await handle.request({ request: 'exists', room });
-  if (exists.data.exists === true) return;
   const secret = toHex(crypto.getRandomValues(new Uint8Array(16)));
   try {
     await handle.request({
