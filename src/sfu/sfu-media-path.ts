@@ -220,8 +220,8 @@ export class SfuMediaPath<P extends MediaParticipant> {
   /**
    * A connection that did not come up (or failed, or was hung up) is made anew on a new handle: a
    * subscriber told all we know, or our publisher under a new feed id that the others learn from
-   * us (Janus tells them the old one left). Past MAX_REMAKES within minutes, the SFU has failed (the call goes on
-   * over the mesh).
+   * us (Janus tells them the old one left). Past MAX_REMAKES within minutes, the SFU has failed
+   * (the call goes on over the mesh).
    */
   async #remake(old: Publisher | Subscriber, reason: string): Promise<void> {
     const session = this.#session;
