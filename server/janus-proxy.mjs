@@ -3,7 +3,6 @@
 // WebSocket API on loopback. Each browser socket gets a Janus socket of its own; they close
 // together, and Janus then ends that socket's sessions at once.
 import { WebSocket, WebSocketServer } from 'ws';
-import { createRequest } from './janus-sweeper.mjs';
 import { refuse } from './limits.mjs';
 
 /** Where browsers connect, relative to the server's root (beside the ICE servers endpoint). */
@@ -31,11 +30,12 @@ const REFUSED_REQUESTS = new Set(['rtp_forward', 'stop_rtp_forward', 'listforwar
 const REFUSED_FIELDS = ['record', 'rec_dir', 'filename', 'new_rec_dir', 'new_lock_record', 'lock_record', 'permanent'];
 
 /**
- * What the proxy answers instead of forwarding `text`: a Janus error for a refused request, or
- * null to forward it as is (Janus answers anything malformed itself).
+ * A browser's message to Janus, parsed once: the message, and the plugin request it carries
+ * (null when it carries none); null when it is not JSON (Janus answers that itself).
  * @param {string} text
+ * @returns {{ message: any, body: any } | null}
  */
-export function refusal(text) {
+function parse(text) {
   /** @type {any} */
   let message;
   try {
@@ -44,9 +44,23 @@ export function refusal(text) {
     return null;
   }
   const body = message?.janus === 'message' ? message.body : null;
-  if (!body || typeof body !== 'object') return null;
+  return { message, body: body && typeof body === 'object' ? body : null };
+}
+
+/**
+ * What the proxy answers instead of forwarding `text`: a Janus error for a refused request, or
+ * null to forward it as is (Janus answers anything malformed itself).
+ * @param {string} text
+ */
+export const refusal = (text) => refusalOf(parse(text));
+
+/** refusal, of a message parsed already. @param {ReturnType<typeof parse>} parsed */
+function refusalOf(parsed) {
+  const body = parsed?.body;
+  if (!parsed || !body) return null;
   const what = REFUSED_REQUESTS.has(body.request) ? String(body.request) : REFUSED_FIELDS.find((field) => field in body && body[field] !== false);
   if (!what) return null;
+  const { message } = parsed;
   // Janus's own shape for a refused request (403: JANUS_ERROR_UNAUTHORIZED).
   return {
     janus: 'error',
@@ -54,6 +68,20 @@ export function refusal(text) {
     transaction: message.transaction,
     error: { code: 403, reason: `not allowed through this server: ${what}` },
   };
+}
+
+/**
+ * The room and secret of a VideoRoom `create` request in `text`, or null (for the room sweeper,
+ * server/janus-sweeper.mjs).
+ * @param {string} text
+ */
+export const createRequest = (text) => createOf(parse(text));
+
+/** createRequest, of a message parsed already. @param {ReturnType<typeof parse>} parsed @returns {{ room: string, secret: string } | null} */
+function createOf(parsed) {
+  const body = parsed?.body;
+  if (body?.request !== 'create' || typeof body.room !== 'string' || typeof body.secret !== 'string') return null;
+  return { room: body.room, secret: body.secret };
 }
 
 /**
@@ -92,9 +120,10 @@ export function createJanusProxy({ target, Socket, maxMessageBytes = DEFAULT_MAX
     client.on('message', (data, isBinary) => {
       if (isBinary) return client.close(1003, 'text messages only');
       const text = String(data);
-      const refused = refusal(text);
+      const parsed = parse(text);
+      const refused = refusalOf(parsed);
       if (refused) return client.send(JSON.stringify(refused));
-      const created = onCreate && createRequest(text);
+      const created = onCreate && createOf(parsed);
       if (created) onCreate(created.room, created.secret);
       if (upstream.readyState === WebSocket.OPEN) upstream.send(text);
       else if (queued.length < MAX_QUEUED) queued.push(text);

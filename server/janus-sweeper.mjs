@@ -20,25 +20,6 @@ const ANSWER_MS = 10_000;
 const NO_SUCH_ROOM = 426;
 
 /**
- * The room and secret of a VideoRoom `create` request in `text` (a browser's message to Janus),
- * or null.
- * @param {string} text
- * @returns {{ room: string, secret: string } | null}
- */
-export function createRequest(text) {
-  /** @type {any} */
-  let message;
-  try {
-    message = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  const body = message?.janus === 'message' ? message.body : null;
-  if (body?.request !== 'create' || typeof body.room !== 'string' || typeof body.secret !== 'string') return null;
-  return { room: body.room, secret: body.secret };
-}
-
-/**
  * One session on Janus's WebSocket API with a VideoRoom handle: `request(body)` resolves with the
  * plugin's data.
  * @param {string} target

@@ -5,8 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from '../../server/app.mjs';
 import { hasJanus } from '../../server/janus.mjs';
-import { MEDIA_PATH } from '../../server/janus-proxy.mjs';
-import { createRequest, IDLE_LOOKS } from '../../server/janus-sweeper.mjs';
+import { createRequest, MEDIA_PATH } from '../../server/janus-proxy.mjs';
+import { IDLE_LOOKS } from '../../server/janus-sweeper.mjs';
 import { JanusClient, startTestJanus } from './janus-client.mjs';
 
 const skip = hasJanus() ? false : 'janus is not installed (apt-get install janus; scripts/test.sh does)';
